@@ -1,0 +1,108 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "aloft",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "aloft", targets: ["aloft"]),
+        .library(name: "AloftCore", targets: ["AloftCore"]),
+        .library(name: "AloftEngine", targets: ["AloftEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        .target(name: "AloftCore", swiftSettings: swiftSettings),
+        .target(
+            name: "AloftLLM",
+            dependencies: [
+                "AloftCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AloftTools",
+            dependencies: [
+                "AloftCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AloftStore",
+            dependencies: [
+                "AloftCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AloftEngine",
+            dependencies: [
+                "AloftCore", "AloftLLM", "AloftTools", "AloftStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "aloft",
+            dependencies: [
+                "AloftCore", "AloftLLM", "AloftTools", "AloftStore", "AloftEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AloftTestSupport",
+            dependencies: [
+                "AloftCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AloftTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AloftCoreTests", dependencies: ["AloftCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AloftLLMTests", dependencies: ["AloftLLM", "AloftTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AloftToolsTests", dependencies: ["AloftTools", "AloftTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AloftStoreTests", dependencies: ["AloftStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AloftEngineTests",
+            dependencies: ["AloftEngine", "AloftTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AloftIntegrationTests",
+            dependencies: ["AloftCore", "AloftTestSupport", "aloft"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

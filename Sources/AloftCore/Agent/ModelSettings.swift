@@ -1,0 +1,118 @@
+/// Which model an agent talks to, and how.
+public struct ModelSettings: Sendable, Hashable, Codable {
+    /// The wire protocol of the model server.
+    public enum Provider: String, Sendable, Hashable, Codable, CaseIterable {
+        /// OpenAI Chat Completions, or any server that speaks it (vLLM, Ollama, llama.cpp, LiteLLM…).
+        case openai
+        /// Anthropic Messages.
+        case anthropic
+        /// Replies written in the agent file: for tests, benchmarks and offline demos. Not a model.
+        case scripted
+    }
+
+    public var provider: Provider
+    public var name: String
+    /// Base URL of the API, e.g. `https://api.openai.com/v1`.
+    public var baseURL: String?
+    /// The environment variable holding the API key.
+    public var apiKeyEnv: String?
+    public var temperature: Double?
+    public var maxTokens: Int?
+    /// Stream the answer (default) or ask for it whole.
+    public var stream: Bool
+    /// The scripted provider's replies, in order, within one run.
+    public var script: [ScriptedReply]?
+    /// A YAML or JSON file (relative to the agent file) holding the script instead.
+    public var scriptFile: String?
+
+    public init(
+        provider: Provider,
+        name: String,
+        baseURL: String? = nil,
+        apiKeyEnv: String? = nil,
+        temperature: Double? = nil,
+        maxTokens: Int? = nil,
+        stream: Bool = true,
+        script: [ScriptedReply]? = nil,
+        scriptFile: String? = nil
+    ) {
+        self.provider = provider
+        self.name = name
+        self.baseURL = baseURL
+        self.apiKeyEnv = apiKeyEnv
+        self.temperature = temperature
+        self.maxTokens = maxTokens
+        self.stream = stream
+        self.script = script
+        self.scriptFile = scriptFile
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case provider, name, temperature, stream, script
+        case baseURL = "base_url"
+        case apiKeyEnv = "api_key_env"
+        case maxTokens = "max_tokens"
+        case scriptFile = "script_file"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        provider = try c.decode(Provider.self, forKey: .provider)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? provider.rawValue
+        baseURL = try c.decodeIfPresent(String.self, forKey: .baseURL)
+        apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
+        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
+        maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens)
+        stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? true
+        script = try c.decodeIfPresent([ScriptedReply].self, forKey: .script)
+        scriptFile = try c.decodeIfPresent(String.self, forKey: .scriptFile)
+    }
+}
+
+/// One reply of the scripted provider: text, tool calls, or both.
+public struct ScriptedReply: Sendable, Hashable, Codable {
+    public struct Call: Sendable, Hashable, Codable {
+        public var name: String
+        public var arguments: JSONValue
+
+        public init(name: String, arguments: JSONValue = [:]) {
+            self.name = name
+            self.arguments = arguments
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case name, arguments }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            arguments = try c.decodeIfPresent(JSONValue.self, forKey: .arguments) ?? [:]
+        }
+    }
+
+    public var text: String?
+    public var toolCalls: [Call]
+    /// Pause between streamed chunks, to show streaming in demos.
+    public var chunkDelayMilliseconds: Int
+
+    public init(text: String? = nil, toolCalls: [Call] = [], chunkDelayMilliseconds: Int = 0) {
+        self.text = text
+        self.toolCalls = toolCalls
+        self.chunkDelayMilliseconds = chunkDelayMilliseconds
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case text
+        case toolCalls = "tool_calls"
+        case chunkDelayMilliseconds = "chunk_delay_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        text = try c.decodeIfPresent(String.self, forKey: .text)
+        toolCalls = try c.decodeIfPresent([Call].self, forKey: .toolCalls) ?? []
+        chunkDelayMilliseconds = try c.decodeIfPresent(Int.self, forKey: .chunkDelayMilliseconds) ?? 0
+    }
+}

@@ -1,0 +1,101 @@
+/// A tool an agent may call, as written in its agent file: a builtin or a declarative HTTP tool.
+public struct ToolSpec: Sendable, Hashable, Codable {
+    /// A builtin tool's name: `current_time`, `http_get`, `list_tables`, `describe_table`, `sql_query`.
+    public var builtin: String?
+    /// Hosts `http_get` may reach.
+    public var allowedHosts: [String]?
+    /// The SQLite database the SQL tools read (relative to the agent file).
+    public var database: String?
+    /// Most rows `sql_query` returns.
+    public var maxRows: Int?
+    /// A declarative HTTP tool.
+    public var http: HTTPToolSpec?
+
+    public init(
+        builtin: String? = nil,
+        allowedHosts: [String]? = nil,
+        database: String? = nil,
+        maxRows: Int? = nil,
+        http: HTTPToolSpec? = nil
+    ) {
+        self.builtin = builtin
+        self.allowedHosts = allowedHosts
+        self.database = database
+        self.maxRows = maxRows
+        self.http = http
+    }
+
+    /// The name the model calls this tool by.
+    public var name: String { http?.name ?? builtin ?? "" }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case builtin, database, http
+        case allowedHosts = "allowed_hosts"
+        case maxRows = "max_rows"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        builtin = try c.decodeIfPresent(String.self, forKey: .builtin)
+        allowedHosts = try c.decodeIfPresent([String].self, forKey: .allowedHosts)
+        database = try c.decodeIfPresent(String.self, forKey: .database)
+        maxRows = try c.decodeIfPresent(Int.self, forKey: .maxRows)
+        http = try c.decodeIfPresent(HTTPToolSpec.self, forKey: .http)
+        if (builtin == nil) == (http == nil) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "a tool needs exactly one of 'builtin' or 'http'")
+            )
+        }
+    }
+}
+
+/// A tool that is one HTTP request: method, URL template, headers, JSON body from the arguments.
+public struct HTTPToolSpec: Sendable, Hashable, Codable {
+    public var name: String
+    public var description: String
+    public var method: String
+    /// `https://api.example.com/items/{id}`: `{argument}` is replaced by the URL-encoded argument.
+    public var url: String
+    /// Header values may name secrets as `${ENV_VAR}`.
+    public var headers: [String: String]
+    /// JSON Schema of the arguments.
+    public var parameters: JSONValue
+    /// Send the arguments not used in the URL as a JSON body (default for POST, PUT, PATCH).
+    public var sendBody: Bool?
+
+    public init(
+        name: String,
+        description: String,
+        method: String = "GET",
+        url: String,
+        headers: [String: String] = [:],
+        parameters: JSONValue = ["type": "object"],
+        sendBody: Bool? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.parameters = parameters
+        self.sendBody = sendBody
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, description, method, url, headers, parameters
+        case sendBody = "send_body"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        method = (try c.decodeIfPresent(String.self, forKey: .method) ?? "GET").uppercased()
+        url = try c.decode(String.self, forKey: .url)
+        headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
+        parameters = try c.decodeIfPresent(JSONValue.self, forKey: .parameters) ?? ["type": "object"]
+        sendBody = try c.decodeIfPresent(Bool.self, forKey: .sendBody)
+    }
+}

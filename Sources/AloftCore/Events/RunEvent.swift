@@ -1,0 +1,113 @@
+/// What a run emits, in order. `seq` numbers a run's events from 1 without gaps in a live
+/// stream, so a client that reconnects with the last number it saw can ask for the rest.
+public struct RunEvent: Sendable, Hashable, Codable {
+    /// The kinds of run event.
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        case runStarted = "run_started"
+        case runContent = "run_content"
+        case toolCallStarted = "tool_call_started"
+        case toolCallCompleted = "tool_call_completed"
+        case runPaused = "run_paused"
+        case runResumed = "run_resumed"
+        case runCompleted = "run_completed"
+        case runCancelled = "run_cancelled"
+        case runFailed = "run_failed"
+
+        /// After a terminal event the run emits nothing more.
+        public var isTerminal: Bool {
+            self == .runCompleted || self == .runCancelled || self == .runFailed
+        }
+    }
+
+    public var runId: String
+    public var seq: Int
+    public var kind: Kind
+    /// Kind-specific fields (`delta` for content, `tool_call` for tool events, …).
+    public var data: JSONValue
+
+    public init(runId: String, seq: Int, kind: Kind, data: JSONValue = [:]) {
+        self.runId = runId
+        self.seq = seq
+        self.kind = kind
+        self.data = data
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case runId = "run_id"
+        case seq
+        case kind = "type"
+        case data
+    }
+}
+
+/// An event before it is numbered.
+public struct RunEventDraft: Sendable, Hashable {
+    public var kind: RunEvent.Kind
+    public var data: JSONValue
+
+    public init(_ kind: RunEvent.Kind, _ data: JSONValue = [:]) {
+        self.kind = kind
+        self.data = data
+    }
+}
+
+extension RunEventDraft {
+    /// The events a newly recorded journal entry causes, given the state after it.
+    /// Text deltas are not here: they are streamed live as the model produces them.
+    public static func events(for entry: JournalEntry, after state: RunState) -> [RunEventDraft] {
+        switch entry {
+        case .started(let start):
+            return [RunEventDraft(.runStarted, ["session_id": .string(start.sessionId), "agent": .string(start.agent)])]
+        case .modelResponded(_, let response):
+            return response.toolCalls.map { call in
+                RunEventDraft(.toolCallStarted, ["tool_call": call.json])
+            }
+        case .toolCompleted(let result):
+            var data: [String: JSONValue] = [
+                "tool_call_id": .string(result.callId), "name": .string(result.name), "content": .string(result.content),
+                "is_error": .bool(result.isError),
+            ]
+            if let failure = result.failure { data["failure"] = .string(failure.rawValue) }
+            return [RunEventDraft(.toolCallCompleted, .object(data))]
+        case .approvalResolved(let decision):
+            return [RunEventDraft(.runResumed, ["tool_call_id": .string(decision.callId), "approved": .bool(decision.approved)])]
+        case .approvalTimedOut(let callIds):
+            return [RunEventDraft(.runResumed, ["tool_call_ids": .array(callIds.map(JSONValue.string)), "approved": false])]
+        case .modelFailed, .cancelRequested:
+            return []
+        case .finished(let outcome):
+            switch outcome {
+            case .completed(let answer):
+                return [
+                    RunEventDraft(
+                        .runCompleted,
+                        [
+                            "answer": .string(answer),
+                            "usage": [
+                                "input_tokens": .number(Double(state.usage.inputTokens)),
+                                "output_tokens": .number(Double(state.usage.outputTokens)),
+                            ],
+                            "iterations": .number(Double(state.iterations.count)),
+                        ]
+                    )
+                ]
+            case .failed(let error):
+                return [RunEventDraft(.runFailed, ["code": .string(error.code.rawValue), "message": .string(error.message)])]
+            case .cancelled(let reason):
+                return [RunEventDraft(.runCancelled, reason.map { ["reason": .string($0)] } ?? [:])]
+            }
+        }
+    }
+
+    /// The event of a run pausing for approval of these calls.
+    public static func paused(for calls: [ToolCall]) -> RunEventDraft {
+        RunEventDraft(.runPaused, ["tool_calls": .array(calls.map(\.json))])
+    }
+}
+
+extension ToolCall {
+    /// The call as a JSON object for events and output.
+    public var json: JSONValue {
+        ["id": .string(id), "name": .string(name), "arguments": .string(arguments)]
+    }
+}

@@ -1,0 +1,39 @@
+/// Why a run failed, with a stable code users can match on.
+public struct RunError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A stable, machine-readable reason.
+    public struct Code: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+
+        /// The run reached `policies.max_iterations` model calls without a final answer.
+        public static let maxIterationsExceeded = Code(rawValue: "max_iterations_exceeded")
+        /// The model call failed after its retries.
+        public static let modelFailed = Code(rawValue: "model_failed")
+        /// The model call took longer than `policies.model_timeout_seconds`.
+        public static let modelTimeout = Code(rawValue: "model_timeout")
+        /// The journal could not be interpreted (a bug, or a database edited by hand).
+        public static let invalidJournal = Code(rawValue: "invalid_journal")
+        /// A run could not start: its agent or input is unusable.
+        public static let invalidRun = Code(rawValue: "invalid_run")
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,140 @@
+import AloftCore
+import Foundation
+import GRDB
+
+/// A step with its JSON already encoded, so the single writer spends its time writing.
+struct EncodedStepWrite: Sendable {
+    let write: StepWrite
+    let entries: [(seq: Int, json: String)]
+    let agentJSON: String?
+    let metadataJSON: String?
+    let messageToolCalls: [String?]
+    let timerCallIds: [String]
+    let approvalArguments: [String]
+    let recordedAt: Double
+
+    init(_ write: StepWrite) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        func json(_ value: some Encodable) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+        self.write = write
+        entries = try write.entries.map { ($0.seq, try json($0.entry)) }
+        agentJSON = try write.agentVersion.map { try json($0.definition) }
+        let metadata = write.newRun?.metadata ?? [:]
+        metadataJSON = metadata.isEmpty ? nil : try json(metadata)
+        messageToolCalls = try write.messages.map { $0.toolCalls.isEmpty ? nil : try json($0.toolCalls) }
+        timerCallIds = try write.addTimers.map { try json($0.callIds) }
+        approvalArguments = write.addApprovals.map(\.call.arguments)
+        recordedAt = write.run?.updatedAt.timeIntervalSince1970 ?? write.newRun?.updatedAt.timeIntervalSince1970
+            ?? Date().timeIntervalSince1970
+    }
+
+    func apply(in db: Database) throws {
+        let w = write
+        if let agent = w.agentVersion, let agentJSON {
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO agent_versions (version, name, definition, created_at) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [agent.version, agent.definition.name, agentJSON, recordedAt])
+        }
+        if let session = w.newSession {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                session.id, session.agent, session.userId, session.title, session.summary, session.activeRunId,
+                session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970,
+            ])
+        }
+        if let run = w.newRun {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO runs (id, session_id, agent, agent_version, phase, input, correlation_id, metadata,
+                                      event_seq, message_base, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                run.id, run.sessionId, run.agent, run.agentVersion, run.phase.rawValue, run.input, run.correlationId,
+                metadataJSON, run.eventSeq, run.messageBase, run.createdAt.timeIntervalSince1970,
+                run.updatedAt.timeIntervalSince1970,
+            ])
+        }
+        let insertEntry = try db.cachedStatement(sql: "INSERT INTO journal (run_id, seq, entry, recorded_at) VALUES (?, ?, ?, ?)")
+        for entry in entries {
+            try insertEntry.execute(arguments: [w.runId, entry.seq, entry.json, recordedAt])
+        }
+        if let run = w.run {
+            try db.cachedStatement(
+                sql: """
+                    UPDATE runs SET phase = ?, output = ?, error_code = ?, error_message = ?, iterations = ?,
+                        input_tokens = ?, output_tokens = ?, event_seq = ?, updated_at = ?, finished_at = ?
+                    WHERE id = ?
+                    """
+            ).execute(arguments: [
+                run.phase.rawValue, run.output, run.error?.code.rawValue, run.error?.message, run.iterations,
+                run.usage.inputTokens, run.usage.outputTokens, run.eventSeq, run.updatedAt.timeIntervalSince1970,
+                run.finishedAt?.timeIntervalSince1970, run.id,
+            ])
+        }
+        if w.interruptOpenMessages {
+            try db.cachedStatement(
+                sql: "UPDATE messages SET interrupted = 1, completed_at = ? WHERE run_id = ? AND completed_at IS NULL"
+            ).execute(arguments: [recordedAt, w.runId])
+        }
+        if !w.messages.isEmpty {
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO messages (session_id, run_id, position, role, content, tool_calls, tool_call_id, tool_name,
+                                          created_at, completed_at, interrupted, error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (session_id, position) DO UPDATE SET
+                        content = excluded.content, tool_calls = excluded.tool_calls, completed_at = excluded.completed_at,
+                        interrupted = excluded.interrupted, error = excluded.error
+                    """
+            )
+            for (message, toolCalls) in zip(w.messages, messageToolCalls) {
+                try upsert.execute(arguments: [
+                    message.sessionId, message.runId, message.position, message.role.rawValue, message.content, toolCalls,
+                    message.toolCallId, message.toolName, message.createdAt.timeIntervalSince1970,
+                    message.completedAt?.timeIntervalSince1970, message.interrupted, message.error,
+                ])
+            }
+        }
+        if w.removeAllApprovals {
+            try db.cachedStatement(sql: "DELETE FROM pending_approvals WHERE run_id = ?").execute(arguments: [w.runId])
+        }
+        for callId in w.removeApprovals {
+            try db.cachedStatement(sql: "DELETE FROM pending_approvals WHERE run_id = ? AND call_id = ?")
+                .execute(arguments: [w.runId, callId])
+        }
+        for (approval, arguments) in zip(w.addApprovals, approvalArguments) {
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO pending_approvals (run_id, call_id, tool_name, arguments, requested_at, deadline)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [approval.runId, approval.call.id, approval.call.name, arguments, approval.requestedAt, approval.deadline])
+        }
+        if w.removeAllTimers {
+            try db.cachedStatement(sql: "DELETE FROM timers WHERE run_id = ?").execute(arguments: [w.runId])
+        }
+        for id in w.removeTimers {
+            try db.cachedStatement(sql: "DELETE FROM timers WHERE id = ?").execute(arguments: [id])
+        }
+        for (timer, callIds) in zip(w.addTimers, timerCallIds) {
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO timers (id, run_id, fire_at, kind, call_ids) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [timer.id, timer.runId, timer.fireAt, timer.kind.rawValue, callIds])
+        }
+        if let active = w.sessionActiveRun {
+            try db.cachedStatement(sql: "UPDATE sessions SET active_run_id = ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [active.runId, recordedAt, active.sessionId])
+        }
+        for id in w.consumedCommands {
+            try db.cachedStatement(sql: "DELETE FROM run_commands WHERE id = ?").execute(arguments: [id])
+        }
+    }
+}

@@ -1,0 +1,264 @@
+import AloftCore
+import Foundation
+import GRDB
+
+/// Filters for listing runs.
+public struct RunQuery: Sendable {
+    public var phase: RunPhase?
+    public var agent: String?
+    public var sessionId: String?
+    /// Newest first; runs created before this run (a cursor).
+    public var before: String?
+    public var limit: Int
+
+    public init(phase: RunPhase? = nil, agent: String? = nil, sessionId: String? = nil, before: String? = nil, limit: Int = 50) {
+        self.phase = phase
+        self.agent = agent
+        self.sessionId = sessionId
+        self.before = before
+        self.limit = limit
+    }
+}
+
+extension SQLiteStore {
+    /// A run's journal, in order.
+    public func journal(runId: String) async throws -> [JournalEntry] {
+        let texts = try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT entry FROM journal WHERE run_id = ? ORDER BY seq", arguments: [runId])
+        }
+        let decoder = JSONDecoder()
+        return try texts.enumerated().map { index, text in
+            do {
+                return try decoder.decode(JournalEntry.self, from: Data(text.utf8))
+            } catch {
+                throw StoreError(code: .corrupt, message: "run \(runId): journal entry \(index + 1) cannot be read: \(error)", cause: error)
+            }
+        }
+    }
+
+    public func run(id: String) async throws -> Run? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Run.init(row:))
+        }
+    }
+
+    /// Runs, newest first.
+    public func runs(_ query: RunQuery) async throws -> [Run] {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let phase = query.phase {
+                conditions.append("phase = ?")
+                arguments += [phase.rawValue]
+            }
+            if let agent = query.agent {
+                conditions.append("agent = ?")
+                arguments += [agent]
+            }
+            if let session = query.sessionId {
+                conditions.append("session_id = ?")
+                arguments += [session]
+            }
+            if let before = query.before {
+                conditions.append("(created_at, id) < (SELECT created_at, id FROM runs WHERE id = ?)")
+                arguments += [before]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [query.limit]
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM runs \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", arguments: arguments
+            ).map(Run.init(row:))
+        }
+    }
+
+    /// Runs that are not finished, oldest first: what an engine resumes on start.
+    public func unfinishedRuns() async throws -> [Run] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM runs WHERE phase IN ('pending', 'running', 'waiting_for_approval') ORDER BY created_at"
+            ).map(Run.init(row:))
+        }
+    }
+
+    public func session(id: String) async throws -> Session? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id]).map(Session.init(row:))
+        }
+    }
+
+    /// A session's messages in order; `last` keeps only the most recent ones.
+    public func messages(sessionId: String, last: Int? = nil) async throws -> [Message] {
+        try await pool.read { db in
+            let rows: [Row]
+            if let last {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM (SELECT * FROM messages WHERE session_id = ? ORDER BY position DESC LIMIT ?) ORDER BY position",
+                    arguments: [sessionId, last]
+                )
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE session_id = ? ORDER BY position", arguments: [sessionId])
+            }
+            return try rows.map(Message.init(row:))
+        }
+    }
+
+    /// A run's messages in order.
+    public func messages(runId: String) async throws -> [Message] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE run_id = ? ORDER BY position", arguments: [runId])
+                .map(Message.init(row:))
+        }
+    }
+
+    /// The position the next message of a session takes.
+    public func nextMessagePosition(sessionId: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE session_id = ?", arguments: [sessionId]) ?? 0
+        }
+    }
+
+    /// The agent definition a run started with.
+    public func agentDefinition(version: String) async throws -> AgentDefinition? {
+        let text = try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT definition FROM agent_versions WHERE version = ?", arguments: [version])
+        }
+        guard let text else { return nil }
+        do {
+            return try JSONDecoder().decode(AgentDefinition.self, from: Data(text.utf8))
+        } catch {
+            throw StoreError(code: .corrupt, message: "agent version \(version) cannot be read: \(error)", cause: error)
+        }
+    }
+
+    /// Tool calls waiting for a decision, of one run or of all.
+    public func pendingApprovals(runId: String? = nil) async throws -> [PendingApproval] {
+        try await pool.read { db in
+            let rows: [Row]
+            if let runId {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM pending_approvals WHERE run_id = ? ORDER BY requested_at, call_id", arguments: [runId])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM pending_approvals ORDER BY requested_at, call_id")
+            }
+            return rows.map { row in
+                PendingApproval(
+                    runId: row["run_id"],
+                    call: ToolCall(id: row["call_id"], name: row["tool_name"], arguments: row["arguments"]),
+                    requestedAt: row["requested_at"],
+                    deadline: row["deadline"]
+                )
+            }
+        }
+    }
+
+    /// Timers due at `time` (seconds since 1970).
+    public func dueTimers(at time: Double) async throws -> [DurableTimer] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM timers WHERE fire_at <= ? ORDER BY fire_at LIMIT 500", arguments: [time])
+                .map(DurableTimer.init(row:))
+        }
+    }
+
+    /// Queues a command for the engine that owns the run (possibly in another process).
+    public func enqueue(_ command: RunCommand, runId: String) async throws {
+        let text = String(decoding: try JSONEncoder().encode(command), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO run_commands (run_id, command, created_at) VALUES (?, ?, ?)",
+                arguments: [runId, text, Date().timeIntervalSince1970]
+            )
+        }
+    }
+
+    /// Commands waiting in the inbox, oldest first.
+    public func queuedCommands(limit: Int = 500) async throws -> [QueuedRunCommand] {
+        let rows: [(id: Int64, runId: String, text: String)] = try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, run_id, command FROM run_commands ORDER BY id LIMIT ?", arguments: [limit])
+                .map { ($0["id"], $0["run_id"], $0["command"]) }
+        }
+        let decoder = JSONDecoder()
+        return rows.compactMap { row in
+            guard let command = try? decoder.decode(RunCommand.self, from: Data(row.text.utf8)) else { return nil }
+            return QueuedRunCommand(id: row.id, runId: row.runId, command: command)
+        }
+    }
+
+    /// Deletes commands that can never be carried out (their run is gone or finished).
+    public func discardCommands(ids: [Int64]) async throws {
+        guard !ids.isEmpty else { return }
+        try await pool.write { db in
+            for id in ids { try db.execute(sql: "DELETE FROM run_commands WHERE id = ?", arguments: [id]) }
+        }
+    }
+}
+
+extension Run {
+    init(row: Row) throws {
+        let errorCode: String? = row["error_code"]
+        let metadataText: String? = row["metadata"]
+        let finishedAt: Double? = row["finished_at"]
+        let phaseText: String = row["phase"]
+        guard let phase = RunPhase(rawValue: phaseText) else {
+            throw StoreError(code: .corrupt, message: "run has unknown phase '\(phaseText)'")
+        }
+        self.init(
+            id: row["id"],
+            sessionId: row["session_id"],
+            agent: row["agent"],
+            agentVersion: row["agent_version"],
+            phase: phase,
+            input: row["input"],
+            output: row["output"],
+            error: errorCode.map { RunError(code: RunError.Code(rawValue: $0), message: row["error_message"] ?? "") },
+            iterations: row["iterations"],
+            usage: Usage(inputTokens: row["input_tokens"], outputTokens: row["output_tokens"]),
+            correlationId: row["correlation_id"],
+            metadata: metadataText.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:],
+            eventSeq: row["event_seq"],
+            messageBase: row["message_base"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            finishedAt: finishedAt.map(Date.init(timeIntervalSince1970:))
+        )
+    }
+}
+
+extension Session {
+    init(row: Row) {
+        self.init(
+            id: row["id"], agent: row["agent"], userId: row["user_id"], title: row["title"], summary: row["summary"],
+            activeRunId: row["active_run_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"])
+        )
+    }
+}
+
+extension Message {
+    init(row: Row) throws {
+        let roleText: String = row["role"]
+        let toolCallsText: String? = row["tool_calls"]
+        let completedAt: Double? = row["completed_at"]
+        self.init(
+            id: row["id"], sessionId: row["session_id"], runId: row["run_id"], position: row["position"],
+            role: Role(rawValue: roleText) ?? .user, content: row["content"],
+            toolCalls: try toolCallsText.map { try JSONDecoder().decode([ToolCall].self, from: Data($0.utf8)) } ?? [],
+            toolCallId: row["tool_call_id"], toolName: row["tool_name"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            completedAt: completedAt.map(Date.init(timeIntervalSince1970:)),
+            interrupted: row["interrupted"], error: row["error"]
+        )
+    }
+}
+
+extension DurableTimer {
+    init(row: Row) throws {
+        let text: String = row["call_ids"]
+        let kindText: String = row["kind"]
+        self.init(
+            id: row["id"], runId: row["run_id"], fireAt: row["fire_at"],
+            kind: DurableTimer.Kind(rawValue: kindText) ?? .approvalDeadline,
+            callIds: try JSONDecoder().decode([String].self, from: Data(text.utf8))
+        )
+    }
+}

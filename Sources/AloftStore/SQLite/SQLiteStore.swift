@@ -1,0 +1,84 @@
+import AloftCore
+import Foundation
+import GRDB
+
+/// Aloft's embedded store: one SQLite database file in WAL mode holding the journal and
+/// the read models (agents, sessions, messages, runs, approvals, timers, commands).
+///
+/// Writes go through group commit: steps of many runs share one transaction and one fsync.
+public final class SQLiteStore: Sendable {
+    let pool: DatabasePool
+    public let path: String
+    public let durability: Durability
+    private let groupCommit: GroupCommit<EncodedStepWrite>
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String, durability: Durability = .powerCut) throws {
+        self.path = path
+        self.durability = durability
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let synchronous = durability == .powerCut ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteMigrations.migrator.migrate(pool)
+        } catch {
+            throw StoreError(
+                code: .unavailable,
+                message: "cannot open the database at \(path): \(error). Check the path and its permissions, or choose another with --db.",
+                cause: error
+            )
+        }
+        let writer = pool
+        groupCommit = GroupCommit { batch in
+            try await writer.write { db in
+                for step in batch { try step.apply(in: db) }
+            }
+        }
+    }
+
+    /// Commits one step durably (as `durability` promises) before returning.
+    /// Many concurrent calls share one transaction.
+    public func commit(_ write: StepWrite) async throws {
+        let encoded = try EncodedStepWrite(write)
+        do {
+            try await groupCommit.submit(encoded)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError(
+                code: .conflict,
+                message: "run \(write.runId): the step conflicts with what is stored (\(error.message ?? "constraint"))",
+                cause: error
+            )
+        }
+    }
+
+    /// Commits several steps in one transaction, all or none.
+    public func commit(batch writes: [StepWrite]) async throws {
+        let encoded = try writes.map(EncodedStepWrite.init)
+        try await pool.write { db in
+            for step in encoded { try step.apply(in: db) }
+        }
+    }
+
+    /// Size of the database files on disk (main file and WAL).
+    public func sizeOnDisk() -> Int {
+        [path, path + "-wal"].reduce(0) { total, file in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+            return total + ((attributes?[.size] as? Int) ?? 0)
+        }
+    }
+
+    /// Moves the WAL into the main file, so `sizeOnDisk` reflects stored data.
+    public func checkpoint() async throws {
+        try await pool.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+    }
+}

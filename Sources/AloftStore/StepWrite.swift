@@ -1,0 +1,34 @@
+import AloftCore
+
+/// Everything one step of one run changes, written in one transaction: journal entries and
+/// the read models they affect. Steps of many runs share a commit (group commit).
+public struct StepWrite: Sendable {
+    public var runId: String
+    /// New journal entries with their sequence numbers (1-based, contiguous per run).
+    public var entries: [(seq: Int, entry: JournalEntry)] = []
+    public var agentVersion: (version: String, definition: AgentDefinition)?
+    public var newSession: Session?
+    public var newRun: Run?
+    /// The run's read model after this step.
+    public var run: Run?
+    /// Messages to insert or replace (by session and position).
+    public var messages: [Message] = []
+    /// Mark this run's unfinished messages interrupted (after a crash or a stop).
+    public var interruptOpenMessages = false
+    public var addApprovals: [PendingApproval] = []
+    /// Remove pending approvals of these calls; `removeAllApprovals` removes all of the run's.
+    public var removeApprovals: [String] = []
+    public var removeAllApprovals = false
+    public var addTimers: [DurableTimer] = []
+    /// Remove these timers; `removeAllTimers` removes all of the run's.
+    public var removeTimers: [String] = []
+    public var removeAllTimers = false
+    /// Set (or clear) the session's active run.
+    public var sessionActiveRun: (sessionId: String, runId: String?)?
+    /// Inbox commands this step has taken into account.
+    public var consumedCommands: [Int64] = []
+
+    public init(runId: String) {
+        self.runId = runId
+    }
+}

@@ -1,0 +1,79 @@
+public import AloftCore
+
+/// A model call that failed, with a stable code and whether a retry may help.
+public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, RetryableFailure {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public var description: String { rawValue }
+
+        /// 429: slow down and retry.
+        public static let rateLimited = Code(rawValue: "model_rate_limited")
+        /// 5xx (or Anthropic's 529 overloaded): retry.
+        public static let serverError = Code(rawValue: "model_server_error")
+        /// No answer in time: retry.
+        public static let timeout = Code(rawValue: "model_timeout")
+        /// Could not reach the server: retry.
+        public static let connection = Code(rawValue: "model_connection_failed")
+        /// 401/403: the API key is missing or wrong.
+        public static let authentication = Code(rawValue: "model_authentication_failed")
+        /// Another 4xx: the request is wrong and retrying will not help.
+        public static let badRequest = Code(rawValue: "model_bad_request")
+        /// The server answered something we cannot read.
+        public static let invalidResponse = Code(rawValue: "model_invalid_response")
+        /// The provider is not configured well enough to call (no API key, no script reply).
+        public static let misconfigured = Code(rawValue: "model_misconfigured")
+    }
+
+    public var code: Code
+    public var message: String
+    public var statusCode: Int?
+    public var retryAfterSeconds: Double?
+
+    public init(code: Code, message: String, statusCode: Int? = nil, retryAfterSeconds: Double? = nil) {
+        self.code = code
+        self.message = message
+        self.statusCode = statusCode
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var isRetryable: Bool {
+        code == .rateLimited || code == .serverError || code == .timeout || code == .connection
+    }
+
+    public var description: String {
+        statusCode.map { "\(code) (HTTP \($0)): \(message)" } ?? "\(code): \(message)"
+    }
+
+    /// Classifies an HTTP error status with the provider's message from the body.
+    static func http(status: Int, body: String, retryAfter: String?) -> ModelError {
+        let message = providerMessage(in: body) ?? (body.isEmpty ? "HTTP \(status)" : String(body.prefix(500)))
+        let code: Code =
+            switch status {
+            case 429: .rateLimited
+            case 408: .timeout
+            case 401, 403: .authentication
+            case 500...599: .serverError
+            default: .badRequest
+            }
+        return ModelError(code: code, message: message, statusCode: status, retryAfterSeconds: retryAfter.flatMap(parseRetryAfter))
+    }
+
+    /// `{"error":{"message":…}}`, the shape OpenAI and Anthropic both use.
+    static func providerMessage(in body: String) -> String? {
+        guard let value = try? JSONValue.parse(body) else { return nil }
+        return value["error"]?["message"]?.stringValue ?? value["message"]?.stringValue
+    }
+
+    /// `Retry-After` is seconds or an HTTP date.
+    static func parseRetryAfter(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(trimmed) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: trimmed).map { max(0, $0.timeIntervalSinceNow) }
+    }
+}
+
+import Foundation

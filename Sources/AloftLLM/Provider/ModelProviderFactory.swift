@@ -1,0 +1,59 @@
+public import AloftCore
+public import AsyncHTTPClient
+import Foundation
+import Yams
+
+/// Builds the provider an agent's model settings name, resolving API keys from the
+/// environment and script files relative to the agent file.
+public struct ModelProviderFactory: Sendable {
+    let client: HTTPClient
+    let environment: [String: String]
+
+    public init(client: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.client = client
+        self.environment = environment
+    }
+
+    /// The environment variable an agent's API key is read from.
+    public static func apiKeyVariable(for settings: ModelSettings) -> String? {
+        if let name = settings.apiKeyEnv { return name }
+        switch settings.provider {
+        case .openai: return "OPENAI_API_KEY"
+        case .anthropic: return "ANTHROPIC_API_KEY"
+        case .scripted: return nil
+        }
+    }
+
+    public func provider(for settings: ModelSettings, timeoutSeconds: Double = 120) throws -> any ModelProvider {
+        let apiKey = Self.apiKeyVariable(for: settings).flatMap { environment[$0] }
+        switch settings.provider {
+        case .openai:
+            if apiKey == nil, settings.baseURL == nil {
+                throw ModelError(
+                    code: .misconfigured,
+                    message: "set \(Self.apiKeyVariable(for: settings) ?? "OPENAI_API_KEY") to your OpenAI API key, or base_url to an OpenAI-compatible server"
+                )
+            }
+            return OpenAIChatProvider(settings: settings, apiKey: apiKey, client: client, timeoutSeconds: timeoutSeconds)
+        case .anthropic:
+            if apiKey == nil, settings.baseURL == nil {
+                throw ModelError(
+                    code: .misconfigured,
+                    message: "set \(Self.apiKeyVariable(for: settings) ?? "ANTHROPIC_API_KEY") to your Anthropic API key"
+                )
+            }
+            return AnthropicProvider(settings: settings, apiKey: apiKey, client: client, timeoutSeconds: timeoutSeconds)
+        case .scripted:
+            guard let replies = settings.script else {
+                throw ModelError(code: .misconfigured, message: "the scripted provider has no script")
+            }
+            return ScriptedProvider(replies: replies)
+        }
+    }
+
+    /// Reads a script file (YAML or JSON: a list of replies).
+    public static func loadScript(at path: String) throws -> [ScriptedReply] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try YAMLDecoder().decode([ScriptedReply].self, from: text)
+    }
+}

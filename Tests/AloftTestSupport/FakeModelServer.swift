@@ -1,0 +1,187 @@
+import AloftCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A model server for tests that speaks the real wire formats over HTTP:
+/// OpenAI Chat Completions at `/v1/chat/completions` and Anthropic Messages at `/v1/messages`,
+/// streamed (SSE) when the request asks for it, JSON otherwise. It records every request.
+public final class FakeModelServer: Sendable {
+    /// What the server answers to one request.
+    public enum Reply: Sendable {
+        /// A text answer, streamed in word-sized chunks with a pause between them.
+        case text(String, chunkDelayMilliseconds: Int = 0)
+        /// Tool calls (and optional text).
+        case toolCalls([ToolCall], text: String = "")
+        /// An HTTP error with a body in the provider's error shape.
+        case status(Int, message: String, headers: [String: String] = [:])
+    }
+
+    /// A request as the server saw it.
+    public struct RecordedRequest: Sendable {
+        public var path: String
+        public var headers: [String: String]
+        public var body: JSONValue
+    }
+
+    private let replies: Mutex<[Reply]>
+    private let recorded = Mutex<[RecordedRequest]>([])
+    private let fallback: Reply
+
+    /// Replies are used in order; when they run out, `fallback` answers.
+    public init(replies: [Reply] = [], fallback: Reply = .text("ok")) {
+        self.replies = Mutex(replies)
+        self.fallback = fallback
+    }
+
+    public var requests: [RecordedRequest] { recorded.withLock { $0 } }
+
+    /// Starts the server and runs `body` with its base URL (`http://127.0.0.1:PORT/v1`).
+    public func run<Result: Sendable>(_ body: @Sendable (_ baseURL: String) async throws -> Result) async throws -> Result {
+        let router = Router()
+        router.post("/v1/chat/completions") { request, context in try await self.handle(request, context: context, format: .openAI) }
+        router.post("/v1/messages") { request, context in try await self.handle(request, context: context, format: .anthropic) }
+        return try await withTestHTTPServer(router: router) { port in try await body("http://127.0.0.1:\(port)/v1") }
+    }
+
+    enum Format { case openAI, anthropic }
+
+    private func handle(_ request: Request, context: BasicRequestContext, format: Format) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 10 << 20)
+        let body = (try? JSONValue.parse(String(buffer: buffer))) ?? .null
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        recorded.withLock { $0.append(RecordedRequest(path: request.uri.path, headers: headers, body: body)) }
+        let reply = replies.withLock { $0.isEmpty ? fallback : $0.removeFirst() }
+        let stream = body["stream"] == .bool(true)
+        switch reply {
+        case .status(let code, let message, let extra):
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            for (name, value) in extra { if let field = HTTPField.Name(name) { fields[field] = value } }
+            let payload: JSONValue = ["error": ["type": "test_error", "message": .string(message)]]
+            return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: payload.jsonText())))
+        case .text(let text, let delay):
+            let words = Self.words(text)
+            return stream ? sse(format == .openAI ? OpenAIWire.stream(words: words, calls: []) : AnthropicWire.stream(words: words, calls: []), delay: delay)
+                : json(format == .openAI ? OpenAIWire.whole(text: text, calls: []) : AnthropicWire.whole(text: text, calls: []))
+        case .toolCalls(let calls, let text):
+            let words = Self.words(text)
+            return stream ? sse(format == .openAI ? OpenAIWire.stream(words: words, calls: calls) : AnthropicWire.stream(words: words, calls: calls), delay: 0)
+                : json(format == .openAI ? OpenAIWire.whole(text: text, calls: calls) : AnthropicWire.whole(text: text, calls: calls))
+        }
+    }
+
+    private func json(_ value: JSONValue) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(string: value.jsonText())))
+    }
+
+    private func sse(_ events: [(event: String?, data: String)], delay: Int) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "text/event-stream"
+        return Response(
+            status: .ok, headers: fields,
+            body: ResponseBody { writer in
+                for (index, event) in events.enumerated() {
+                    if delay > 0, index > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+                    let prefix = event.event.map { "event: \($0)\n" } ?? ""
+                    try await writer.write(ByteBuffer(string: prefix + "data: \(event.data)\n\n"))
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    static func words(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        for character in text {
+            current.append(character)
+            if character == " " {
+                words.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+}
+
+/// Chat Completions payloads, as OpenAI sends them.
+enum OpenAIWire {
+    static func whole(text: String, calls: [ToolCall]) -> JSONValue {
+        var message: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty ? .null : .string(text)]
+        if !calls.isEmpty {
+            message["tool_calls"] = .array(calls.map { ["id": .string($0.id), "type": "function", "function": ["name": .string($0.name), "arguments": .string($0.arguments)]] })
+        }
+        return [
+            "id": "chatcmpl-test", "object": "chat.completion", "model": "fake",
+            "choices": [["index": 0, "message": .object(message), "finish_reason": calls.isEmpty ? "stop" : "tool_calls"]],
+            "usage": ["prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18],
+        ]
+    }
+
+    static func stream(words: [String], calls: [ToolCall]) -> [(event: String?, data: String)] {
+        func chunk(_ delta: JSONValue) -> (String?, String) {
+            (nil, JSONValue.object(["id": "chatcmpl-test", "object": "chat.completion.chunk", "choices": [["index": 0, "delta": delta]]]).jsonText())
+        }
+        var events: [(String?, String)] = [chunk(["role": "assistant", "content": ""])]
+        events += words.map { chunk(["content": .string($0)]) }
+        for (index, call) in calls.enumerated() {
+            let half = call.arguments.index(call.arguments.startIndex, offsetBy: call.arguments.count / 2)
+            events.append(chunk(["tool_calls": [["index": .number(Double(index)), "id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": ""]]]]))
+            events.append(chunk(["tool_calls": [["index": .number(Double(index)), "function": ["arguments": .string(String(call.arguments[..<half]))]]]]))
+            events.append(chunk(["tool_calls": [["index": .number(Double(index)), "function": ["arguments": .string(String(call.arguments[half...]))]]]]))
+        }
+        events.append((nil, JSONValue.object(["id": "chatcmpl-test", "choices": [], "usage": ["prompt_tokens": 11, "completion_tokens": 7]]).jsonText()))
+        events.append((nil, "[DONE]"))
+        return events
+    }
+}
+
+/// Messages payloads, as Anthropic sends them.
+enum AnthropicWire {
+    static func whole(text: String, calls: [ToolCall]) -> JSONValue {
+        var content: [JSONValue] = text.isEmpty ? [] : [["type": "text", "text": .string(text)]]
+        content += calls.map { ["type": "tool_use", "id": .string($0.id), "name": .string($0.name), "input": (try? JSONValue.parse($0.arguments)) ?? [:]] }
+        return [
+            "id": "msg_test", "type": "message", "role": "assistant", "model": "fake", "content": .array(content),
+            "stop_reason": calls.isEmpty ? "end_turn" : "tool_use", "usage": ["input_tokens": 13, "output_tokens": 9],
+        ]
+    }
+
+    static func stream(words: [String], calls: [ToolCall]) -> [(event: String?, data: String)] {
+        func event(_ type: String, _ payload: JSONValue) -> (String?, String) {
+            var object = payload.objectValue ?? [:]
+            object["type"] = .string(type)
+            return (type, JSONValue.object(object).jsonText())
+        }
+        var events: [(String?, String)] = [
+            event("message_start", ["message": ["id": "msg_test", "role": "assistant", "content": [], "usage": ["input_tokens": 13, "output_tokens": 1]]])
+        ]
+        var index = 0
+        if !words.isEmpty {
+            events.append(event("content_block_start", ["index": 0, "content_block": ["type": "text", "text": ""]]))
+            events.append(event("ping", [:]))
+            events += words.map { event("content_block_delta", ["index": 0, "delta": ["type": "text_delta", "text": .string($0)]]) }
+            events.append(event("content_block_stop", ["index": 0]))
+            index = 1
+        }
+        for call in calls {
+            let position = JSONValue.number(Double(index))
+            events.append(event("content_block_start", ["index": position, "content_block": ["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": [:]]]))
+            let half = call.arguments.index(call.arguments.startIndex, offsetBy: call.arguments.count / 2)
+            events.append(event("content_block_delta", ["index": position, "delta": ["type": "input_json_delta", "partial_json": .string(String(call.arguments[..<half]))]]))
+            events.append(event("content_block_delta", ["index": position, "delta": ["type": "input_json_delta", "partial_json": .string(String(call.arguments[half...]))]]))
+            events.append(event("content_block_stop", ["index": position]))
+            index += 1
+        }
+        events.append(event("message_delta", ["delta": ["stop_reason": calls.isEmpty ? "end_turn" : "tool_use"], "usage": ["output_tokens": 9]]))
+        events.append(event("message_stop", [:]))
+        return events
+    }
+}

@@ -94,7 +94,14 @@ let package = Package(
         ),
         .testTarget(name: "AloftCoreTests", dependencies: ["AloftCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AloftLLMTests", dependencies: ["AloftLLM", "AloftTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AloftToolsTests", dependencies: ["AloftTools", "AloftTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AloftToolsTests",
+            dependencies: [
+                "AloftTools", "AloftTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AloftStoreTests", dependencies: ["AloftStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AloftEngineTests",

@@ -1,0 +1,116 @@
+import AloftCore
+import Foundation
+import GRDB
+
+/// A SQLite database opened read-only, for the SQL tools. Read-only by construction: the
+/// connection is opened with `SQLITE_OPEN_READONLY` and `query_only`, so no statement the
+/// model writes can change it.
+public final class ReadOnlySQLiteDatabase: Sendable {
+    let queue: DatabaseQueue
+    public let path: String
+    public let maxRows: Int
+
+    public init(path: String, maxRows: Int = 200) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ToolConfigurationError(problems: ["database '\(path)' does not exist"])
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA query_only = 1")
+        }
+        self.path = path
+        self.maxRows = maxRows
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw ToolConfigurationError(problems: ["database '\(path)' cannot be opened: \(error)"])
+        }
+    }
+
+    func tables() async throws -> [String] {
+        try await queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+    }
+
+    func columns(of table: String) async throws -> JSONValue {
+        try await queue.read { db in
+            let exists = try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", arguments: [table]) ?? false
+            guard exists else {
+                let known = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                throw ToolError(code: .invalidArguments, message: "no table '\(table)'; tables: \(known.joined(separator: ", "))")
+            }
+            let columns = try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [table]).map { row -> JSONValue in
+                [
+                    "name": .string(row["name"]), "type": .string(row["type"]), "nullable": .bool(!(row["notnull"] as Bool)),
+                    "primary_key": .bool((row["pk"] as Int) > 0),
+                ]
+            }
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(table.replacingOccurrences(of: "\"", with: "\"\""))\"") ?? 0
+            return ["table": .string(table), "columns": .array(columns), "row_count": .number(Double(count))]
+        }
+    }
+
+    func query(_ sql: String) async throws -> JSONValue {
+        let maxRows = maxRows
+        return try await queue.read { db in
+            let statement: Statement
+            do {
+                statement = try db.makeStatement(sql: sql)
+            } catch let error as DatabaseError {
+                throw ToolError(code: .invalidArguments, message: "SQL error: \(error.message ?? "\(error)")")
+            }
+            guard statement.isReadonly, Self.isQuery(sql) else {
+                throw ToolError(code: .notAllowed, message: "only read-only queries (SELECT, WITH … SELECT) are allowed")
+            }
+            var rows: [JSONValue] = []
+            var truncated = false
+            do {
+                let cursor = try Row.fetchCursor(statement)
+                while let row = try cursor.next() {
+                    if rows.count == maxRows {
+                        truncated = true
+                        break
+                    }
+                    rows.append(.array(row.databaseValues.map(Self.json)))
+                }
+            } catch let error as DatabaseError {
+                throw ToolError(code: .invalidArguments, message: "SQL error: \(error.message ?? "\(error)")")
+            }
+            var result: [String: JSONValue] = [
+                "columns": .array(statement.columnNames.map(JSONValue.string)), "rows": .array(rows),
+                "row_count": .number(Double(rows.count)),
+            ]
+            if truncated { result["truncated"] = .string("only the first \(maxRows) rows are shown; add LIMIT or aggregate") }
+            return .object(result)
+        }
+    }
+
+    /// Only queries: PRAGMA and friends are refused even when SQLite calls them read-only.
+    static func isQuery(_ sql: String) -> Bool {
+        var text = Substring(sql)
+        while true {
+            text = text.drop { $0.isWhitespace }
+            if text.hasPrefix("--") {
+                text = text.drop { $0 != "\n" }
+            } else if text.hasPrefix("/*"), let end = text.range(of: "*/") {
+                text = text[end.upperBound...]
+            } else {
+                break
+            }
+        }
+        let keyword = text.prefix { $0.isLetter }.uppercased()
+        return ["SELECT", "WITH", "VALUES"].contains(keyword)
+    }
+
+    static func json(_ value: DatabaseValue) -> JSONValue {
+        switch value.storage {
+        case .null: .null
+        case .int64(let number): .number(Double(number))
+        case .double(let number): .number(number)
+        case .string(let text): .string(text)
+        case .blob(let data): .string(data.base64EncodedString())
+        }
+    }
+}

@@ -1,0 +1,89 @@
+public import AloftCore
+public import AsyncHTTPClient
+import Foundation
+
+/// What tools need from their surroundings.
+public struct ToolEnvironment: Sendable {
+    /// Relative paths in the agent file (databases) are relative to this folder.
+    public var baseDirectory: String
+    public var variables: [String: String]
+    public var client: HTTPClient
+    public var timeoutSeconds: Double
+
+    public init(baseDirectory: String, variables: [String: String], client: HTTPClient, timeoutSeconds: Double = 60) {
+        self.baseDirectory = baseDirectory
+        self.variables = variables
+        self.client = client
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// `path` made absolute against `baseDirectory`.
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// Makes a builtin tool from its entry in an agent file.
+public typealias BuiltinToolFactory = @Sendable (ToolSpec, ToolEnvironment) throws -> any Tool
+
+/// The tools of one agent, built from its agent file and checked before any run uses them.
+public struct Toolbox: Sendable {
+    public let tools: [String: any Tool]
+    /// What the model is told, in the agent file's order.
+    public let definitions: [ToolDefinition]
+
+    /// The builtins every agent can name.
+    public static let standardBuiltins: [String: BuiltinToolFactory] = [
+        "current_time": { _, _ in CurrentTimeTool() },
+        "http_get": { spec, environment in
+            guard let hosts = spec.allowedHosts, !hosts.isEmpty else {
+                throw ToolConfigurationError(problems: ["http_get needs 'allowed_hosts': the hosts it may fetch from"])
+            }
+            return HTTPGetTool(allowedHosts: hosts, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
+        },
+        "list_tables": { spec, environment in ListTablesTool(database: try database(spec, environment)) },
+        "describe_table": { spec, environment in DescribeTableTool(database: try database(spec, environment)) },
+        "sql_query": { spec, environment in SQLQueryTool(database: try database(spec, environment)) },
+    ]
+
+    private static func database(_ spec: ToolSpec, _ environment: ToolEnvironment) throws -> ReadOnlySQLiteDatabase {
+        guard let path = spec.database else {
+            throw ToolConfigurationError(problems: ["\(spec.name) needs 'database': the path of a SQLite file"])
+        }
+        return try ReadOnlySQLiteDatabase(path: environment.resolve(path), maxRows: spec.maxRows ?? 200)
+    }
+
+    /// Builds every tool of `agent`; throws every problem found, each naming its tool.
+    public init(agent: AgentDefinition, environment: ToolEnvironment, builtins: [String: BuiltinToolFactory] = Toolbox.standardBuiltins) throws {
+        var tools: [String: any Tool] = [:]
+        var definitions: [ToolDefinition] = []
+        var problems: [String] = []
+        for (index, spec) in agent.tools.enumerated() {
+            let label = "tools[\(index)] (\(spec.name))"
+            do {
+                let tool: any Tool
+                if let http = spec.http {
+                    let missing = HTTPTool.referencedVariables(in: http).filter { environment.variables[$0] == nil }
+                    if !missing.isEmpty {
+                        problems.append("\(label): environment variable \(missing.joined(separator: ", ")) is not set")
+                        continue
+                    }
+                    tool = HTTPTool(spec: http, environment: environment.variables, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
+                } else if let name = spec.builtin, let factory = builtins[name] {
+                    tool = try factory(spec, environment)
+                } else {
+                    problems.append("\(label): unknown builtin '\(spec.builtin ?? "")'; builtins: \(builtins.keys.sorted().joined(separator: ", "))")
+                    continue
+                }
+                tools[tool.definition.name] = tool
+                definitions.append(tool.definition)
+            } catch let error as ToolConfigurationError {
+                problems += error.problems.map { "\(label): \($0)" }
+            }
+        }
+        if !problems.isEmpty { throw ToolConfigurationError(problems: problems) }
+        self.tools = tools
+        self.definitions = definitions
+    }
+}

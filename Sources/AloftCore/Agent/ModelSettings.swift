@@ -58,7 +58,14 @@ public struct ModelSettings: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        provider = try c.decode(Provider.self, forKey: .provider)
+        let providerName = try c.decode(String.self, forKey: .provider)
+        guard let provider = Provider(rawValue: providerName) else {
+            let known = Provider.allCases.map(\.rawValue).joined(separator: ", ")
+            throw DecodingError.dataCorruptedError(
+                forKey: .provider, in: c, debugDescription: "unknown provider '\(providerName)' (known providers: \(known))"
+            )
+        }
+        self.provider = provider
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? provider.rawValue
         baseURL = try c.decodeIfPresent(String.self, forKey: .baseURL)
         apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)

@@ -1,0 +1,76 @@
+import AloftCore
+import AloftLLM
+import AloftStore
+import AloftTools
+import AsyncHTTPClient
+import Synchronization
+
+/// An agent ready to run: its definition, its tools and its model provider.
+struct AgentRuntime: Sendable {
+    var definition: AgentDefinition
+    var version: String
+    var toolbox: Toolbox
+    var provider: any ModelProvider
+    var loop: LoopConfiguration
+}
+
+/// Builds agents into runtimes once per version and keeps them: tools open their databases
+/// and clients once, not per run.
+final class AgentCatalog: Sendable {
+    private let runtimes = Mutex<[String: AgentRuntime]>([:])
+    private let configuration: EngineConfiguration
+    private let client: HTTPClient
+
+    init(configuration: EngineConfiguration, client: HTTPClient) {
+        self.configuration = configuration
+        self.client = client
+    }
+
+    /// The runtime of `definition`, validating everything a run needs; throws
+    /// `EngineError.invalidAgent` naming every problem.
+    func runtime(for definition: AgentDefinition) throws -> AgentRuntime {
+        let version = definition.version
+        if let cached = runtimes.withLock({ $0[version] }) { return cached }
+        var problems = definition.problems()
+        var toolbox: Toolbox?
+        do {
+            toolbox = try Toolbox(
+                agent: definition,
+                environment: ToolEnvironment(
+                    baseDirectory: "/", variables: configuration.environment, client: client,
+                    timeoutSeconds: definition.policies.toolTimeoutSeconds
+                ),
+                builtins: configuration.builtins
+            )
+        } catch let error as ToolConfigurationError {
+            problems += error.problems
+        } catch {
+            problems.append("\(error)")
+        }
+        var provider: (any ModelProvider)?
+        do {
+            provider = try ModelProviderFactory(client: client, environment: configuration.environment)
+                .provider(for: definition.model, timeoutSeconds: definition.policies.modelTimeoutSeconds)
+        } catch let error as ModelError {
+            problems.append("model: \(error.message)")
+        }
+        guard problems.isEmpty, let toolbox, let provider else {
+            throw EngineError(code: .invalidAgent, message: "agent '\(definition.name)': " + problems.joined(separator: "; "))
+        }
+        let runtime = AgentRuntime(
+            definition: definition, version: version, toolbox: toolbox, provider: provider,
+            loop: LoopConfiguration(tools: toolbox.definitions, policies: definition.policies)
+        )
+        runtimes.withLock { $0[version] = runtime }
+        return runtime
+    }
+
+    /// The runtime of a stored agent version (a run resuming after a restart).
+    func runtime(version: String, store: SQLiteStore) async throws -> AgentRuntime {
+        if let cached = runtimes.withLock({ $0[version] }) { return cached }
+        guard let definition = try await store.agentDefinition(version: version) else {
+            throw EngineError(code: .invalidAgent, message: "agent version \(version) is not in the database")
+        }
+        return try runtime(for: definition)
+    }
+}

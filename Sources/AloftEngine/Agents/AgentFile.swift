@@ -1,0 +1,101 @@
+public import AloftCore
+import AloftLLM
+import Foundation
+import Yams
+
+/// An agent file that cannot be used, with every problem named by file and field.
+public struct AgentFileError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var problems: [String]
+
+    public init(path: String, problems: [String]) {
+        self.path = path
+        self.problems = problems
+    }
+
+    public var description: String {
+        problems.map { "\(path): \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Reads agent definitions from YAML files.
+public enum AgentFile {
+    /// Loads and validates the agent at `path`. Relative paths inside it (databases,
+    /// script files) are resolved against the file's folder, so the stored definition
+    /// stands on its own.
+    public static func load(path: String) throws -> AgentDefinition {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw AgentFileError(path: path, problems: [exists ? "cannot be read" : "no such file"])
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(text, path: path, baseDirectory: directory)
+    }
+
+    /// Parses and validates an agent from YAML (or JSON) text.
+    public static func parse(_ text: String, path: String = "<agent>", baseDirectory: String) throws -> AgentDefinition {
+        var agent: AgentDefinition
+        do {
+            agent = try YAMLDecoder().decode(AgentDefinition.self, from: text)
+        } catch let error as DecodingError {
+            throw AgentFileError(path: path, problems: [describe(error)])
+        } catch {
+            throw AgentFileError(path: path, problems: ["not valid YAML: \(error)"])
+        }
+        func resolve(_ file: String) -> String {
+            file.hasPrefix("/") ? file : URL(fileURLWithPath: baseDirectory).appendingPathComponent(file).standardizedFileURL.path
+        }
+        for index in agent.tools.indices {
+            if let database = agent.tools[index].database { agent.tools[index].database = resolve(database) }
+        }
+        if let scriptFile = agent.model.scriptFile {
+            let resolved = resolve(scriptFile)
+            do {
+                agent.model.script = try ModelProviderFactory.loadScript(at: resolved)
+                agent.model.scriptFile = resolved
+            } catch {
+                throw AgentFileError(path: path, problems: ["model.script_file: cannot read '\(resolved)': \(error)"])
+            }
+        }
+        let problems = agent.problems()
+        if !problems.isEmpty { throw AgentFileError(path: path, problems: problems) }
+        return agent
+    }
+
+    /// A decoding error as a person reads it: the field's path and what is wrong.
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            let text = path.reduce("") { text, key in
+                if let index = key.intValue { return text + "[\(index)]" }
+                return text.isEmpty ? key.stringValue : text + "." + key.stringValue
+            }
+            return text.isEmpty ? "the file" : text
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(field(context.codingPath + [key])): missing (required)"
+        case .typeMismatch(let type, let context):
+            return "\(field(context.codingPath)): expected \(typeName(type))"
+        case .valueNotFound(let type, let context):
+            return "\(field(context.codingPath)): expected \(typeName(type)), found nothing"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty, let underlying = context.underlyingError {
+                return "not valid YAML: \(underlying)"
+            }
+            return "\(field(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default:
+            String(describing: type).hasPrefix("Array") ? "a list" : "a mapping (\(String(describing: type)))"
+        }
+    }
+}

@@ -1,0 +1,34 @@
+public import AloftTools
+import Foundation
+
+/// How the local engine behaves. Plain values with defaults; tests and the CLI set what they need.
+public struct EngineConfiguration: Sendable {
+    /// Environment variables for API keys and `${VAR}` secrets in HTTP tools.
+    public var environment: [String: String]
+    /// Builtin tools agents may name (the standard ones, plus any a program embedding Aloft adds).
+    public var builtins: [String: BuiltinToolFactory]
+    /// How often the assistant message being streamed is saved as it grows: a crash loses at most this much text.
+    public var streamFlushInterval: Duration
+    /// How often the engine looks for commands from other processes and for due timers.
+    public var pollInterval: Duration
+    /// Largest accepted input, in bytes.
+    public var maxInputBytes: Int
+    /// The wall clock, injected so tests control it.
+    public var now: @Sendable () -> Date
+
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        builtins: [String: BuiltinToolFactory] = Toolbox.standardBuiltins,
+        streamFlushInterval: Duration = .milliseconds(250),
+        pollInterval: Duration = .milliseconds(200),
+        maxInputBytes: Int = 256 * 1024,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.environment = environment
+        self.builtins = builtins
+        self.streamFlushInterval = streamFlushInterval
+        self.pollInterval = pollInterval
+        self.maxInputBytes = maxInputBytes
+        self.now = now
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Identifiers that sort by creation time: a prefix, 10 characters of milliseconds and 16
+/// random ones (Crockford base 32), like ULIDs.
+enum Identifier {
+    private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+
+    static func make(_ prefix: String, at date: Date = Date()) -> String {
+        var text = prefix + "_"
+        var millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        var time: [Character] = []
+        for _ in 0..<10 {
+            time.append(alphabet[Int(millis & 31)])
+            millis >>= 5
+        }
+        text += String(time.reversed())
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<16 { text.append(alphabet[Int(random.next() & 31)]) }
+        return text
+    }
+}

@@ -1,0 +1,196 @@
+public import AloftCore
+public import AloftStore
+public import AsyncHTTPClient
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// The embedded engine: runs agents durably on one machine with SQLite.
+///
+/// A scheduler hands runnable runs to drivers; each driver interprets `AgentLoop`'s orders
+/// and records every result in the journal before the next decision. On start, every
+/// unfinished run is rebuilt from its journal and resumed. Runs that wait for a person hold
+/// no memory: a decision (from this process or another) brings them back.
+public final class LocalEngine: Service, Sendable {
+    public let store: SQLiteStore
+    let configuration: EngineConfiguration
+    let logger: Logger
+    let hub = RunEventHub()
+    let registry = RunRegistry()
+    let catalog: AgentCatalog
+    private let shuttingDown = Atomic<Bool>(false)
+    private let startingSessions = Mutex<Set<String>>([])
+
+    public init(store: SQLiteStore, configuration: EngineConfiguration = EngineConfiguration(), httpClient: HTTPClient = .shared, logger: Logger) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.catalog = AgentCatalog(configuration: configuration, client: httpClient)
+    }
+
+    var driver: RunDriver {
+        RunDriver(
+            store: store, catalog: catalog, hub: hub, registry: registry, configuration: configuration, logger: logger,
+            isShuttingDown: { self.shuttingDown.load(ordering: .relaxed) }
+        )
+    }
+
+    /// Resumes unfinished runs, then drives runs until graceful shutdown. Steps in flight at
+    /// shutdown finish and are recorded; their runs resume on the next start.
+    public func run() async throws {
+        let unfinished = try await store.unfinishedRuns()
+        for run in unfinished where run.phase != .waitingForApproval {
+            registry.schedule(runId: run.id)
+        }
+        if !unfinished.isEmpty {
+            logger.info("resuming unfinished runs", metadata: ["count": "\(unfinished.count)"])
+        }
+        let driver = self.driver
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.pollInbox() }
+            for await control in registry.queue.cancelOnGracefulShutdown() {
+                group.addTask { await driver.drive(control) }
+            }
+            shuttingDown.store(true, ordering: .relaxed)
+        }
+    }
+
+    /// Looks for commands from other processes and for due timers.
+    private func pollInbox() async {
+        while !shuttingDown.load(ordering: .relaxed), !Task.isCancelled {
+            do {
+                for queued in try await store.queuedCommands() {
+                    registry.schedule(runId: queued.runId, delivery: RunCommandDelivery(command: queued.command, inboxId: queued.id))
+                }
+                for timer in try await store.dueTimers(at: configuration.now().timeIntervalSince1970) {
+                    registry.schedule(
+                        runId: timer.runId,
+                        delivery: RunCommandDelivery(command: .approvalDeadlinePassed(callIds: timer.callIds), timerId: timer.id)
+                    )
+                }
+            } catch {
+                logger.error("cannot read commands and timers", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.pollInterval)
+        }
+    }
+
+    // MARK: - API
+
+    /// Starts a run: records its start durably and schedules it. Its events can be followed
+    /// with `events(runId:after:)` from sequence 0.
+    @discardableResult
+    public func start(_ request: StartRunRequest) async throws -> Run {
+        let input = request.input.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !input.isEmpty else { throw EngineError(code: .invalidInput, message: "the input is empty; say what the agent should do") }
+        guard request.input.utf8.count <= configuration.maxInputBytes else {
+            throw EngineError(code: .invalidInput, message: "the input is \(request.input.utf8.count) bytes; the limit is \(configuration.maxInputBytes)")
+        }
+        let agent = request.agent
+        let runtime = try catalog.runtime(for: agent)
+        let now = configuration.now()
+        let runId = Identifier.make("run", at: now)
+        var write = StepWrite(runId: runId)
+        let session: Session
+        var history: [ChatMessage] = []
+        var base = 0
+        if let sessionId = request.sessionId {
+            // One run per session: hold the session while its run is being recorded.
+            guard startingSessions.withLock({ $0.insert(sessionId).inserted }) else {
+                throw EngineError(code: .sessionBusy, message: "session \(sessionId) is starting another run; wait for it")
+            }
+            defer { _ = startingSessions.withLock { $0.remove(sessionId) } }
+            guard let existing = try await store.session(id: sessionId) else {
+                throw EngineError(code: .sessionNotFound, message: "no session \(sessionId); omit the session to start a new one")
+            }
+            guard existing.agent == agent.name else {
+                throw EngineError(code: .sessionAgentMismatch, message: "session \(sessionId) belongs to agent '\(existing.agent)', not '\(agent.name)'")
+            }
+            if let active = existing.activeRunId {
+                throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
+            }
+            session = existing
+            history = try await store.messages(sessionId: sessionId, last: agent.memory.historyWindow).map(\.chatMessage)
+            base = try await store.nextMessagePosition(sessionId: sessionId)
+            write.sessionActiveRun = (sessionId, runId)
+            return try await record(start: request, input: input, runtime: runtime, session: session, history: history, base: base, runId: runId, now: now, write: write)
+        }
+        session = Session(
+            id: Identifier.make("ses", at: now), agent: agent.name, userId: request.userId, title: String(input.prefix(80)),
+            activeRunId: runId, createdAt: now, updatedAt: now
+        )
+        write.newSession = session
+        return try await record(start: request, input: input, runtime: runtime, session: session, history: history, base: base, runId: runId, now: now, write: write)
+    }
+
+    private func record(
+        start request: StartRunRequest, input: String, runtime: AgentRuntime, session: Session, history: [ChatMessage], base: Int,
+        runId: String, now: Date, write: StepWrite
+    ) async throws -> Run {
+        var write = write
+        let agent = runtime.definition
+        let context = ConversationContext.build(instructions: agent.instructions, summary: session.summary, history: history, input: input)
+        let run = Run(
+            id: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, phase: .running, input: input,
+            correlationId: request.correlationId, metadata: request.metadata, eventSeq: 1, messageBase: base, createdAt: now, updatedAt: now
+        )
+        write.agentVersion = (runtime.version, agent)
+        write.newRun = run
+        write.entries = [(1, .started(RunStart(runId: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, context: context)))]
+        write.messages = [Message(sessionId: session.id, runId: runId, position: base, role: .user, content: input, createdAt: now, completedAt: now)]
+        try await store.commit(write)
+        hub.publish(RunEvent(runId: runId, seq: 1, kind: .runStarted, data: ["session_id": .string(session.id), "agent": .string(agent.name)]))
+        registry.schedule(runId: runId)
+        return run
+    }
+
+    /// The run's events after sequence number `after`, live; the stream ends after a terminal event.
+    /// Subscribe before or right after `start` to see every event.
+    public func events(runId: String, after: Int = 0) -> AsyncStream<RunEvent> {
+        hub.subscribe(runId: runId, after: after)
+    }
+
+    /// Asks a run to stop. Durable: recorded in the database first, then delivered.
+    public func cancel(runId: String, reason: String? = nil) async throws {
+        guard let run = try await store.run(id: runId) else {
+            throw EngineError(code: .runNotFound, message: "no run \(runId)")
+        }
+        guard !run.phase.isTerminal else {
+            throw EngineError(code: .runFinished, message: "run \(runId) has already ended (\(run.phase.rawValue))")
+        }
+        try await deliver(.cancel(reason: reason), runId: runId)
+    }
+
+    /// Approves or denies a tool call waiting for approval.
+    public func resolveApproval(runId: String, decision: ApprovalDecision) async throws {
+        guard let run = try await store.run(id: runId) else {
+            throw EngineError(code: .runNotFound, message: "no run \(runId)")
+        }
+        guard !run.phase.isTerminal else {
+            throw EngineError(code: .runFinished, message: "run \(runId) has already ended (\(run.phase.rawValue))")
+        }
+        let pending = try await store.pendingApprovals(runId: runId)
+        guard pending.contains(where: { $0.call.id == decision.callId }) else {
+            let waiting = pending.map(\.call.id).joined(separator: ", ")
+            throw EngineError(
+                code: .notAwaitingApproval,
+                message: "tool call \(decision.callId) of run \(runId) is not waiting for approval" + (waiting.isEmpty ? "" : "; waiting: \(waiting)")
+            )
+        }
+        try await deliver(.resolveApproval(decision: decision), runId: runId)
+    }
+
+    private func deliver(_ command: RunCommand, runId: String) async throws {
+        try await store.enqueue(command, runId: runId)
+        // Picked up by the poll loop at once rather than after its interval.
+        for queued in try await store.queuedCommands() where queued.runId == runId {
+            registry.schedule(runId: runId, delivery: RunCommandDelivery(command: queued.command, inboxId: queued.id))
+        }
+    }
+
+    /// Returns once no run is being driven (all finished or waiting for a person).
+    public func waitUntilIdle() async {
+        await registry.waitUntilIdle()
+    }
+}

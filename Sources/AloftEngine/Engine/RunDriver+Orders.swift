@@ -1,0 +1,167 @@
+import AloftCore
+import AloftLLM
+import AloftStore
+import AloftTools
+import Foundation
+import Logging
+import Synchronization
+
+/// What carrying out one order gave.
+enum OrderResult: Sendable {
+    case model(step: Int, Result<ModelResponse, RunError>)
+    case tool(ToolResult)
+    /// Stopped before it finished: nothing to record (the partial answer was saved).
+    case interrupted
+    /// A stop was requested.
+    case stop
+}
+
+/// The text of an answer being streamed, shared by the streaming task and the driver.
+final class StreamedText: Sendable {
+    private let text = Mutex("")
+    var value: String { text.withLock { $0 } }
+    func append(_ delta: String) { text.withLock { $0 += delta } }
+}
+
+extension RunDriver {
+    /// Carries out model and tool orders concurrently, recording each result as it arrives
+    /// (so a crash loses only unfinished work). A stop interrupts whatever is in flight.
+    func carryOut(_ orders: [Order], runtime: AgentRuntime, in execution: inout RunExecution, logger: Logger) async throws {
+        let control = execution.control
+        let run = execution.run
+        let state = execution.state
+        try await withThrowingTaskGroup(of: OrderResult.self) { group in
+            for order in orders {
+                switch order {
+                case .callModel(let step, let request):
+                    let position = MessagePositions.assistant(step: step, in: state, base: run.messageBase)
+                    group.addTask {
+                        await callModel(step: step, request: request, runtime: runtime, run: run, position: position, control: control, logger: logger)
+                    }
+                case .runTool(let invocation):
+                    group.addTask { await runTool(invocation, runtime: runtime, runId: run.id, logger: logger) }
+                default:
+                    break
+                }
+            }
+            group.addTask {
+                await control.waitForStop()
+                return .stop
+            }
+            var remaining = orders.count
+            while remaining > 0, let result = try await group.next() {
+                switch result {
+                case .stop:
+                    group.cancelAll()
+                case .interrupted:
+                    remaining -= 1
+                case .model(let step, .success(let response)):
+                    remaining -= 1
+                    try await execution.record([.modelResponded(step: step, response: response)])
+                case .model(let step, .failure(let error)):
+                    remaining -= 1
+                    try await execution.record([.modelFailed(step: step, error: error)])
+                case .tool(let result):
+                    remaining -= 1
+                    try await execution.record([.toolCompleted(result)])
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Calls the model, streaming deltas to subscribers and saving the growing answer every
+    /// `streamFlushInterval`; retries retryable failures that happen before any text arrived.
+    func callModel(
+        step: Int, request: ModelRequest, runtime: AgentRuntime, run: Run, position: Int, control: RunControl, logger: Logger
+    ) async -> OrderResult {
+        let streamed = StreamedText()
+        let clock = ContinuousClock()
+        let policies = runtime.definition.policies
+        do {
+            let response = try await StepRetrier(policy: policies.modelRetry).run(
+                onRetry: { attempt, error, delay in
+                    logger.warning("model call failed; retrying", metadata: ["attempt": "\(attempt)", "delay_s": "\(delay)", "error": "\(error)"])
+                }
+            ) { _ in
+                var lastSave = clock.now
+                do {
+                    return try await runtime.provider.respond(to: request) { delta in
+                        streamed.append(delta)
+                        control.emit(RunEventDraft(.runContent, ["delta": .string(delta), "step": .number(Double(step))]), to: hub)
+                        if clock.now - lastSave >= configuration.streamFlushInterval {
+                            lastSave = clock.now
+                            try await saveStreamed(streamed.value, run: run, position: position, interrupted: false)
+                        }
+                    }
+                } catch let error as ModelError where !streamed.value.isEmpty {
+                    // Text already reached subscribers: a retry would repeat it.
+                    throw ModelError(code: .invalidResponse, message: "the stream broke after text arrived: \(error.message)", statusCode: error.statusCode)
+                }
+            }
+            return .model(step: step, .success(response))
+        } catch {
+            if Task.isCancelled || error is CancellationError {
+                // Stopped: keep what the user already saw, marked interrupted.
+                let text = streamed.value
+                if !text.isEmpty { try? await saveStreamed(text, run: run, position: position, interrupted: true) }
+                return .interrupted
+            }
+            let code: RunError.Code = (error as? ModelError)?.code == .timeout ? .modelTimeout : .modelFailed
+            return .model(step: step, .failure(RunError(code: code, message: "\(error)")))
+        }
+    }
+
+    private func saveStreamed(_ text: String, run: Run, position: Int, interrupted: Bool) async throws {
+        var write = StepWrite(runId: run.id)
+        let time = configuration.now()
+        write.messages = [
+            Message(
+                sessionId: run.sessionId, runId: run.id, position: position, role: .assistant, content: text, createdAt: time,
+                completedAt: interrupted ? time : nil, interrupted: interrupted
+            )
+        ]
+        try await store.commit(write)
+    }
+
+    /// Runs a tool with its timeout and retry policy. Failures become the call's result.
+    func runTool(_ invocation: ToolInvocation, runtime: AgentRuntime, runId: String, logger: Logger) async -> OrderResult {
+        let call = invocation.call
+        guard let tool = runtime.toolbox.tools[call.name] else {
+            return .tool(ToolResult(callId: call.id, name: call.name, content: "Unknown tool '\(call.name)'.", failure: .unknownTool))
+        }
+        let context = ToolCallContext(runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey)
+        let policies = runtime.definition.policies
+        do {
+            let content = try await StepRetrier(policy: policies.toolRetry).run(
+                onRetry: { attempt, error, delay in
+                    logger.warning("tool call failed; retrying", metadata: ["tool": "\(call.name)", "attempt": "\(attempt)", "error": "\(error)"])
+                }
+            ) { _ in
+                try await withTimeout(seconds: policies.toolTimeoutSeconds, tool: call.name) {
+                    try await tool.call(invocation.arguments, context: context)
+                }
+            }
+            return .tool(ToolResult(callId: call.id, name: call.name, content: content))
+        } catch {
+            if Task.isCancelled || error is CancellationError { return .interrupted }
+            let message = (error as? ToolError)?.message ?? "\(error)"
+            return .tool(ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError))
+        }
+    }
+
+    private func withTimeout(seconds: Double, tool: String, _ operation: @escaping @Sendable () async throws -> String) async throws -> String {
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw ToolError(code: .timeout, message: "\(tool) did not finish within \(seconds) s", isRetryable: true)
+            }
+            return value
+        }
+    }
+}

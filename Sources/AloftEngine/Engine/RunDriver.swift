@@ -1,0 +1,149 @@
+import AloftCore
+import AloftLLM
+import AloftStore
+import AloftTools
+import Foundation
+import Logging
+import Synchronization
+
+/// Drives runs: folds a run's journal, asks `AgentLoop` what to do, carries the orders out
+/// (model calls, tool calls, pauses), and records each result before deciding again.
+struct RunDriver: Sendable {
+    let store: SQLiteStore
+    let catalog: AgentCatalog
+    let hub: RunEventHub
+    let registry: RunRegistry
+    let configuration: EngineConfiguration
+    let logger: Logger
+    let isShuttingDown: @Sendable () -> Bool
+
+    /// Drives the run until it ends, waits for a person, or the engine shuts down.
+    func drive(_ control: RunControl) async {
+        var logger = logger
+        logger[metadataKey: "run.id"] = "\(control.runId)"
+        while true {
+            do {
+                try await driveOnce(control, logger: logger)
+            } catch {
+                // The store failed: leave the run as recorded; it resumes on the next start.
+                logger.error("run stopped on an error; it resumes when the engine restarts", metadata: ["error": "\(error)"])
+                _ = registry.release(control)
+                break
+            }
+            if isShuttingDown() {
+                _ = registry.release(control)
+                break
+            }
+            if registry.release(control) { break }
+        }
+        hub.release(runId: control.runId)
+    }
+
+    private func driveOnce(_ control: RunControl, logger: Logger) async throws {
+        guard let run = try await store.run(id: control.runId), !run.phase.isTerminal else {
+            try await discard(control.takeCommands())
+            return
+        }
+        control.eventSeq = run.eventSeq
+        let journal = try await store.journal(runId: run.id)
+        let runtime: AgentRuntime
+        do {
+            runtime = try await catalog.runtime(version: run.agentVersion, store: store)
+        } catch {
+            // The agent cannot run here any more (a missing API key or database): fail clearly.
+            let empty = LoopConfiguration(tools: [], policies: AgentPolicies())
+            var execution = RunExecution(
+                run: run, state: RunState(configuration: empty, journal: journal), control: control, store: store, hub: hub,
+                now: configuration.now
+            )
+            try await execution.record([.finished(.failed(RunError(code: .invalidRun, message: "\(error)")))])
+            return
+        }
+        var execution = RunExecution(
+            run: run, state: RunState(configuration: runtime.loop, journal: journal), control: control, store: store, hub: hub,
+            now: configuration.now
+        )
+        while !isShuttingDown() {
+            let deliveries = control.takeCommands()
+            if !deliveries.isEmpty {
+                try await record(deliveries, in: &execution)
+            }
+            let orders = AgentLoop.decide(execution.state)
+            if orders.isEmpty { return }
+            var executable: [Order] = []
+            var results: [JournalEntry] = []
+            for order in orders {
+                switch order {
+                case .finish(let outcome):
+                    try await execution.record([.finished(outcome)])
+                    logger.debug("run finished", metadata: ["phase": "\(outcome.phase.rawValue)"])
+                    return
+                case .recordToolResult(let result):
+                    results.append(.toolCompleted(result))
+                case .awaitApproval(let calls, let deadline):
+                    try await pause(for: calls, deadline: deadline, in: &execution)
+                    execution.state.markInFlight([order])
+                case .callModel, .runTool:
+                    executable.append(order)
+                }
+            }
+            if !results.isEmpty { try await execution.record(results) }
+            if !executable.isEmpty {
+                execution.state.markInFlight(executable)
+                try await carryOut(executable, runtime: runtime, in: &execution, logger: logger)
+            }
+        }
+    }
+
+    /// Turns commands into journal entries: a stop, an approval decision, a passed deadline.
+    /// Commands that no longer apply (a decision on a call already decided) are consumed unrecorded.
+    private func record(_ deliveries: [RunCommandDelivery], in execution: inout RunExecution) async throws {
+        let awaiting = Set(AgentLoop.callsAwaitingApproval(execution.state).map(\.id))
+        var decided = Set<String>()
+        var entries: [JournalEntry] = []
+        var cancelRecorded = execution.state.cancelRequested
+        for delivery in deliveries {
+            switch delivery.command {
+            case .cancel(let reason):
+                if !cancelRecorded {
+                    entries.append(.cancelRequested(reason: reason))
+                    cancelRecorded = true
+                }
+            case .resolveApproval(let decision):
+                if awaiting.contains(decision.callId), decided.insert(decision.callId).inserted {
+                    entries.append(.approvalResolved(decision))
+                }
+            case .approvalDeadlinePassed(let callIds):
+                let due = callIds.filter { awaiting.contains($0) && decided.insert($0).inserted }
+                if !due.isEmpty { entries.append(.approvalTimedOut(callIds: due)) }
+            }
+        }
+        try await execution.record(entries) { write in
+            write.consumedCommands = deliveries.compactMap(\.inboxId)
+            write.removeTimers += deliveries.compactMap(\.timerId)
+        }
+        registry.forget(deliveries)
+    }
+
+    /// Consumes commands for a run that is gone or finished.
+    private func discard(_ deliveries: [RunCommandDelivery]) async throws {
+        guard !deliveries.isEmpty else { return }
+        try await store.discardCommands(ids: deliveries.compactMap(\.inboxId))
+        registry.forget(deliveries)
+    }
+
+    /// Records that calls wait for approval (durably, with their deadline timers) and says so.
+    private func pause(for calls: [ToolCall], deadline: Double?, in execution: inout RunExecution) async throws {
+        let now = configuration.now().timeIntervalSince1970
+        let runId = execution.runId
+        try await execution.record([], extraEvents: [RunEventDraft.paused(for: calls)]) { write in
+            write.addApprovals = calls.map { PendingApproval(runId: runId, call: $0, requestedAt: now, deadline: deadline.map { now + $0 }) }
+            if let deadline {
+                write.addTimers = calls.map {
+                    DurableTimer(id: RunExecution.timerId(runId: runId, callId: $0.id), runId: runId, fireAt: now + deadline,
+                                 kind: .approvalDeadline, callIds: [$0.id])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import AloftCore
+import AloftStore
+import AloftTools
+import Foundation
+import Logging
+import Synchronization
+
+@testable import AloftEngine
+
+func temporaryDatabasePath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("aloft-engine-\(UUID().uuidString)/aloft.db").path
+}
+
+/// Tool calls seen by the test tools.
+final class ToolCallLog: Sendable {
+    private let calls = Mutex<[(name: String, key: String, arguments: JSONValue)]>([])
+    func append(_ name: String, _ key: String, _ arguments: JSONValue) { calls.withLock { $0.append((name, key, arguments)) } }
+    var keys: [String] { calls.withLock { $0.map(\.key) } }
+    var count: Int { calls.withLock { $0.count } }
+}
+
+/// A tool for tests: echoes its arguments after an optional pause.
+struct EchoTool: Tool {
+    let name: String
+    let delay: Duration
+    let log: ToolCallLog
+
+    var definition: ToolDefinition {
+        ToolDefinition(name: name, description: "Echoes", parameters: ["type": "object", "properties": ["text": ["type": "string"]]])
+    }
+
+    func call(_ arguments: JSONValue, context: ToolCallContext) async throws -> String {
+        log.append(name, context.idempotencyKey, arguments)
+        if delay > .zero { try await Task.sleep(for: delay) }
+        return JSONValue.object(["echo": arguments]).jsonText()
+    }
+}
+
+func testConfiguration(log: ToolCallLog, slowTool: Duration = .seconds(5)) -> EngineConfiguration {
+    var builtins = Toolbox.standardBuiltins
+    builtins["echo"] = { _, _ in EchoTool(name: "echo", delay: .zero, log: log) }
+    builtins["slow_echo"] = { _, _ in EchoTool(name: "slow_echo", delay: slowTool, log: log) }
+    builtins["delete_everything"] = { _, _ in EchoTool(name: "delete_everything", delay: .zero, log: log) }
+    return EngineConfiguration(environment: [:], builtins: builtins, streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20))
+}
+
+func scriptedAgent(
+    _ replies: [ScriptedReply], tools: [String] = ["echo"], approval: [String] = [], deadline: Double? = nil, maxIterations: Int = 10
+) -> AgentDefinition {
+    AgentDefinition(
+        name: "tester", instructions: "You test things.", model: ModelSettings(provider: .scripted, name: "scripted", script: replies),
+        tools: tools.map { ToolSpec(builtin: $0) },
+        policies: AgentPolicies(maxIterations: maxIterations, requireApproval: approval, approvalDeadlineSeconds: deadline)
+    )
+}
+
+/// Runs an engine on `store` for the duration of `body`, then stops it.
+func withEngine<Result: Sendable>(
+    store: SQLiteStore, configuration: EngineConfiguration, _ body: @Sendable (LocalEngine) async throws -> Result
+) async throws -> Result {
+    var logger = Logger(label: "test-engine")
+    logger.logLevel = .critical
+    let engine = LocalEngine(store: store, configuration: configuration, logger: logger)
+    return try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask {
+            try await engine.run()
+            return nil
+        }
+        let result = try await body(engine)
+        group.cancelAll()
+        return result
+    }
+}
+
+/// Collects a run's events until a terminal or pause event (or the stream ends).
+func collect(_ stream: AsyncStream<RunEvent>, until stop: Set<RunEvent.Kind> = [.runCompleted, .runFailed, .runCancelled, .runPaused]) async -> [RunEvent] {
+    var events: [RunEvent] = []
+    for await event in stream {
+        events.append(event)
+        if stop.contains(event.kind) { break }
+    }
+    return events
+}
+
+/// Waits until the stored run reaches one of `phases`.
+func waitForPhase(_ store: SQLiteStore, runId: String, _ phases: Set<RunPhase>, timeout: Duration = .seconds(10)) async throws -> Run {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if let run = try await store.run(id: runId), phases.contains(run.phase) { return run }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    throw EngineError(code: .runNotFound, message: "run \(runId) did not reach \(phases) in time")
+}

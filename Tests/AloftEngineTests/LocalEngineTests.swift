@@ -1,0 +1,236 @@
+import AloftCore
+import AloftStore
+import AloftTestSupport
+import Foundation
+import Testing
+
+@testable import AloftEngine
+
+@Suite("Local engine")
+struct LocalEngineTests {
+    @Test("a run with a tool call completes, with events numbered in order and every message stored")
+    func toolRunCompletes() async throws {
+        let log = ToolCallLog()
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let agent = scriptedAgent([
+            ScriptedReply(text: "Let me check. ", toolCalls: [.init(name: "echo", arguments: ["text": "ping"])]),
+            ScriptedReply(text: "The echo said ping."),
+        ])
+        let (run, events) = try await withEngine(store: store, configuration: testConfiguration(log: log)) { engine in
+            let run = try await engine.start(StartRunRequest(agent: agent, input: "Echo ping"))
+            return (run, await collect(engine.events(runId: run.id)))
+        }
+        #expect(events.map(\.seq) == Array(1...events.count))
+        #expect(events.first?.kind == .runStarted)
+        #expect(events.last?.kind == .runCompleted)
+        #expect(events.contains { $0.kind == .toolCallStarted })
+        #expect(events.filter { $0.kind == .runContent }.compactMap { $0.data["delta"]?.stringValue }.joined() == "Let me check. The echo said ping.")
+        let stored = try #require(try await store.run(id: run.id))
+        #expect(stored.phase == .completed)
+        #expect(stored.output == "The echo said ping.")
+        #expect(stored.iterations == 2)
+        #expect(stored.eventSeq >= events.count)
+        let messages = try await store.messages(runId: run.id)
+        #expect(messages.map(\.role) == [.user, .assistant, .tool, .assistant])
+        #expect(messages.allSatisfy { $0.completedAt != nil && !$0.interrupted })
+        #expect(log.keys == ["\(run.id):call_1_1"])
+        #expect(try await store.session(id: run.sessionId)?.activeRunId == nil)
+    }
+
+    @Test("a session remembers earlier turns")
+    func multiTurn() async throws {
+        let server = FakeModelServer(replies: [.text("Nice to meet you, Ada."), .text("Your name is Ada.")])
+        try await server.run { baseURL in
+            let store = try SQLiteStore(path: temporaryDatabasePath())
+            let agent = AgentDefinition(name: "chat", instructions: "Be kind.", model: ModelSettings(provider: .openai, name: "m", baseURL: baseURL))
+            try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+                let first = try await engine.start(StartRunRequest(agent: agent, input: "I am Ada."))
+                _ = await collect(engine.events(runId: first.id))
+                _ = try await waitForPhase(store, runId: first.id, [.completed])
+                let second = try await engine.start(StartRunRequest(agent: agent, input: "What is my name?", sessionId: first.sessionId))
+                _ = await collect(engine.events(runId: second.id))
+                #expect(try await waitForPhase(store, runId: second.id, [.completed]).output == "Your name is Ada.")
+            }
+        }
+        let sent = try #require(server.requests.last?.body["messages"])
+        #expect(sent == [
+            ["role": "system", "content": "Be kind."], ["role": "user", "content": "I am Ada."],
+            ["role": "assistant", "content": "Nice to meet you, Ada."], ["role": "user", "content": "What is my name?"],
+        ])
+    }
+
+    @Test("a second turn while one runs is refused: one active run per session")
+    func sessionBusy() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let agent = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "done")], tools: ["delete_everything"], approval: ["delete_everything"])
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+            let first = try await engine.start(StartRunRequest(agent: agent, input: "go"))
+            _ = try await waitForPhase(store, runId: first.id, [.waitingForApproval])
+            await #expect { try await engine.start(StartRunRequest(agent: agent, input: "again", sessionId: first.sessionId)) } throws: {
+                ($0 as? EngineError)?.code == .sessionBusy
+            }
+            await #expect { try await engine.start(StartRunRequest(agent: agent, input: "x", sessionId: "ses_nope")) } throws: {
+                ($0 as? EngineError)?.code == .sessionNotFound
+            }
+            await #expect { try await engine.start(StartRunRequest(agent: agent, input: "   ")) } throws: {
+                ($0 as? EngineError)?.code == .invalidInput
+            }
+        }
+    }
+
+    @Test("approval pauses the run durably; approved after an engine restart, the tool runs and the run completes")
+    func approvalAcrossRestart() async throws {
+        let log = ToolCallLog()
+        let path = temporaryDatabasePath()
+        let agent = scriptedAgent(
+            [ScriptedReply(toolCalls: [.init(name: "delete_everything", arguments: ["text": "/"])]), ScriptedReply(text: "Deleted.")],
+            tools: ["delete_everything"], approval: ["delete_everything"]
+        )
+        let runId = try await withEngine(store: try SQLiteStore(path: path), configuration: testConfiguration(log: log)) { engine in
+            let run = try await engine.start(StartRunRequest(agent: agent, input: "Delete everything"))
+            let events = await collect(engine.events(runId: run.id))
+            #expect(events.last?.kind == .runPaused)
+            _ = try await waitForPhase(engine.store, runId: run.id, [.waitingForApproval])
+            await engine.waitUntilIdle()
+            return run.id
+        }
+        #expect(log.count == 0, "the tool must not run before approval")
+        let store = try SQLiteStore(path: path)
+        let pending = try await store.pendingApprovals(runId: runId)
+        #expect(pending.map(\.call.name) == ["delete_everything"])
+        try await withEngine(store: store, configuration: testConfiguration(log: log)) { engine in
+            await #expect { try await engine.resolveApproval(runId: runId, decision: ApprovalDecision(callId: "nope", approved: true)) } throws: {
+                ($0 as? EngineError)?.code == .notAwaitingApproval
+            }
+            try await engine.resolveApproval(runId: runId, decision: ApprovalDecision(callId: pending[0].call.id, approved: true))
+            let run = try await waitForPhase(store, runId: runId, [.completed, .failed])
+            #expect(run.output == "Deleted.")
+        }
+        #expect(log.count == 1)
+        #expect(try await store.pendingApprovals(runId: runId).isEmpty)
+    }
+
+    @Test("a denied call is reported to the model, which goes on")
+    func denial() async throws {
+        let server = FakeModelServer(replies: [
+            .toolCalls([ToolCall(id: "c1", name: "delete_everything", arguments: "{}")]), .text("Understood, I will not delete."),
+        ])
+        let log = ToolCallLog()
+        try await server.run { baseURL in
+            let store = try SQLiteStore(path: temporaryDatabasePath())
+            var agent = scriptedAgent([], tools: ["delete_everything"], approval: ["delete_everything"])
+            agent.model = ModelSettings(provider: .openai, name: "m", baseURL: baseURL)
+            let configured = agent
+            try await withEngine(store: store, configuration: testConfiguration(log: log)) { engine in
+                let agent = configured
+                let run = try await engine.start(StartRunRequest(agent: agent, input: "delete"))
+                _ = try await waitForPhase(store, runId: run.id, [.waitingForApproval])
+                try await engine.resolveApproval(runId: run.id, decision: ApprovalDecision(callId: "c1", approved: false, reason: "not today"))
+                #expect(try await waitForPhase(store, runId: run.id, [.completed]).output == "Understood, I will not delete.")
+            }
+        }
+        #expect(log.count == 0)
+        let toolMessage = try #require(server.requests.last?.body["messages"]?.jsonText())
+        #expect(toolMessage.contains("not today"))
+    }
+
+    @Test("an approval deadline denies the call automatically")
+    func deadline() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let agent = scriptedAgent(
+            [ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "Nobody approved; skipped.")],
+            tools: ["delete_everything"], approval: ["delete_everything"], deadline: 0.2
+        )
+        let log = ToolCallLog()
+        try await withEngine(store: store, configuration: testConfiguration(log: log)) { engine in
+            let run = try await engine.start(StartRunRequest(agent: agent, input: "delete"))
+            #expect(try await waitForPhase(store, runId: run.id, [.completed]).output == "Nobody approved; skipped.")
+            let tool = try await store.messages(runId: run.id).first { $0.role == .tool }
+            #expect(tool?.content.contains("deadline") == true)
+        }
+        #expect(log.count == 0)
+    }
+
+    @Test("stop during a streamed answer keeps the partial text, marked interrupted, and ends the run cancelled")
+    func stopMidStream() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let words = (1...200).map { "word\($0)" }.joined(separator: " ")
+        let agent = scriptedAgent([ScriptedReply(text: words, chunkDelayMilliseconds: 10)])
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+            let run = try await engine.start(StartRunRequest(agent: agent, input: "talk"))
+            var seen = ""
+            for await event in engine.events(runId: run.id) where event.kind == .runContent {
+                seen += event.data["delta"]?.stringValue ?? ""
+                if seen.count > 30 { break }
+            }
+            try await engine.cancel(runId: run.id, reason: "user pressed stop")
+            let stopped = try await waitForPhase(store, runId: run.id, [.cancelled, .completed])
+            #expect(stopped.phase == .cancelled)
+            let answer = try #require(try await store.messages(runId: run.id).first { $0.role == .assistant })
+            #expect(answer.interrupted)
+            #expect(answer.content.hasPrefix(seen))
+            #expect(answer.content.count < words.count)
+            await #expect { try await engine.cancel(runId: run.id) } throws: { ($0 as? EngineError)?.code == .runFinished }
+        }
+    }
+
+    @Test("stop during a slow tool and while waiting for approval ends the run cancelled", arguments: ["slow_echo", "delete_everything"])
+    func stopDuringToolsOrWaiting(tool: String) async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let agent = scriptedAgent([ScriptedReply(toolCalls: [.init(name: tool)]), ScriptedReply(text: "never")], tools: [tool], approval: tool == "delete_everything" ? [tool] : [])
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog(), slowTool: .seconds(30))) { engine in
+            let run = try await engine.start(StartRunRequest(agent: agent, input: "go"))
+            let events = engine.events(runId: run.id)
+            _ = await collect(events, until: [.toolCallStarted])
+            try await Task.sleep(for: .milliseconds(50))
+            let clock = ContinuousClock()
+            let started = clock.now
+            try await engine.cancel(runId: run.id)
+            #expect(try await waitForPhase(store, runId: run.id, [.cancelled, .completed]).phase == .cancelled)
+            #expect(clock.now - started < .seconds(5), "stop must not wait for the slow tool")
+        }
+    }
+
+    @Test("a model that fails with 429 is retried after Retry-After; a 400 fails the run at once with the provider's message")
+    func modelRetries() async throws {
+        let server = FakeModelServer(replies: [
+            .status(429, message: "slow down", headers: ["Retry-After": "0"]), .status(503, message: "busy"), .text("Finally."),
+            .status(400, message: "model 'x' does not exist"),
+        ])
+        try await server.run { baseURL in
+            let store = try SQLiteStore(path: temporaryDatabasePath())
+            var agent = scriptedAgent([], tools: [])
+            agent.model = ModelSettings(provider: .openai, name: "m", baseURL: baseURL)
+            agent.policies.modelRetry = RetryPolicy(maxAttempts: 4, initialBackoffSeconds: 0.01, maxBackoffSeconds: 0.05)
+            let configured = agent
+            try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+                let agent = configured
+                let ok = try await engine.start(StartRunRequest(agent: agent, input: "hi"))
+                #expect(try await waitForPhase(store, runId: ok.id, [.completed, .failed]).output == "Finally.")
+                let bad = try await engine.start(StartRunRequest(agent: agent, input: "hi"))
+                let failed = try await waitForPhase(store, runId: bad.id, [.completed, .failed])
+                #expect(failed.phase == .failed)
+                #expect(failed.error?.code == .modelFailed)
+                #expect(failed.error?.message.contains("model 'x' does not exist") == true)
+            }
+        }
+        #expect(server.requests.count == 4, "three attempts for the first run, one for the second")
+    }
+
+    @Test("an invalid agent is refused with every problem named")
+    func invalidAgent() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        var agent = scriptedAgent([ScriptedReply(text: "x")], tools: ["teleport"], approval: ["rm"], maxIterations: 0)
+        agent.name = "bad name!"
+        let configured = agent
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+            let agent = configured
+            await #expect { try await engine.start(StartRunRequest(agent: agent, input: "hi")) } throws: { error in
+                guard let error = error as? EngineError, error.code == .invalidAgent else { return false }
+                return error.message.contains("max_iterations") && error.message.contains("teleport") && error.message.contains("'rm'")
+                    && error.message.contains("name")
+            }
+        }
+        #expect(try await store.runs(RunQuery()).isEmpty, "nothing is written for a refused run")
+    }
+}

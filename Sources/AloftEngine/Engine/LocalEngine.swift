@@ -39,13 +39,7 @@ public final class LocalEngine: Service, Sendable {
     /// Resumes unfinished runs, then drives runs until graceful shutdown. Steps in flight at
     /// shutdown finish and are recorded; their runs resume on the next start.
     public func run() async throws {
-        let unfinished = try await store.unfinishedRuns()
-        for run in unfinished where run.phase != .waitingForApproval {
-            registry.schedule(runId: run.id)
-        }
-        if !unfinished.isEmpty {
-            logger.info("resuming unfinished runs", metadata: ["count": "\(unfinished.count)"])
-        }
+        try await resumeUnfinished()
         let driver = self.driver
         await withDiscardingTaskGroup { group in
             group.addTask { await self.pollInbox() }
@@ -53,6 +47,17 @@ public final class LocalEngine: Service, Sendable {
                 group.addTask { await driver.drive(control) }
             }
             shuttingDown.store(true, ordering: .relaxed)
+        }
+    }
+
+    /// Schedules every run that was under way when the engine last stopped (a crash, a
+    /// kill, a shutdown); each is rebuilt from its journal. Runs waiting for a person stay
+    /// parked until a decision arrives. `run()` does this on start.
+    public func resumeUnfinished() async throws {
+        let unfinished = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval }
+        for run in unfinished { registry.schedule(runId: run.id) }
+        if !unfinished.isEmpty {
+            logger.info("resuming unfinished runs", metadata: ["count": "\(unfinished.count)"])
         }
     }
 

@@ -25,6 +25,15 @@ public struct ModelProviderFactory: Sendable {
     }
 
     public func provider(for settings: ModelSettings, timeoutSeconds: Double = 120) throws -> any ModelProvider {
+        var settings = settings
+        // Like the official SDKs: OPENAI_BASE_URL / ANTHROPIC_BASE_URL point an agent at another server.
+        if settings.baseURL == nil {
+            switch settings.provider {
+            case .openai: settings.baseURL = environment["OPENAI_BASE_URL"]
+            case .anthropic: settings.baseURL = environment["ANTHROPIC_BASE_URL"]
+            case .scripted: break
+            }
+        }
         let apiKey = Self.apiKeyVariable(for: settings).flatMap { environment[$0] }
         switch settings.provider {
         case .openai:

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `aloft`: durable execution for AI agents.
+@main
+struct Aloft: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aloft",
+        abstract: "Durable execution for AI agents: runs survive crashes and restarts.",
+        subcommands: [RunAgent.self, Runs.self, Approve.self, Resume.self, Bench.self]
+    )
+}

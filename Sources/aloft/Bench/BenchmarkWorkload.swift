@@ -1,0 +1,82 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import AloftTools
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The standard workload: each run records its input, a model step (scripted) that calls
+/// `lookup`, the tool step (instant, small JSON), a model step with the final answer, and
+/// completes — through the real engine and store.
+enum BenchmarkWorkload {
+    static let agent = AgentDefinition(
+        name: "bench",
+        instructions: "Answer with the product's price.",
+        model: ModelSettings(
+            provider: .scripted, name: "scripted",
+            script: [
+                ScriptedReply(toolCalls: [.init(name: "lookup", arguments: ["sku": "W-42"])]),
+                ScriptedReply(text: "Widget W-42 costs 9.50 EUR."),
+            ]
+        ),
+        tools: [ToolSpec(builtin: "lookup")]
+    )
+
+    /// `lookup`: an instant tool returning a small JSON document.
+    struct LookupTool: Tool {
+        var definition: ToolDefinition {
+            ToolDefinition(
+                name: "lookup", description: "Looks a product up by SKU.",
+                parameters: ["type": "object", "properties": ["sku": ["type": "string"]], "required": ["sku"]]
+            )
+        }
+
+        func call(_ arguments: JSONValue, context: ToolCallContext) async throws -> String {
+            #"{"sku":"W-42","name":"Widget","price":9.5,"currency":"EUR"}"#
+        }
+    }
+
+    static var configuration: EngineConfiguration {
+        var builtins = Toolbox.standardBuiltins
+        builtins["lookup"] = { _, _ in LookupTool() }
+        return EngineConfiguration(environment: [:], builtins: builtins)
+    }
+
+    /// Runs one run to its end; returns its latency in milliseconds.
+    static func runOnce(_ engine: LocalEngine, index: Int) async throws -> Double {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let run = try await engine.start(StartRunRequest(agent: agent, input: "What does W-42 cost? (#\(index))"))
+        var completed = false
+        for await event in engine.events(runId: run.id) where event.kind.isTerminal {
+            completed = event.kind == .runCompleted
+        }
+        guard completed else { throw EngineError(code: .runFinished, message: "benchmark run \(run.id) did not complete") }
+        let elapsed = clock.now - started
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    }
+
+    /// CPU time (user + system) of this process, in milliseconds.
+    static func cpuMilliseconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func ms(_ time: timeval) -> Double { Double(time.tv_sec) * 1000 + Double(time.tv_usec) / 1000 }
+        return ms(usage.ru_utime) + ms(usage.ru_stime)
+    }
+
+    /// Peak resident memory of this process, in MiB.
+    static func peakRSSMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let index = min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
+        return sorted[index]
+    }
+}

@@ -1,0 +1,142 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import ArgumentParser
+import Foundation
+
+/// `aloft bench`: the standard workload through the real engine and store, durability on.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark the engine: input → model (tool call) → tool → model (answer) → complete, per run.",
+        discussion: "Prints one JSON line on standard output."
+    )
+
+    @Option(name: .long, help: "Runs one after another (latency).")
+    var seq = 200
+
+    @Option(name: .long, help: "Runs in flight at once (throughput).")
+    var conc = 50
+
+    @Option(name: .long, help: "Runs in all for the throughput phase.")
+    var total = 5000
+
+    @Option(name: .long, help: "Runs before measuring.")
+    var warmup = 100
+
+    @Option(name: .long, help: "Folder for the benchmark database (a new temporary one by default).")
+    var workdir: String?
+
+    @Option(name: .long, help: "power-cut (default) or process-crash.")
+    var durability: String = Durability.powerCut.rawValue
+
+    func validate() throws {
+        guard seq >= 0, conc >= 1, total >= 0, warmup >= 0 else { throw ValidationError("counts must not be negative; --conc at least 1") }
+        guard Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be power-cut or process-crash") }
+    }
+
+    func run() async throws {
+        let folder = workdir ?? FileManager.default.temporaryDirectory.appendingPathComponent("aloft-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = (folder as NSString).appendingPathComponent("bench-\(UUID().uuidString.prefix(8)).db")
+        let mode = Durability(rawValue: durability) ?? .powerCut
+        let store = try SQLiteStore(path: path, durability: mode)
+        let (seq, conc, total, warmup) = (seq, conc, total, warmup)
+        let result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
+            for index in 0..<warmup { _ = try await BenchmarkWorkload.runOnce(engine, index: index) }
+            try await store.checkpoint()
+            let sizeBefore = store.sizeOnDisk()
+            let cpuBefore = BenchmarkWorkload.cpuMilliseconds()
+
+            var sequential: [Double] = []
+            for index in 0..<seq { sequential.append(try await BenchmarkWorkload.runOnce(engine, index: index)) }
+
+            let clock = ContinuousClock()
+            let started = clock.now
+            let concurrent = try await withThrowingTaskGroup(of: [Double].self) { group in
+                let next = NextIndex(limit: total)
+                for _ in 0..<min(conc, max(total, 1)) {
+                    group.addTask {
+                        var latencies: [Double] = []
+                        while let index = next.take() { latencies.append(try await BenchmarkWorkload.runOnce(engine, index: index)) }
+                        return latencies
+                    }
+                }
+                return try await group.reduce(into: [Double]()) { $0 += $1 }
+            }
+            let wall = clock.now - started
+            let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+            let cpu = BenchmarkWorkload.cpuMilliseconds() - cpuBefore
+            try await store.checkpoint()
+            let measured = seq + total
+            return BenchResult(
+                sequential: sequential.sorted(), concurrent: concurrent.sorted(), wallSeconds: wallSeconds,
+                cpuPerRun: measured > 0 ? cpu / Double(measured) : 0,
+                bytesPerRun: measured > 0 ? Double(store.sizeOnDisk() - sizeBefore) / Double(measured) : 0
+            )
+        }
+        guard let result else {
+            printError("error: the benchmark database is in use")
+            throw ExitCode(2)
+        }
+        let p = BenchmarkWorkload.percentile
+        let output: JSONValue = [
+            "system": "aloft",
+            "config": [
+                "seq": .number(Double(seq)), "conc": .number(Double(conc)), "total": .number(Double(total)), "warmup": .number(Double(warmup)),
+                "workload": "input → model(tool call lookup) → tool → model(answer) → complete",
+                "engine": "local", "store": "sqlite-wal", "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)),
+            ],
+            "seq": [
+                "runs": .number(Double(result.sequential.count)), "p50_ms": .number(round3(p(result.sequential, 50))),
+                "p90_ms": .number(round3(p(result.sequential, 90))), "p99_ms": .number(round3(p(result.sequential, 99))),
+            ],
+            "conc": [
+                "concurrency": .number(Double(conc)), "runs": .number(Double(result.concurrent.count)),
+                "wall_s": .number(round3(result.wallSeconds)),
+                "runs_per_s": .number(round3(result.wallSeconds > 0 ? Double(result.concurrent.count) / result.wallSeconds : 0)),
+                "p50_ms": .number(round3(p(result.concurrent, 50))), "p99_ms": .number(round3(p(result.concurrent, 99))),
+            ],
+            "cpu_ms_per_run": ["total": .number(round3(result.cpuPerRun))],
+            "rss_peak_mb": ["total": .number(round3(BenchmarkWorkload.peakRSSMegabytes()))],
+            "storage": ["bytes_per_run": .number(round3(result.bytesPerRun))],
+            "durability": .string(
+                mode == .powerCut
+                    ? "power-cut: SQLite WAL, synchronous=FULL, fsync per commit group"
+                    : "process-crash: SQLite WAL, synchronous=NORMAL, no fsync per commit"
+            ),
+        ]
+        write(output.jsonText() + "\n")
+        if workdir == nil { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    private func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+}
+
+struct BenchResult: Sendable {
+    var sequential: [Double]
+    var concurrent: [Double]
+    var wallSeconds: Double
+    var cpuPerRun: Double
+    var bytesPerRun: Double
+}
+
+/// Hands out run numbers to the concurrent workers.
+final class NextIndex: Sendable {
+    private let state: Mutex<Int>
+    private let limit: Int
+
+    init(limit: Int) {
+        self.state = Mutex(0)
+        self.limit = limit
+    }
+
+    func take() -> Int? {
+        state.withLock { next in
+            guard next < limit else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+}
+
+import Synchronization

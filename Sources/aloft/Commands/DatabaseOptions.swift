@@ -1,0 +1,29 @@
+import AloftStore
+import ArgumentParser
+import Foundation
+
+/// Where runs are stored, and how durably.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "The database file (default: $ALOFT_DB or .aloft/aloft.db).")
+    var db: String?
+
+    @Option(name: .long, help: "power-cut (default: fsync every commit) or process-crash (faster; a power cut may lose the last steps).")
+    var durability: String = Durability.powerCut.rawValue
+
+    @Flag(name: .long, help: "Log what the engine does to standard error.")
+    var verbose = false
+
+    var path: String {
+        db ?? ProcessInfo.processInfo.environment["ALOFT_DB"] ?? ".aloft/aloft.db"
+    }
+
+    func validate() throws {
+        guard Durability(rawValue: durability) != nil else {
+            throw ValidationError("--durability must be power-cut or process-crash, not '\(durability)'")
+        }
+    }
+
+    func openStore() throws -> SQLiteStore {
+        try SQLiteStore(path: path, durability: Durability(rawValue: durability) ?? .powerCut)
+    }
+}

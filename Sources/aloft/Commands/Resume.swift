@@ -1,0 +1,36 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import ArgumentParser
+
+/// `aloft resume`: resumes every unfinished run in the database and waits for them.
+struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Resume every unfinished run (after a crash or a kill) and wait until each ends or waits for approval."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let store = try database.openStore()
+        let before = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval }
+        let done = try await EngineHost.withEngine(store: store, verbose: database.verbose) { engine in
+            try await engine.resumeUnfinished()
+            await engine.waitUntilIdle()
+            return true
+        }
+        guard done != nil else {
+            printError("error: another aloft process owns \(store.path) and is already running its runs")
+            throw ExitCode(2)
+        }
+        if before.isEmpty { printError("no unfinished runs to resume") }
+        var failed = false
+        for run in before {
+            guard let after = try await store.run(id: run.id) else { continue }
+            printError(RunFollower.summary(of: after))
+            if after.phase == .waitingForApproval { printError("  approve: aloft approve \(after.id)") }
+            failed = failed || after.phase == .failed
+        }
+        if failed { throw ExitCode(1) }
+    }
+}

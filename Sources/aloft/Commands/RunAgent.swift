@@ -1,0 +1,87 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import ArgumentParser
+import Foundation
+import UnixSignals
+
+/// `aloft run`: runs an agent on an input, streaming its answer.
+struct RunAgent: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an agent on an input and stream its answer.",
+        discussion: """
+            Exit status: 0 completed, 1 failed or cancelled, 2 bad arguments or agent file, 3 waiting for approval.
+            Ctrl-C stops the run (the partial answer is kept); a killed process resumes with `aloft resume`.
+            """
+    )
+
+    @Option(name: .long, help: "The agent file (YAML).")
+    var agent: String
+
+    @Option(name: .long, help: "Continue this session (multi-turn); a new session is created otherwise.")
+    var session: String?
+
+    @Flag(name: .long, help: "Print every event as a JSON line on standard output.")
+    var json = false
+
+    @Flag(name: .long, help: "Never ask for approval at the terminal; leave the run waiting instead.")
+    var noInput = false
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: "What to ask the agent.")
+    var input: [String]
+
+    func run() async throws {
+        let definition: AgentDefinition
+        do {
+            definition = try AgentFile.load(path: agent)
+        } catch let error as AgentFileError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        let store = try database.openStore()
+        let request = StartRunRequest(agent: definition, input: input.joined(separator: " "), sessionId: session)
+        let interactive = !noInput && !json && RunFollower.stdinIsTerminal
+        let json = self.json
+        let outcome: Run?
+        do {
+            outcome = try await EngineHost.withEngine(store: store, verbose: database.verbose) { engine in
+                let run = try await engine.start(request)
+                if !json { printError("run \(run.id) · session \(run.sessionId) · agent \(run.agent)") }
+                return try await withThrowingTaskGroup(of: Run?.self) { group in
+                    group.addTask { try await RunFollower(engine: engine, json: json, interactive: interactive).follow(runId: run.id, after: 0) }
+                    group.addTask {
+                        // Ctrl-C stops the run; a second Ctrl-C leaves at once (the run resumes later).
+                        var presses = 0
+                        for await _ in await UnixSignalsSequence(trapping: .sigint) {
+                            presses += 1
+                            if presses > 1 { Foundation.exit(130) }
+                            printError("\nstopping run \(run.id)… (Ctrl-C again to leave now)")
+                            try? await engine.cancel(runId: run.id, reason: "stopped from the terminal")
+                        }
+                        return nil
+                    }
+                    let finished = try await group.next() ?? nil
+                    group.cancelAll()
+                    guard let finished else { throw CancellationError() }
+                    return finished
+                }
+            }
+        } catch let error as EngineError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        guard let outcome else {
+            printError("error: another aloft process is using \(store.path); wait for it to finish, or use another --db")
+            throw ExitCode(2)
+        }
+        if json { write(RunJSON.line(outcome) + "\n") }
+        switch outcome.phase {
+        case .completed: return
+        case .waitingForApproval: throw ExitCode(3)
+        default: throw ExitCode(1)
+        }
+    }
+}

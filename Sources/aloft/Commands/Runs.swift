@@ -1,0 +1,146 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import ArgumentParser
+import Foundation
+
+/// `aloft runs`: list, show and cancel runs.
+struct Runs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, show and cancel runs.",
+        subcommands: [List.self, Show.self, Cancel.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+
+        @Option(name: .long, help: "Only runs in this phase (pending, running, waiting_for_approval, completed, failed, cancelled).")
+        var phase: String?
+
+        @Option(name: .long, help: "Only runs of this agent.")
+        var agent: String?
+
+        @Option(name: .long, help: "Only runs of this session.")
+        var session: String?
+
+        @Option(name: .long, help: "How many runs.")
+        var limit = 20
+
+        @Flag(name: .long, help: "One JSON object per line.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if let phase, RunPhase(rawValue: phase) == nil {
+                throw ValidationError("--phase must be one of \(RunPhase.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if limit < 1 || limit > 10_000 { throw ValidationError("--limit must be between 1 and 10000") }
+        }
+
+        func run() async throws {
+            let store = try database.openStore()
+            let runs = try await store.runs(RunQuery(phase: phase.flatMap(RunPhase.init), agent: agent, sessionId: session, limit: limit))
+            if json {
+                for run in runs { write(RunJSON.line(run) + "\n") }
+                return
+            }
+            if runs.isEmpty {
+                printError("no runs in \(store.path)")
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            write("RUN                              PHASE                 AGENT           CREATED               INPUT\n")
+            for run in runs {
+                let input = run.input.replacingOccurrences(of: "\n", with: " ")
+                write(
+                    "\(run.id.padding(32)) \(run.phase.rawValue.padding(21)) \(run.agent.padding(15)) "
+                        + "\(formatter.string(from: run.createdAt).padding(21)) \(input.count > 50 ? String(input.prefix(50)) + "…" : input)\n"
+                )
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a run: its messages, tool calls, approvals, journal and usage.")
+
+        @Argument(help: "The run id.")
+        var id: String
+
+        @Flag(name: .long, help: "Print the run as JSON.")
+        var json = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let store = try database.openStore()
+            guard let run = try await store.run(id: id) else {
+                printError("error: no run \(id) in \(store.path)")
+                throw ExitCode(1)
+            }
+            let messages = try await store.messages(runId: id)
+            let journal = try await store.journal(runId: id)
+            let approvals = try await store.pendingApprovals(runId: id)
+            if json {
+                struct Detail: Encodable {
+                    var run: Run
+                    var messages: [Message]
+                    var pendingApprovals: [PendingApproval]
+                    var journal: [JournalEntry]
+                }
+                write(RunJSON.line(Detail(run: run, messages: messages, pendingApprovals: approvals, journal: journal)) + "\n")
+                return
+            }
+            write("run        \(run.id)\nsession    \(run.sessionId)\nagent      \(run.agent) (version \(run.agentVersion))\n")
+            write("phase      \(run.phase.rawValue)\n")
+            write("usage      \(run.iterations) model call(s), \(run.usage.inputTokens) tokens in, \(run.usage.outputTokens) out\n")
+            if let correlation = run.correlationId { write("correlation \(correlation)\n") }
+            if let error = run.error { write("error      \(error)\n") }
+            write("\nmessages\n")
+            for message in messages {
+                var line = "  [\(message.role.rawValue)] \(message.content)"
+                for call in message.toolCalls { line += "\n      calls \(call.name)(\(call.arguments)) [\(call.id)]" }
+                if message.interrupted { line += "  (interrupted)" }
+                write(line + "\n")
+            }
+            if !approvals.isEmpty {
+                write("\nwaiting for approval\n")
+                for approval in approvals {
+                    write("  \(approval.call.name)(\(approval.call.arguments)) [call \(approval.call.id)]\n")
+                }
+                write("  approve: aloft approve \(run.id)    deny: aloft approve \(run.id) --deny\n")
+            }
+            write("\njournal\n")
+            for (index, entry) in journal.enumerated() {
+                write("  \(String(index + 1).padding(4)) \(entry.typeName)\n")
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a run: an answer being streamed is kept, marked interrupted.")
+
+        @Argument(help: "The run id.")
+        var id: String
+
+        @Option(name: .long, help: "Why, for the record.")
+        var reason: String?
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let store = try database.openStore()
+            try await RunCommandSender(store: store, verbose: database.verbose).send(to: id) { engine in
+                try await engine.cancel(runId: id, reason: reason)
+            } queued: {
+                [.cancel(reason: reason)]
+            }
+        }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,57 @@
+import AloftEngine
+import AloftStore
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs the local engine for one CLI command: takes the database's engine lock, runs the
+/// engine under a `ServiceGroup` (SIGTERM shuts it down gracefully), and stops it when the
+/// command is done. Returns nil without running `body` when another process owns the database.
+enum EngineHost {
+    static func withEngine<Result: Sendable>(
+        store: SQLiteStore,
+        configuration: EngineConfiguration = EngineConfiguration(),
+        verbose: Bool,
+        _ body: @Sendable (LocalEngine) async throws -> Result
+    ) async throws -> Result? {
+        guard let lock = try EngineLock.acquire(database: store.path) else { return nil }
+        defer { withExtendedLifetime(lock) {} }
+        let logger = makeLogger(verbose: verbose)
+        let engine = LocalEngine(store: store, configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [.init(service: engine)], gracefulShutdownSignals: [.sigterm], logger: logger)
+        )
+        return try await withThrowingTaskGroup(of: Result?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            do {
+                let result = try await body(engine)
+                await group.triggerGracefulShutdown()
+                while let next = try await tasks.next() { if next != nil { break } }
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+
+    static func makeLogger(verbose: Bool) -> Logger {
+        var logger = Logger(label: "aloft") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .warning
+        return logger
+    }
+}
+
+/// Standard error, for messages that are not the command's output.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Standard output without buffering delays, for streamed text.
+func write(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}

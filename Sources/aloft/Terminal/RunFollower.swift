@@ -1,0 +1,124 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Follows a run in the terminal: streams its text to standard output and its tool activity
+/// to standard error (or every event as a JSON line with `--json`), and asks for approvals
+/// inline when a person is at the terminal.
+struct RunFollower: Sendable {
+    let engine: LocalEngine
+    let json: Bool
+    let interactive: Bool
+
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Follows the run until it ends, or until it waits for approval with nobody to ask.
+    /// Returns the run as stored at that point.
+    func follow(runId: String, after: Int) async throws -> Run {
+        var midLine = false
+        for await event in engine.events(runId: runId, after: after) {
+            if json {
+                write(Self.jsonLine(event) + "\n")
+            }
+            switch event.kind {
+            case .runContent:
+                if !json {
+                    write(event.data["delta"]?.stringValue ?? "")
+                    midLine = true
+                }
+            case .toolCallStarted:
+                if !json {
+                    if midLine { write("\n"); midLine = false }
+                    let call = event.data["tool_call"]
+                    printError("→ \(call?["name"]?.stringValue ?? "?")(\(call?["arguments"]?.stringValue ?? ""))")
+                }
+            case .toolCallCompleted:
+                if !json {
+                    let name = event.data["name"]?.stringValue ?? "?"
+                    let content = event.data["content"]?.stringValue ?? ""
+                    let summary = content.count > 160 ? String(content.prefix(160)) + "…" : content
+                    printError(event.data["is_error"] == true ? "← \(name) failed: \(summary)" : "← \(name): \(summary)")
+                }
+            case .runPaused:
+                if midLine { write("\n"); midLine = false }
+                let calls = (try? decodeCalls(event.data["tool_calls"])) ?? []
+                if interactive {
+                    try await ask(about: calls, runId: runId)
+                } else {
+                    for call in calls {
+                        printError("⏸ run \(runId) waits for approval of \(call.name)(\(call.arguments)) [call \(call.id)]")
+                    }
+                    printError("  approve: aloft approve \(runId)\n  deny:    aloft approve \(runId) --deny --reason \"…\"")
+                    return try await stored(runId)
+                }
+            case .runResumed:
+                break
+            case .runCompleted, .runFailed, .runCancelled:
+                if midLine { write("\n") }
+                let run = try await stored(runId)
+                if !json { printError(Self.summary(of: run)) }
+                return run
+            case .runStarted:
+                break
+            }
+        }
+        return try await stored(runId)
+    }
+
+    private func stored(_ runId: String) async throws -> Run {
+        guard let run = try await engine.store.run(id: runId) else {
+            throw EngineError(code: .runNotFound, message: "no run \(runId)")
+        }
+        return run
+    }
+
+    private func ask(about calls: [ToolCall], runId: String) async throws {
+        for call in calls {
+            printError("⏸ \(call.name)(\(call.arguments)) needs your approval.")
+            FileHandle.standardError.write(Data("  Approve? [y/N] ".utf8))
+            let answer = (await Self.readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            let approved = answer == "y" || answer == "yes"
+            var reason: String?
+            if !approved {
+                FileHandle.standardError.write(Data("  Reason (optional): ".utf8))
+                reason = (await Self.readLine()).flatMap { $0.isEmpty ? nil : $0 }
+            }
+            try await engine.resolveApproval(runId: runId, decision: ApprovalDecision(callId: call.id, approved: approved, reason: reason))
+        }
+    }
+
+    /// Reads a line on its own thread, so the engine keeps running meanwhile.
+    static func readLine() async -> String? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: Swift.readLine()) }
+        }
+    }
+
+    private func decodeCalls(_ value: JSONValue?) throws -> [ToolCall] {
+        guard case .array(let items) = value else { return [] }
+        return items.map {
+            ToolCall(id: $0["id"]?.stringValue ?? "", name: $0["name"]?.stringValue ?? "", arguments: $0["arguments"]?.stringValue ?? "")
+        }
+    }
+
+    static func jsonLine(_ event: RunEvent) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func summary(of run: Run) -> String {
+        let usage = "\(run.iterations) model call(s), \(run.usage.inputTokens) tokens in / \(run.usage.outputTokens) out"
+        switch run.phase {
+        case .completed: return "✓ run \(run.id) completed · \(usage)"
+        case .failed: return "✗ run \(run.id) failed · \(run.error?.description ?? "unknown error")"
+        case .cancelled: return "■ run \(run.id) cancelled · \(usage)"
+        default: return "… run \(run.id) is \(run.phase.rawValue)"
+        }
+    }
+}

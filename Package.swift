@@ -112,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AloftIntegrationTests",
-            dependencies: ["AloftCore", "AloftTestSupport", "aloft"],
+            dependencies: ["AloftCore", "AloftTestSupport", "aloft", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
     ]

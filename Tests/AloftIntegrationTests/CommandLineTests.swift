@@ -1,0 +1,80 @@
+import AloftCore
+import AloftTestSupport
+import Foundation
+import Testing
+
+@Suite("The aloft command line", .serialized, .timeLimit(.minutes(2)))
+struct CommandLineTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("examples/agents").path
+
+    @Test("the offline demo streams an answer and completes")
+    func offlineDemo() async throws {
+        let folder = try temporaryFolder()
+        let result = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "Hello"], directory: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("streamed by Aloft's scripted provider"))
+        #expect(result.stderr.contains("current_time"))
+        #expect(result.stderr.contains("completed"))
+    }
+
+    @Test("--json prints every event as a JSON line, numbered in order, then the run")
+    func jsonOutput() async throws {
+        let folder = try temporaryFolder()
+        let result = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--json", "Hi"], directory: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try result.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        let events = lines.dropLast()
+        #expect(events.compactMap { $0["seq"]?.numberValue }.map(Int.init) == Array(1...events.count))
+        #expect(events.first?["type"] == "run_started")
+        #expect(events.last?["type"] == "run_completed")
+        #expect(lines.last?["phase"] == "completed")
+    }
+
+    @Test("bad agent files are refused with the file and field named", arguments: [
+        ("name: x\nmodel: { provider: gpt }\n", "unknown provider 'gpt'"),
+        ("name: x\nmodel: { provider: scripted, script: [] }\npolicies: { max_iteration: 3 }\n", "unknown field 'max_iteration'"),
+        ("name: x\nmodel: { provider: scripted, script: [] }\npolicies: { max_iterations: many }\n", "policies.max_iterations"),
+        ("name: x\ninstructions: [unclosed\n", "YAML"),
+        ("name: x\nmodel: { provider: scripted }\n", "script"),
+        ("model: { provider: scripted, script: [] }\n", "name"),
+    ])
+    func badAgentFiles(text: String, expected: String) async throws {
+        let folder = try temporaryFolder()
+        let path = (folder as NSString).appendingPathComponent("bad.yaml")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await AloftProcess.run(["run", "--agent", path, "--db", "aloft.db", "hi"], directory: folder)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bad.yaml"))
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
+        let listed = try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db"], directory: folder)
+        #expect(listed.stdout.isEmpty, "nothing is recorded for a refused agent")
+    }
+
+    @Test("bad arguments get clear errors", arguments: [
+        (["runs", "list", "--phase", "sleeping"], "--phase must be one of"),
+        (["runs", "show", "run_missing"], "no run run_missing"),
+        (["approve", "run_missing"], "not waiting for approval"),
+        (["run", "--agent", "/nonexistent.yaml", "hi"], "no such file"),
+        (["bench", "--conc", "0"], "--conc at least 1"),
+    ])
+    func badArguments(arguments: [String], expected: String) async throws {
+        let folder = try temporaryFolder()
+        let result = try await AloftProcess.run(arguments + (arguments.first == "bench" ? [] : ["--db", "aloft.db"]), directory: folder)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
+    }
+
+    @Test("a second turn in the same session continues the conversation")
+    func sessions() async throws {
+        let folder = try temporaryFolder()
+        let first = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--json", "One"], directory: folder)
+        let session = try #require(try JSONValue.parse(String(first.stdout.split(separator: "\n").last ?? ""))["session_id"]?.stringValue)
+        let second = try await AloftProcess.run(
+            ["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--session", session, "Two"], directory: folder
+        )
+        #expect(second.status == 0, "\(second.stderr)")
+        let listed = try await AloftProcess.run(["runs", "list", "--session", session, "--json", "--db", "aloft.db"], directory: folder)
+        #expect(listed.stdout.split(separator: "\n").count == 2)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// The `aloft` executable built beside the tests, run as a real process.
+public final class AloftProcess: @unchecked Sendable {
+    // @unchecked: `process` is configured before launch and then only read; Foundation's
+    // Process is thread-safe for waiting, signalling and reading its status.
+    let process = Process()
+    public let stdoutPath: String
+    public let stderrPath: String
+
+    /// The `aloft` binary: `ALOFT_BIN`, else beside the test bundle.
+    public static var executable: String {
+        if let path = ProcessInfo.processInfo.environment["ALOFT_BIN"] { return path }
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0])
+        var directory = bundle.deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("aloft").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return bundle.deletingLastPathComponent().appendingPathComponent("aloft").path
+    }
+
+    /// Starts `aloft` with `arguments` in `directory`; standard input is empty.
+    public init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
+        let id = UUID().uuidString.prefix(8)
+        stdoutPath = (directory as NSString).appendingPathComponent("aloft-\(id).out")
+        stderrPath = (directory as NSString).appendingPathComponent("aloft-\(id).err")
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        try process.run()
+    }
+
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var isRunning: Bool { process.isRunning }
+
+    /// Kills the process with SIGKILL: no clean-up of any kind runs.
+    public func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Waits for the process to end and returns its exit status.
+    public func wait(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while process.isRunning {
+            if clock.now > deadline {
+                kill()
+                throw ProcessTimeout(message: "aloft did not finish in time; stderr:\n\(stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    /// Runs `aloft` to its end and returns its status and output.
+    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:]) async throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let process = try AloftProcess(arguments, directory: directory, environment: environment)
+        let status = try await process.wait()
+        return (status, process.stdout, process.stderr)
+    }
+}
+
+public struct ProcessTimeout: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+public func eventually(timeout: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    throw ProcessTimeout(message: "timed out waiting until \(what)")
+}
+
+/// A fresh folder for one test.
+public func temporaryFolder() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-it-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}

@@ -18,6 +18,10 @@ struct AgentRuntime: Sendable {
 /// and clients once, not per run.
 final class AgentCatalog: Sendable {
     private let runtimes = Mutex<[String: AgentRuntime]>([:])
+    /// Versions by definition, so the content hash is computed once per definition.
+    private let versions = Mutex<[AgentDefinition: String]>([:])
+    /// Versions known to be in the database, so they are not written again.
+    private let stored = Mutex<Set<String>>([])
     private let configuration: EngineConfiguration
     private let client: HTTPClient
 
@@ -29,7 +33,11 @@ final class AgentCatalog: Sendable {
     /// The runtime of `definition`, validating everything a run needs; throws
     /// `EngineError.invalidAgent` naming every problem.
     func runtime(for definition: AgentDefinition) throws -> AgentRuntime {
-        let version = definition.version
+        let version = versions.withLock { $0[definition] } ?? {
+            let version = definition.version
+            versions.withLock { $0[definition] = version }
+            return version
+        }()
         if let cached = runtimes.withLock({ $0[version] }) { return cached }
         var problems = definition.problems()
         var toolbox: Toolbox?
@@ -65,9 +73,19 @@ final class AgentCatalog: Sendable {
         return runtime
     }
 
+    /// Whether `version` still has to be written with the next run that uses it.
+    func needsStoring(_ version: String) -> Bool {
+        !stored.withLock { $0.contains(version) }
+    }
+
+    func markStored(_ version: String) {
+        _ = stored.withLock { $0.insert(version) }
+    }
+
     /// The runtime of a stored agent version (a run resuming after a restart).
     func runtime(version: String, store: SQLiteStore) async throws -> AgentRuntime {
         if let cached = runtimes.withLock({ $0[version] }) { return cached }
+        markStored(version)
         guard let definition = try await store.agentDefinition(version: version) else {
             throw EngineError(code: .invalidAgent, message: "agent version \(version) is not in the database")
         }

@@ -140,13 +140,19 @@ public final class LocalEngine: Service, Sendable {
             id: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, phase: .running, input: input,
             correlationId: request.correlationId, metadata: request.metadata, eventSeq: 1, messageBase: base, createdAt: now, updatedAt: now
         )
-        write.agentVersion = (runtime.version, agent)
+        let storesVersion = catalog.needsStoring(runtime.version)
+        if storesVersion { write.agentVersion = (runtime.version, agent) }
+        let started = JournalEntry.started(
+            RunStart(runId: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, context: context)
+        )
         write.newRun = run
-        write.entries = [(1, .started(RunStart(runId: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, context: context)))]
+        write.entries = [(1, started)]
         write.messages = [Message(sessionId: session.id, runId: runId, position: base, role: .user, content: input, createdAt: now, completedAt: now)]
         try await store.commit(write)
+        if storesVersion { catalog.markStored(runtime.version) }
         hub.publish(RunEvent(runId: runId, seq: 1, kind: .runStarted, data: ["session_id": .string(session.id), "agent": .string(agent.name)]))
-        registry.schedule(runId: runId)
+        // The driver starts from what was just written instead of reading it back.
+        registry.schedule(runId: runId, seed: RunSeed(run: run, journal: [started]))
         return run
     }
 

@@ -40,12 +40,16 @@ struct RunDriver: Sendable {
     }
 
     private func driveOnce(_ control: RunControl, logger: Logger) async throws {
-        guard let run = try await store.run(id: control.runId), !run.phase.isTerminal else {
+        let seed = control.takeSeed()
+        let stored: Run?
+        if let seed { stored = seed.run } else { stored = try await store.run(id: control.runId) }
+        guard let run = stored, !run.phase.isTerminal else {
             try await discard(control.takeCommands())
             return
         }
         control.eventSeq = run.eventSeq
-        let journal = try await store.journal(runId: run.id)
+        let journal: [JournalEntry]
+        if let seed { journal = seed.journal } else { journal = try await store.journal(runId: run.id) }
         let runtime: AgentRuntime
         do {
             runtime = try await catalog.runtime(version: run.agentVersion, store: store)

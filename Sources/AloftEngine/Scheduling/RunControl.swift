@@ -10,6 +10,12 @@ struct RunCommandDelivery: Sendable {
     var timerId: String?
 }
 
+/// A run as just recorded, so its driver need not read it back.
+struct RunSeed: Sendable {
+    var run: Run
+    var journal: [JournalEntry]
+}
+
 /// The mailbox of a run being driven: commands waiting to be recorded, a signal that
 /// interrupts the step in flight when a stop arrives, and the run's event numbering.
 final class RunControl: Sendable {
@@ -22,9 +28,19 @@ final class RunControl: Sendable {
 
     let runId: String
     private let state = Mutex(State())
+    private let seedState: Mutex<RunSeed?>
 
-    init(runId: String) {
+    init(runId: String, seed: RunSeed? = nil) {
         self.runId = runId
+        self.seedState = Mutex(seed)
+    }
+
+    /// The seed, once: later activations read the store.
+    func takeSeed() -> RunSeed? {
+        seedState.withLock { seed in
+            defer { seed = nil }
+            return seed
+        }
     }
 
     func deliver(_ delivery: RunCommandDelivery) {

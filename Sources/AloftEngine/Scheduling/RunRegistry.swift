@@ -20,7 +20,7 @@ final class RunRegistry: Sendable {
     }
 
     /// Makes sure the run is driven, handing it `delivery` if given.
-    func schedule(runId: String, delivery: RunCommandDelivery? = nil) {
+    func schedule(runId: String, delivery: RunCommandDelivery? = nil, seed: RunSeed? = nil) {
         let control: RunControl? = state.withLock { state in
             if let key = delivery.flatMap(Self.key) {
                 guard state.delivered.insert(key).inserted else { return nil }
@@ -29,7 +29,7 @@ final class RunRegistry: Sendable {
                 if let delivery { existing.deliver(delivery) }
                 return nil
             }
-            let control = RunControl(runId: runId)
+            let control = RunControl(runId: runId, seed: seed)
             if let delivery { control.deliver(delivery) }
             state.active[runId] = control
             return control

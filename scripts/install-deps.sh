@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what Aloft needs on a fresh Debian machine: SQLite's headers for GRDB.
+# The Swift toolchain and the Swift packages come with the machine (see README).
+set -euo pipefail
+if ! command -v swift >/dev/null 2>&1; then
+  echo "error: swift is not on PATH; install Swift 6.1 or newer (https://swift.org/install)" >&2
+  exit 1
+fi
+if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
+  echo "installing libsqlite3-dev…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq libsqlite3-dev sqlite3 >/dev/null
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "warning: python3 is missing; examples/data/make_shop_db.py needs it" >&2
+fi

@@ -15,7 +15,7 @@ public enum AgentLoop {
     public static func phase(of state: RunState) -> RunPhase {
         if let outcome = state.outcome { return outcome.phase }
         if state.start == nil { return .pending }
-        let orders = allOrders(state)
+        let orders = allOrders(state, buildingRequest: false)
         if !orders.isEmpty, orders.allSatisfy({ if case .awaitApproval = $0 { true } else { false } }) {
             return .waitingForApproval
         }
@@ -24,13 +24,15 @@ public enum AgentLoop {
 
     /// The tool calls waiting for a person's decision right now.
     public static func callsAwaitingApproval(_ state: RunState) -> [ToolCall] {
-        for order in allOrders(state) {
+        for order in allOrders(state, buildingRequest: false) {
             if case .awaitApproval(let calls, _) = order { return calls }
         }
         return []
     }
 
-    private static func allOrders(_ state: RunState) -> [Order] {
+    /// `buildingRequest: false` leaves a model call's request empty, for callers that only
+    /// look at which orders there are (building the transcript is the costly part).
+    private static func allOrders(_ state: RunState, buildingRequest: Bool = true) -> [Order] {
         if state.outcome != nil { return [] }
         guard state.start != nil else {
             if state.entryCount == 0 { return [] }
@@ -58,7 +60,7 @@ public enum AgentLoop {
                 + "raise policies.max_iterations (now \(policies.maxIterations)) or simplify the task"
             return [.finish(.failed(RunError(code: .maxIterationsExceeded, message: message)))]
         }
-        let request = ModelRequest(messages: state.transcript, tools: state.configuration.tools)
+        let request = buildingRequest ? ModelRequest(messages: state.transcript, tools: state.configuration.tools) : ModelRequest(messages: [], tools: [])
         return [.callModel(step: state.iterations.count + 1, request: request)]
     }
 

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+@testable import AloftCore
+
+@Suite("JSON text")
+struct JSONValueTests {
+    @Test("parses what Foundation parses, and writes text Foundation reads back the same", arguments: [
+        #"{"a":[1,2.5,-3e2,true,false,null],"b":{"c":"x\"y\\z\n\u00e9\ud83d\ude00"},"d":""}"#,
+        "  [ ]  ", "0", "-0.125", #""\/\b\f\t""#, #"{"nested":{"deep":[[[]]]}}"#,
+    ])
+    func roundTrip(text: String) throws {
+        let value = try JSONValue.parse(text)
+        let foundation = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(value == foundation)
+        let written = value.jsonText()
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(written.utf8)) == value)
+        #expect(try JSONValue.parse(written) == value)
+    }
+
+    @Test("rejects what is not JSON", arguments: [
+        "{city: Oslo", "{\"a\":1,}", "[1 2]", "01", "\"unterminated", "tru", "{\"a\":1} x", "", "\"a\u{01}\"", "1.", "-",
+    ])
+    func rejects(text: String) {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test("control characters are escaped")
+    func escapes() {
+        #expect(JSONValue.string("a\u{01}b\"").jsonText() == #""a\u0001b\"""#)
+        #expect(JSONValue.object(["b": 1, "a": [true, .null]]).jsonText() == #"{"a":[true,null],"b":1}"#)
+    }
+}

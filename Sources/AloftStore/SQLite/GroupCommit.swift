@@ -1,88 +1,80 @@
+import GRDB
 import Synchronization
 
 /// Commits the writes of many concurrent submitters together, so that one transaction
 /// (and one fsync) serves them all.
 ///
-/// No background task: the first submitter that finds no commit under way leads. It takes
-/// every write queued so far and commits them in one batch. Submitters that arrive
-/// meanwhile queue up and wait; when the batch is done, the leader hands leadership to the
-/// first of them, which commits everything queued since. Under load, batches grow by
-/// themselves; alone, a write is committed at once.
+/// Submitters queue their write and wait. When no drain is under way, the first one
+/// schedules one on the database's writer queue; it commits everything queued as one
+/// transaction, resumes those submitters, and goes on with whatever queued meanwhile until
+/// the queue is empty — no task hop between commits. Under load, batches grow by themselves;
+/// alone, a write is committed at once.
 final class GroupCommit<Item: Sendable>: Sendable {
-    private enum Role { case done, lead }
-
     private struct Waiter {
         var item: Item
-        var continuation: CheckedContinuation<Role, any Error>?
+        var continuation: CheckedContinuation<Void, any Error>
     }
 
     private struct State {
         var queue: [Waiter] = []
-        var committing = false
+        var draining = false
     }
 
     private let state = Mutex(State())
-    private let commitBatch: @Sendable ([Item]) async throws -> Void
+    private let writer: DatabasePool
+    private let apply: @Sendable (Item, Database) throws -> Void
 
-    /// `commitBatch` writes the items in one transaction, all or none.
-    init(commitBatch: @escaping @Sendable ([Item]) async throws -> Void) {
-        self.commitBatch = commitBatch
+    /// `apply` writes one item inside the batch's transaction.
+    init(writer: DatabasePool, apply: @escaping @Sendable (Item, Database) throws -> Void) {
+        self.writer = writer
+        self.apply = apply
     }
 
     /// Returns once `item` is committed; throws if it could not be.
     func submit(_ item: Item) async throws {
-        let role: Role = try await withCheckedThrowingContinuation { continuation in
-            state.withLock { state in
-                if state.committing {
-                    state.queue.append(Waiter(item: item, continuation: continuation))
-                } else {
-                    state.committing = true
-                    state.queue.append(Waiter(item: item, continuation: nil))
-                    continuation.resume(returning: .lead)
-                }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let startDrain = state.withLock { state in
+                state.queue.append(Waiter(item: item, continuation: continuation))
+                if state.draining { return false }
+                state.draining = true
+                return true
             }
-        }
-        if case .lead = role {
-            try await lead()
+            if startDrain {
+                writer.asyncWriteWithoutTransaction { db in self.drain(db) }
+            }
         }
     }
 
-    private func lead() async throws {
-        let batch = state.withLock { state in
-            let batch = state.queue
-            state.queue = []
-            return batch
-        }
-        var ownError: (any Error)?
-        do {
-            try await commitBatch(batch.map(\.item))
-            for waiter in batch { waiter.continuation?.resume(returning: .done) }
-        } catch {
-            // One bad write must not fail its neighbours: commit them one by one.
-            for waiter in batch {
-                do {
-                    try await commitBatch([waiter.item])
-                    waiter.continuation?.resume(returning: .done)
-                } catch {
-                    if let continuation = waiter.continuation {
-                        continuation.resume(throwing: error)
-                    } else {
-                        ownError = error
+    /// Runs on the writer queue until nothing is left to commit.
+    private func drain(_ db: Database) {
+        while true {
+            let batch: [Waiter] = state.withLock { state in
+                let batch = state.queue
+                state.queue = []
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                try db.inTransaction {
+                    for waiter in batch { try apply(waiter.item, db) }
+                    return .commit
+                }
+                for waiter in batch { waiter.continuation.resume() }
+            } catch {
+                // One bad write must not fail its neighbours: commit them one by one.
+                for waiter in batch {
+                    do {
+                        try db.inTransaction {
+                            try apply(waiter.item, db)
+                            return .commit
+                        }
+                        waiter.continuation.resume()
+                    } catch {
+                        waiter.continuation.resume(throwing: error)
                     }
                 }
             }
         }
-        state.withLock { state in
-            // Everyone who queued while we committed has a continuation: hand over to the first.
-            if let index = state.queue.firstIndex(where: { $0.continuation != nil }),
-                let next = state.queue[index].continuation
-            {
-                state.queue[index].continuation = nil
-                next.resume(returning: .lead)
-            } else {
-                state.committing = false
-            }
-        }
-        if let ownError { throw ownError }
     }
 }

@@ -36,12 +36,7 @@ public final class SQLiteStore: Sendable {
                 cause: error
             )
         }
-        let writer = pool
-        groupCommit = GroupCommit { batch in
-            try await writer.write { db in
-                for step in batch { try step.apply(in: db) }
-            }
-        }
+        groupCommit = GroupCommit(writer: pool) { step, db in try step.apply(in: db) }
     }
 
     /// Commits one step durably (as `durability` promises) before returning.

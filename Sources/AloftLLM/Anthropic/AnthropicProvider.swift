@@ -1,7 +1,6 @@
 public import AloftCore
 public import AsyncHTTPClient
 import Foundation
-import NIOCore
 
 /// Anthropic Messages over HTTP, streamed or not, with `tool_use` / `tool_result`.
 public struct AnthropicProvider: ModelProvider {
@@ -28,27 +27,10 @@ public struct AnthropicProvider: ModelProvider {
         var headers: [(String, String)] = [("anthropic-version", Self.apiVersion)]
         if let apiKey, !apiKey.isEmpty { headers.append(("x-api-key", apiKey)) }
         let body = Self.body(for: request, settings: settings)
-        if settings.stream {
-            var parser = ServerSentEventParser()
-            var accumulator = AnthropicStreamAccumulator()
-            try await transport.post(url: url, headers: headers, body: body) { bytes in
-                for event in parser.feed(bytes.readableBytesView) {
-                    if let delta = try accumulator.consume(event.data) {
-                        try await onDelta(delta)
-                    }
-                }
-            }
-            return try accumulator.response()
-        } else {
-            var data = ByteBuffer()
-            try await transport.post(url: url, headers: headers, body: body) { bytes in
-                var bytes = bytes
-                data.writeBuffer(&bytes)
-            }
-            let response = try Self.response(from: String(buffer: data))
-            if !response.text.isEmpty { try await onDelta(response.text) }
-            return response
-        }
+        return try await transport.exchange(
+            url: url, headers: headers, body: body, stream: settings.stream, accumulator: AnthropicStreamAccumulator(),
+            parseWhole: Self.response(from:), onDelta: onDelta
+        )
     }
 
     /// The request body in the Messages format: the system prompt apart, tool results as

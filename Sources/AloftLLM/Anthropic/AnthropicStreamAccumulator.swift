@@ -3,12 +3,16 @@ import AloftCore
 /// Builds a complete response from Messages stream events: `message_start` (input usage),
 /// `content_block_start/delta/stop` (text and `tool_use` with `input_json_delta`),
 /// `message_delta` (output usage), `error`.
-struct AnthropicStreamAccumulator {
+struct AnthropicStreamAccumulator: ModelStreamAccumulator {
     private var blocks: [Int: (type: String, text: String, id: String, name: String, json: String)] = [:]
     private var usage = Usage()
 
+    mutating func consume(_ data: String) throws -> [String] {
+        try consumeEvent(data).map { [$0] } ?? []
+    }
+
     /// Consumes one event's data; returns its text delta, if any.
-    mutating func consume(_ data: String) throws -> String? {
+    private mutating func consumeEvent(_ data: String) throws -> String? {
         guard let event = try? JSONValue.parse(data) else {
             throw ModelError(code: .invalidResponse, message: "unreadable stream event: \(data.prefix(200))")
         }

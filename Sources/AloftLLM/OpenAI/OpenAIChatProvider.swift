@@ -1,7 +1,6 @@
 public import AloftCore
 public import AsyncHTTPClient
 import Foundation
-import NIOCore
 
 /// OpenAI Chat Completions over HTTP, streamed (SSE) or not, with parallel tool calls and usage.
 /// Works with any server that speaks the format: set `base_url` (vLLM, Ollama, llama.cpp, LiteLLM…).
@@ -28,27 +27,10 @@ public struct OpenAIChatProvider: ModelProvider {
         var headers: [(String, String)] = []
         if let apiKey, !apiKey.isEmpty { headers.append(("Authorization", "Bearer \(apiKey)")) }
         let body = Self.body(for: request, settings: settings)
-        if settings.stream {
-            var parser = ServerSentEventParser()
-            var accumulator = OpenAIStreamAccumulator()
-            try await transport.post(url: url, headers: headers, body: body) { bytes in
-                for event in parser.feed(bytes.readableBytesView) {
-                    for delta in try accumulator.consume(event.data) {
-                        try await onDelta(delta)
-                    }
-                }
-            }
-            return try accumulator.response()
-        } else {
-            var data = ByteBuffer()
-            try await transport.post(url: url, headers: headers, body: body) { bytes in
-                var bytes = bytes
-                data.writeBuffer(&bytes)
-            }
-            let response = try Self.response(from: String(buffer: data))
-            if !response.text.isEmpty { try await onDelta(response.text) }
-            return response
-        }
+        return try await transport.exchange(
+            url: url, headers: headers, body: body, stream: settings.stream, accumulator: OpenAIStreamAccumulator(),
+            parseWhole: Self.response(from:), onDelta: onDelta
+        )
     }
 
     /// The request body in the Chat Completions format.

@@ -2,7 +2,7 @@ import AloftCore
 
 /// Builds a complete response from Chat Completions stream chunks: text deltas, tool calls
 /// whose id, name and arguments arrive in pieces by index, and the final usage chunk.
-struct OpenAIStreamAccumulator {
+struct OpenAIStreamAccumulator: ModelStreamAccumulator {
     private var text = ""
     private var calls: [Int: (id: String, name: String, arguments: String)] = [:]
     private var usage = Usage()

@@ -40,6 +40,34 @@ struct ModelHTTPTransport: Sendable {
         }
     }
 
+    /// Sends a model request and reads the answer: as server-sent events fed to
+    /// `accumulator` when `stream` is set, else as one JSON document read by `parseWhole`.
+    func exchange<Accumulator: ModelStreamAccumulator>(
+        url: String, headers: [(String, String)], body: JSONValue, stream: Bool, accumulator: Accumulator,
+        parseWhole: (String) throws -> ModelResponse, onDelta: (String) async throws -> Void
+    ) async throws -> ModelResponse {
+        if stream {
+            var parser = ServerSentEventParser()
+            var accumulator = accumulator
+            try await post(url: url, headers: headers, body: body) { bytes in
+                for event in parser.feed(bytes.readableBytesView) {
+                    for delta in try accumulator.consume(event.data) {
+                        try await onDelta(delta)
+                    }
+                }
+            }
+            return try accumulator.response()
+        }
+        var data = ByteBuffer()
+        try await post(url: url, headers: headers, body: body) { bytes in
+            var bytes = bytes
+            data.writeBuffer(&bytes)
+        }
+        let response = try parseWhole(String(buffer: data))
+        if !response.text.isEmpty { try await onDelta(response.text) }
+        return response
+    }
+
     static func classify(_ error: any Error, url: String) -> any Error {
         if error is CancellationError { return error }
         if let error = error as? HTTPClientError {

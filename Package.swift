@@ -70,10 +70,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "AloftServer",
+            dependencies: [
+                "AloftCore", "AloftStore", "AloftEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "aloft",
             dependencies: [
-                "AloftCore", "AloftLLM", "AloftTools", "AloftStore", "AloftEngine",
+                "AloftCore", "AloftLLM", "AloftTools", "AloftStore", "AloftEngine", "AloftServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -108,6 +120,14 @@ let package = Package(
         .testTarget(
             name: "AloftEngineTests",
             dependencies: ["AloftEngine", "AloftTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AloftServerTests",
+            dependencies: [
+                "AloftServer", "AloftTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -38,7 +38,7 @@ public enum AgentFile {
         do {
             agent = try YAMLDecoder().decode(AgentDefinition.self, from: text)
         } catch let error as DecodingError {
-            throw AgentFileError(path: path, problems: [describe(error)])
+            throw AgentFileError(path: path, problems: [describe(error, in: text)])
         } catch {
             throw AgentFileError(path: path, problems: ["not valid YAML: \(error)"])
         }
@@ -62,8 +62,42 @@ public enum AgentFile {
         return agent
     }
 
+    /// A decoding error as a person reads it: the field's path, its line, and what is wrong.
+    static func describe(_ error: DecodingError, in text: String) -> String {
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
+        @unknown default:
+            path = []
+        }
+        let description = describe(error)
+        guard let line = line(of: path, in: text) else { return description }
+        return "line \(line): " + description
+    }
+
+    /// The line of the YAML node at `path` (or of its nearest parent that exists).
+    static func line(of path: [any CodingKey], in text: String) -> Int? {
+        guard var node = try? Yams.compose(yaml: text) else { return nil }
+        for key in path {
+            if let index = key.intValue, let sequence = node.sequence, index < sequence.count {
+                node = sequence[index]
+            } else if let mapping = node.mapping, let child = mapping[key.stringValue] {
+                node = child
+            } else if let mapping = node.mapping,
+                let entry = mapping.first(where: { $0.key.string == key.stringValue })
+            {
+                node = entry.key
+                break
+            } else {
+                break
+            }
+        }
+        return node.mark?.line
+    }
+
     /// A decoding error as a person reads it: the field's path and what is wrong.
-    static func describe(_ error: DecodingError) -> String {
+    public static func describe(_ error: DecodingError) -> String {
         func field(_ path: [any CodingKey]) -> String {
             let text = path.reduce("") { text, key in
                 if let index = key.intValue { return text + "[\(index)]" }

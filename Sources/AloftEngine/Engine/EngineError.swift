@@ -17,6 +17,8 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let runNotFound = Code(rawValue: "run_not_found")
         /// The run has ended and cannot change.
         public static let runFinished = Code(rawValue: "run_finished")
+        /// The run is still under way (pending, running or waiting for approval).
+        public static let runNotFinished = Code(rawValue: "run_not_finished")
         /// The tool call named is not waiting for approval.
         public static let notAwaitingApproval = Code(rawValue: "not_awaiting_approval")
     }

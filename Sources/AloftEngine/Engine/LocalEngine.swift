@@ -158,8 +158,10 @@ public final class LocalEngine: Service, Sendable {
 
     /// The run's events after sequence number `after`, live; the stream ends after a terminal event.
     /// Subscribe before or right after `start` to see every event.
-    public func events(runId: String, after: Int = 0) -> AsyncStream<RunEvent> {
-        hub.subscribe(runId: runId, after: after)
+    /// With `endIfUnknown`, the stream ends at once when this process holds no events of
+    /// the run (it ended before this process started, or long ago).
+    public func events(runId: String, after: Int = 0, endIfUnknown: Bool = false) -> AsyncStream<RunEvent> {
+        hub.subscribe(runId: runId, after: after, endIfUnknown: endIfUnknown)
     }
 
     /// Asks a run to stop. Durable: recorded in the database first, then delivered.

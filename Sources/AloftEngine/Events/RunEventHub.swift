@@ -15,15 +15,27 @@ final class RunEventHub: Sendable {
     private struct State {
         var channels: [String: Channel] = [:]
         var nextSubscriber = 0
+        /// Ended runs whose events are kept for late readers, oldest first.
+        var retained: [String] = []
     }
+
+    /// How many ended runs keep their events, so a client reconnecting soon after the end
+    /// (`Last-Event-ID`) still gets what it missed.
+    static let retainedEndedRuns = 1000
 
     private let state = Mutex(State())
 
     /// Events of `runId` with a sequence number above `after`: those buffered, then live ones.
     /// The stream ends after a terminal event.
-    func subscribe(runId: String, after: Int) -> AsyncStream<RunEvent> {
+    /// With `endIfUnknown`, a run the hub knows nothing of (ended before this process, or
+    /// long ago) gives an empty, finished stream instead of one that waits.
+    func subscribe(runId: String, after: Int, endIfUnknown: Bool = false) -> AsyncStream<RunEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: RunEvent.self, bufferingPolicy: .unbounded)
         state.withLock { state in
+            if endIfUnknown, state.channels[runId] == nil {
+                continuation.finish()
+                return
+            }
             var channel = state.channels[runId] ?? Channel()
             for event in channel.buffer where event.seq > after { continuation.yield(event) }
             if channel.ended {
@@ -62,9 +74,24 @@ final class RunEventHub: Sendable {
     /// for runs that wait or have ended.
     func release(runId: String) {
         state.withLock { state in
-            if state.channels[runId]?.subscribers.isEmpty ?? true {
+            guard let channel = state.channels[runId] else { return }
+            if channel.ended {
+                guard !state.retained.contains(runId) else { return }
+                state.retained.append(runId)
+                while state.retained.count > Self.retainedEndedRuns {
+                    state.channels[state.retained.removeFirst()] = nil
+                }
+            } else if channel.subscribers.isEmpty {
                 state.channels[runId] = nil
             }
+        }
+    }
+
+    /// Forgets a deleted run.
+    func forget(runId: String) {
+        state.withLock { state in
+            state.channels[runId] = nil
+            state.retained.removeAll { $0 == runId }
         }
     }
 

@@ -106,6 +106,20 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v2-agents") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agents (
+                        name TEXT PRIMARY KEY,
+                        definition TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX sessions_by_user ON sessions(user_id, created_at);
+                    """
+            )
+        }
         return migrator
     }
 }

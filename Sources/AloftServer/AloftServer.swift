@@ -1,0 +1,28 @@
+public import AloftEngine
+public import Hummingbird
+public import Logging
+
+/// Builds Aloft's HTTP application: REST + SSE under `/v1` over a running `LocalEngine`.
+/// The CLI's `aloft serve` and the tests both use it.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    engine: LocalEngine,
+    agents: AgentRegistry,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let router = Router()
+    router.add(middleware: ErrorMiddleware())
+    HealthRoutes(engine: engine).register(on: router)
+    let api = router.group("v1")
+    if !configuration.apiKeys.isEmpty {
+        api.add(middleware: BearerAuthMiddleware(keys: Set(configuration.apiKeys)))
+    }
+    RunRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
+    SessionRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
+    AgentRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.effectiveHost, port: configuration.port), serverName: "aloft"),
+        logger: logger
+    )
+}

@@ -1,0 +1,53 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Turns every error into the one JSON error shape. Errors the API does not know are logged
+/// and become a 500 with a generic message: internals never reach a client.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return .json(error.body, status: error.status)
+        } catch let error as EngineError {
+            let api = Self.map(error)
+            return .json(api.body, status: api.status)
+        } catch let error as HTTPError {
+            let code: String =
+                switch error.status {
+                case .notFound: "not_found"
+                case .methodNotAllowed: "method_not_allowed"
+                case .contentTooLarge: "body_too_large"
+                default: error.status.code < 500 ? "bad_request" : "internal_error"
+                }
+            let message = error.body ?? (error.status == .notFound ? "no such route: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            return .json(APIError(error.status, code: code, message: message).body, status: error.status)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return .json(APIError(.internalServerError, code: "internal_error", message: "the server failed to answer; try again").body, status: .internalServerError)
+        }
+    }
+
+    static func map(_ error: EngineError) -> APIError {
+        let status: HTTPResponse.Status =
+            switch error.code {
+            case .runNotFound, .sessionNotFound: .notFound
+            case .sessionBusy, .runFinished, .runNotFinished, .notAwaitingApproval, .sessionAgentMismatch: .conflict
+            default: .unprocessableContent
+            }
+        return APIError(status, code: error.code.rawValue, message: error.message)
+    }
+}
+
+extension Response {
+    /// A JSON response.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonText())))
+    }
+}

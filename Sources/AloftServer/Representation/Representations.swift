@@ -1,0 +1,72 @@
+import AloftCore
+import AloftStore
+import Foundation
+
+/// The API's JSON for each record: snake_case, ISO 8601 times, nulls spelled out.
+enum Representation {
+    static func time(_ date: Date?) -> JSONValue {
+        guard let date else { return .null }
+        return .string(date.formatted(.iso8601))
+    }
+
+    static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+
+    static func run(_ run: Run, approvals: [PendingApproval] = []) -> JSONValue {
+        [
+            "id": .string(run.id), "session_id": .string(run.sessionId), "agent": .string(run.agent),
+            "agent_version": .string(run.agentVersion), "phase": .string(run.phase.rawValue), "input": .string(run.input),
+            "output": optional(run.output),
+            "error": run.error.map { ["code": .string($0.code.rawValue), "message": .string($0.message)] } ?? .null,
+            "iterations": .number(Double(run.iterations)),
+            "usage": ["input_tokens": .number(Double(run.usage.inputTokens)), "output_tokens": .number(Double(run.usage.outputTokens))],
+            "correlation_id": optional(run.correlationId),
+            "metadata": .object(run.metadata.mapValues(JSONValue.string)),
+            "last_event_seq": .number(Double(run.eventSeq)),
+            "pending_approvals": .array(approvals.map(approval)),
+            "created_at": time(run.createdAt), "updated_at": time(run.updatedAt), "finished_at": time(run.finishedAt),
+        ]
+    }
+
+    static func approval(_ approval: PendingApproval) -> JSONValue {
+        [
+            "tool_call": approval.call.json,
+            "requested_at": time(Date(timeIntervalSince1970: approval.requestedAt)),
+            "deadline": time(approval.deadline.map(Date.init(timeIntervalSince1970:))),
+        ]
+    }
+
+    static func session(_ session: Session) -> JSONValue {
+        [
+            "id": .string(session.id), "agent": .string(session.agent), "user_id": optional(session.userId),
+            "title": optional(session.title), "summary": optional(session.summary), "active": .bool(session.isActive),
+            "active_run_id": optional(session.activeRunId), "created_at": time(session.createdAt), "updated_at": time(session.updatedAt),
+        ]
+    }
+
+    static func message(_ message: Message) -> JSONValue {
+        [
+            "id": .number(Double(message.id ?? 0)), "session_id": .string(message.sessionId), "run_id": optional(message.runId),
+            "position": .number(Double(message.position)), "role": .string(message.role.rawValue), "content": .string(message.content),
+            "tool_calls": .array(message.toolCalls.map(\.json)), "tool_call_id": optional(message.toolCallId),
+            "tool_name": optional(message.toolName), "created_at": time(message.createdAt), "completed_at": time(message.completedAt),
+            "interrupted": .bool(message.interrupted), "error": optional(message.error),
+        ]
+    }
+
+    static func event(_ event: RunEvent) -> JSONValue {
+        ["run_id": .string(event.runId), "seq": .number(Double(event.seq)), "type": .string(event.kind.rawValue), "data": event.data]
+    }
+
+    static func agent(_ agent: AgentDefinition, source: String) -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let definition = (try? encoder.encode(agent)).flatMap { try? JSONValue.parse(String(decoding: $0, as: UTF8.self)) } ?? .null
+        return ["name": .string(agent.name), "description": .string(agent.description), "version": .string(agent.version),
+                "source": .string(source), "definition": definition]
+    }
+
+    /// A page of items with the cursor for the next one (null at the end).
+    static func page(_ items: [JSONValue], nextCursor: String?) -> JSONValue {
+        ["data": .array(items), "next_cursor": optional(nextCursor)]
+    }
+}

@@ -1,0 +1,65 @@
+import AloftCore
+import AloftEngine
+import Foundation
+import Hummingbird
+
+/// `/v1/agents`: the agents this server runs.
+struct AgentRoutes {
+    let engine: LocalEngine
+    let agents: AgentRegistry
+    let configuration: ServerConfiguration
+
+    func register(on router: RouterGroup<BasicRequestContext>) {
+        router.get("/agents") { _, _ -> Response in
+            Response.json(["data": .array(agents.all().map { Representation.agent($0.definition, source: $0.source.label) })])
+        }
+        router.get("/agents/{name}") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let entry = agents.entry(named: name) else { throw APIError.notFound("no agent named '\(name)'") }
+            return Response.json(Representation.agent(entry.definition, source: entry.source.label))
+        }
+        router.put("/agents/{name}") { request, context -> Response in try await put(request, name: try context.parameters.require("name")) }
+        router.delete("/agents/{name}") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let entry = agents.entry(named: name) else { throw APIError.notFound("no agent named '\(name)'") }
+            if case .file(let path) = entry.source {
+                throw APIError(.conflict, code: "agent_from_file", message: "agent '\(name)' is defined by \(path); remove the file instead")
+            }
+            _ = try await agents.remove(named: name)
+            return Response(status: .noContent)
+        }
+    }
+
+    private func put(_ request: Request, name: String) async throws -> Response {
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        var fields = body.fields
+        if let given = fields["name"], given != .string(name) {
+            throw APIError.invalidField("name", "must match the name in the path ('\(name)') or be left out")
+        }
+        fields["name"] = .string(name)
+        let agent = try Self.decode(.object(fields), field: nil)
+        if let entry = agents.entry(named: name), case .file(let path) = entry.source {
+            throw APIError(.conflict, code: "agent_from_file", message: "agent '\(name)' is defined by \(path); edit the file instead")
+        }
+        try engine.validate(agent: agent)
+        let created = try await agents.put(agent, at: Date())
+        return .json(Representation.agent(agent, source: "api"), status: created ? .created : .ok)
+    }
+
+    /// An agent definition from JSON, with errors naming the field (under `field` when nested).
+    static func decode(_ value: JSONValue, field: String?) throws -> AgentDefinition {
+        let agent: AgentDefinition
+        do {
+            agent = try JSONDecoder().decode(AgentDefinition.self, from: Data(value.jsonText().utf8))
+        } catch let error as DecodingError {
+            let problem = AgentFile.describe(error)
+            throw APIError(.unprocessableContent, code: "invalid_agent", message: field.map { "\($0).\(problem)" } ?? problem)
+        }
+        let problems = agent.problems()
+        if !problems.isEmpty {
+            throw APIError(.unprocessableContent, code: "invalid_agent", message: problems.joined(separator: "; "),
+                           details: ["problems": .array(problems.map(JSONValue.string))])
+        }
+        return agent
+    }
+}

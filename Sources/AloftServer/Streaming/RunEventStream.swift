@@ -1,0 +1,81 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import Hummingbird
+import Foundation
+import HTTPTypes
+import NIOCore
+
+/// A run's events as server-sent events: first a `snapshot` of the run, then every event
+/// after the client's `Last-Event-ID` (or `?after=`), each with `id: <seq>`, `event: <type>`,
+/// `data: <json>`; comment heartbeats while idle; closed after the terminal event.
+/// A client that goes away does not stop the run.
+struct RunEventStream {
+    let engine: LocalEngine
+    let heartbeat: Duration
+
+    private enum Item: Sendable {
+        case event(RunEvent)
+        case heartbeat
+    }
+
+    func response(runId: String, after: Int) async throws -> Response {
+        // Subscribe before reading the snapshot, so nothing falls between them.
+        guard let run = try await engine.store.run(id: runId) else { throw APIError.notFound("no run \(runId)") }
+        let events = engine.events(runId: runId, after: after, endIfUnknown: run.phase.isTerminal)
+        let approvals = run.phase == .waitingForApproval ? try await engine.store.pendingApprovals(runId: runId) : []
+        let snapshot = Representation.run(run, approvals: approvals)
+        let heartbeat = self.heartbeat
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "retry: 2000\nevent: snapshot\ndata: \(snapshot.jsonText())\n\n"))
+                let (items, continuation) = AsyncStream.makeStream(of: Item.self)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await event in events { continuation.yield(.event(event)) }
+                        continuation.finish()
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: heartbeat)
+                            continuation.yield(.heartbeat)
+                        }
+                    }
+                    for await item in items {
+                        switch item {
+                        case .heartbeat:
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        case .event(let event):
+                            let data = Representation.event(event).jsonText()
+                            try await writer.write(ByteBuffer(string: "id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n"))
+                        }
+                    }
+                    group.cancelAll()
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    /// Where the client is: `Last-Event-ID` wins over `?after=`.
+    static func after(_ request: Request) throws -> Int {
+        if let header = request.headers[HTTPField.Name("Last-Event-ID")!] {
+            guard let value = Int(header.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+                throw APIError(.badRequest, code: "invalid_last_event_id", message: "Last-Event-ID must be a non-negative event number")
+            }
+            return value
+        }
+        if let text = request.uri.queryParameters["after"] {
+            guard let value = Int(String(text)), value >= 0 else {
+                throw APIError.invalidField("after", "must be a non-negative integer")
+            }
+            return value
+        }
+        return 0
+    }
+}

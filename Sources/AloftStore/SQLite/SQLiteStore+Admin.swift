@@ -1,0 +1,162 @@
+import AloftCore
+import Foundation
+import GRDB
+
+/// Filters for listing sessions.
+public struct SessionQuery: Sendable {
+    public var agent: String?
+    public var userId: String?
+    /// Newest first; sessions created before this one (a cursor).
+    public var before: String?
+    public var limit: Int
+
+    public init(agent: String? = nil, userId: String? = nil, before: String? = nil, limit: Int = 50) {
+        self.agent = agent
+        self.userId = userId
+        self.before = before
+        self.limit = limit
+    }
+}
+
+/// An agent definition kept in the database (created through the API).
+public struct StoredAgent: Sendable, Hashable {
+    public var definition: AgentDefinition
+    public var version: String
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+extension SQLiteStore {
+    // MARK: Sessions
+
+    /// Creates an empty session.
+    public func insert(_ session: Session) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+                    """,
+                arguments: [
+                    session.id, session.agent, session.userId, session.title, session.summary,
+                    session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970,
+                ]
+            )
+        }
+    }
+
+    /// Sessions, newest first.
+    public func sessions(_ query: SessionQuery) async throws -> [Session] {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let agent = query.agent {
+                conditions.append("agent = ?")
+                arguments += [agent]
+            }
+            if let user = query.userId {
+                conditions.append("user_id = ?")
+                arguments += [user]
+            }
+            if let before = query.before {
+                conditions.append("(created_at, id) < (SELECT created_at, id FROM sessions WHERE id = ?)")
+                arguments += [before]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [query.limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM sessions \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", arguments: arguments)
+                .map(Session.init(row:))
+        }
+    }
+
+    /// A page of a session's messages: those after `position`, in order.
+    public func messages(sessionId: String, after position: Int, limit: Int) async throws -> [Message] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM messages WHERE session_id = ? AND position > ? ORDER BY position LIMIT ?",
+                arguments: [sessionId, position, limit]
+            ).map(Message.init(row:))
+        }
+    }
+
+    /// Deletes a session with its runs, journals and messages. Returns false when it does not exist.
+    /// The caller checks that no run of it is in progress.
+    public func deleteSession(id: String) async throws -> Bool {
+        try await pool.write { db in
+            let runIds = try String.fetchAll(db, sql: "SELECT id FROM runs WHERE session_id = ?", arguments: [id])
+            for runId in runIds { try Self.deleteRunRows(runId, db: db) }
+            try db.execute(sql: "DELETE FROM messages WHERE session_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Deletes a finished run with its journal and messages. Returns false when it does not exist.
+    public func deleteRun(id: String) async throws -> Bool {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM runs WHERE id = ?", arguments: [id]) == true else { return false }
+            try Self.deleteRunRows(id, db: db)
+            return true
+        }
+    }
+
+    private static func deleteRunRows(_ runId: String, db: Database) throws {
+        for table in ["journal", "pending_approvals", "timers", "run_commands", "messages"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ?", arguments: [runId])
+        }
+        try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [runId])
+    }
+
+    /// How many runs are in each phase.
+    public func runCountsByPhase() async throws -> [RunPhase: Int] {
+        try await pool.read { db in
+            var counts: [RunPhase: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT phase, COUNT(*) AS n FROM runs GROUP BY phase") {
+                if let phase = RunPhase(rawValue: row["phase"]) { counts[phase] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    // MARK: Agents
+
+    /// Creates or replaces an agent definition.
+    public func save(agent: AgentDefinition, version: String, at date: Date) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(agent), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO agents (name, definition, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, version = excluded.version,
+                        updated_at = excluded.updated_at
+                    """,
+                arguments: [agent.name, text, version, date.timeIntervalSince1970, date.timeIntervalSince1970]
+            )
+        }
+    }
+
+    public func storedAgents() async throws -> [StoredAgent] {
+        let rows: [(String, String, Double, Double)] = try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT definition, version, created_at, updated_at FROM agents ORDER BY name")
+                .map { ($0["definition"], $0["version"], $0["created_at"], $0["updated_at"]) }
+        }
+        let decoder = JSONDecoder()
+        return rows.compactMap { definition, version, created, updated in
+            guard let agent = try? decoder.decode(AgentDefinition.self, from: Data(definition.utf8)) else { return nil }
+            return StoredAgent(
+                definition: agent, version: version, createdAt: Date(timeIntervalSince1970: created),
+                updatedAt: Date(timeIntervalSince1970: updated)
+            )
+        }
+    }
+
+    /// Deletes an agent definition; returns false when there was none.
+    public func deleteAgent(name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM agents WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+}

@@ -84,7 +84,7 @@ public final class AgentRegistry: Sendable {
     }
 
     /// Creates or replaces an agent (kept in the database). Returns whether it was new.
-    func put(_ agent: AgentDefinition, at date: Date) async throws -> Bool {
+    public func put(_ agent: AgentDefinition, at date: Date) async throws -> Bool {
         try await store.save(agent: agent, version: agent.version, at: date)
         return agents.withLock { agents in
             defer { agents[agent.name] = Entry(definition: agent, source: .api) }

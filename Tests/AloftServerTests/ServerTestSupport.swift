@@ -1,0 +1,93 @@
+import AloftCore
+import AloftEngine
+import AloftServer
+import AloftStore
+import AloftTools
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+/// A server over a fresh database with a scripted agent `scripted` and, when given,
+/// an OpenAI-compatible agent `remote` at `modelURL`.
+struct TestServer {
+    var configuration = ServerConfiguration(heartbeatSeconds: 1)
+    var modelURL: String?
+    var replies: [ScriptedReply] = [ScriptedReply(text: "Hello from the script.")]
+    var approval: [String] = []
+
+    func run<Result: Sendable>(
+        _ framework: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol, LocalEngine) async throws -> Result
+    ) async throws -> Result {
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .critical
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-server-\(UUID().uuidString)/aloft.db").path
+        let store = try SQLiteStore(path: path)
+        let engine = LocalEngine(
+            store: store, configuration: EngineConfiguration(environment: [:], streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20)),
+            logger: logger
+        )
+        let agents = AgentRegistry(store: store)
+        try await agents.load(directory: nil, validate: engine.validate)
+        let scripted = AgentDefinition(
+            name: "scripted", instructions: "Be brief.", model: ModelSettings(provider: .scripted, name: "scripted", script: replies),
+            tools: [ToolSpec(builtin: "current_time")], policies: AgentPolicies(requireApproval: approval)
+        )
+        _ = try await agents.put(scripted, at: Date())
+        if let modelURL {
+            _ = try await agents.put(
+                AgentDefinition(name: "remote", instructions: "Be kind.", model: ModelSettings(provider: .openai, name: "m", baseURL: modelURL)),
+                at: Date()
+            )
+        }
+        let app = buildApplication(configuration: configuration, engine: engine, agents: agents, logger: logger)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await engine.run()
+                return nil
+            }
+            let result = try await app.test(framework) { client in try await body(client, engine) }
+            group.cancelAll()
+            return result
+        }
+    }
+}
+
+extension TestResponse {
+    var json: JSONValue { (try? JSONValue.parse(String(buffer: body))) ?? .null }
+    var errorCode: String? { json["error"]?["code"]?.stringValue }
+}
+
+extension TestClientProtocol {
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    /// Polls a run until it reaches one of `phases`.
+    func waitForRun(_ id: String, _ phases: Set<String>, headers: HTTPFields = [:]) async throws -> JSONValue {
+        for _ in 0..<500 {
+            let run = try await send(.get, "/v1/runs/\(id)", headers: headers).json
+            if let phase = run["phase"]?.stringValue, phases.contains(phase) { return run }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw CancellationError()
+    }
+}
+
+/// Splits an SSE body into events (id, event, data).
+func serverSentEvents(_ text: String) -> [(id: Int?, event: String, data: JSONValue)] {
+    text.components(separatedBy: "\n\n").compactMap { block in
+        var id: Int?
+        var event = "message"
+        var data = ""
+        for line in block.split(separator: "\n") {
+            if line.hasPrefix("id: ") { id = Int(line.dropFirst(4)) }
+            if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
+            if line.hasPrefix("data: ") { data += line.dropFirst(6) }
+        }
+        guard !data.isEmpty else { return nil }
+        return (id, event, (try? JSONValue.parse(data)) ?? .null)
+    }
+}

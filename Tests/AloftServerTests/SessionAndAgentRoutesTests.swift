@@ -1,0 +1,101 @@
+import AloftCore
+import AloftTestSupport
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@Suite("Session, agent, health and auth routes")
+struct SessionAndAgentRoutesTests {
+    @Test("a conversation remembers earlier turns; one active run per session")
+    func multiTurn() async throws {
+        let model = FakeModelServer(replies: [.text("Hi Ada.", chunkDelayMilliseconds: 0), .text("You are Ada.")])
+        try await model.run { baseURL in
+            var server = TestServer()
+            server.modelURL = baseURL
+            try await server.run { client, _ in
+                let session = try await client.send(.post, "/v1/sessions", json: #"{"agent":"remote","user_id":"u1","title":"Names"}"#)
+                #expect(session.status == .created)
+                let id = try #require(session.json["id"]?.stringValue)
+                let first = try #require(try await client.send(.post, "/v1/sessions/\(id)/messages", json: #"{"input":"I am Ada."}"#).json["id"]?.stringValue)
+                _ = try await client.waitForRun(first, ["completed"])
+                let second = try #require(try await client.send(.post, "/v1/sessions/\(id)/messages", json: #"{"input":"Who am I?"}"#).json["id"]?.stringValue)
+                #expect(try await client.waitForRun(second, ["completed"])["output"] == "You are Ada.")
+                let detail = try await client.send(.get, "/v1/sessions/\(id)?messages_limit=3").json
+                #expect(detail["messages"]?["data"]?.arrayItems?.compactMap { $0["content"]?.stringValue } == ["I am Ada.", "Hi Ada.", "Who am I?"])
+                let next = try #require(detail["messages"]?["next_cursor"]?.stringValue)
+                #expect(try await client.send(.get, "/v1/sessions/\(id)?messages_after=\(next)").json["messages"]?["data"]?.arrayCount == 1)
+                #expect(try await client.send(.get, "/v1/sessions?user_id=u1").json["data"]?.arrayCount == 1)
+                #expect(try await client.send(.delete, "/v1/sessions/\(id)").status == .noContent)
+                #expect(try await client.send(.get, "/v1/sessions/\(id)").status == .notFound)
+            }
+        }
+        #expect(model.requests.last?.body["messages"]?.arrayCount == 4)
+    }
+
+    @Test("a second turn while one runs is 409 session_busy; stop ends it and keeps the partial answer")
+    func busyAndStop() async throws {
+        var server = TestServer()
+        server.replies = [ScriptedReply(text: String(repeating: "word ", count: 300), chunkDelayMilliseconds: 10)]
+        try await server.run { client, engine in
+            let session = try #require(try await client.send(.post, "/v1/sessions", json: #"{"agent":"scripted"}"#).json["id"]?.stringValue)
+            let run = try #require(try await client.send(.post, "/v1/sessions/\(session)/messages", json: #"{"input":"talk"}"#).json["id"]?.stringValue)
+            try await Task.sleep(for: .milliseconds(150))
+            let busy = try await client.send(.post, "/v1/sessions/\(session)/messages", json: #"{"input":"again"}"#)
+            #expect(busy.status == .conflict)
+            #expect(busy.errorCode == "session_busy")
+            let stopped = try await client.send(.post, "/v1/sessions/\(session)/stop")
+            #expect(stopped.status == .accepted)
+            #expect(stopped.json["stopped_run_id"] == .string(run))
+            _ = try await client.waitForRun(run, ["cancelled"])
+            let messages = try await engine.store.messages(runId: run)
+            let partial = try #require(messages.first { $0.role == .assistant })
+            #expect(partial.interrupted && !partial.content.isEmpty)
+        }
+    }
+
+    @Test("agents: create, replace, read, refuse bad definitions naming the field, delete")
+    func agents() async throws {
+        try await TestServer().run { client, _ in
+            let body = #"{"instructions":"Hi","model":{"provider":"scripted","script":[{"text":"ok"}]}}"#
+            #expect(try await client.send(.put, "/v1/agents/helper", json: body).status == .created)
+            #expect(try await client.send(.put, "/v1/agents/helper", json: body).status == .ok)
+            #expect(try await client.send(.get, "/v1/agents/helper").json["name"] == "helper")
+            let bad = try await client.send(.put, "/v1/agents/helper", json: #"{"model":{"provider":"scripted","script":[]},"policies":{"max_iterations":"many"}}"#)
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.json["error"]?["message"]?.stringValue?.contains("policies.max_iterations") == true)
+            let mismatch = try await client.send(.put, "/v1/agents/helper", json: #"{"name":"other","model":{"provider":"scripted","script":[]}}"#)
+            #expect(mismatch.status == .unprocessableContent)
+            let noKey = try await client.send(.put, "/v1/agents/needs-key", json: #"{"model":{"provider":"anthropic","name":"claude"}}"#)
+            #expect(noKey.errorCode == "invalid_agent")
+            #expect(try await client.send(.delete, "/v1/agents/helper").status == .noContent)
+            #expect(try await client.send(.get, "/v1/agents/helper").status == .notFound)
+        }
+    }
+
+    @Test("health, readiness and the OpenAPI document need no key; /v1 needs a valid bearer key")
+    func authentication() async throws {
+        var server = TestServer()
+        server.configuration.apiKeys = ["k-0123456789abcdef"]
+        try await server.run { client, _ in
+            #expect(try await client.send(.get, "/healthz").status == .ok)
+            #expect(try await client.send(.get, "/readyz").status == .ok)
+            #expect(try await client.send(.get, "/openapi.json").json["openapi"] == "3.1.0")
+            let missing = try await client.send(.get, "/v1/runs")
+            #expect(missing.status == .unauthorized)
+            #expect(missing.errorCode == "unauthorized")
+            #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Bearer wrong"]).status == .unauthorized)
+            #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Bearer k-0123456789abcdef"]).status == .ok)
+        }
+    }
+
+    @Test("unknown routes and ids are 404 in the error shape")
+    func notFound() async throws {
+        try await TestServer().run { client, _ in
+            for path in ["/v1/nowhere", "/v1/runs/run_nope", "/v1/sessions/ses_nope", "/v1/agents/nobody", "/v1/runs/run_nope/events"] {
+                let response = try await client.send(.get, path)
+                #expect(response.status == .notFound, "\(path)")
+                #expect(response.errorCode != nil, "\(path)")
+            }
+        }
+    }
+}

@@ -80,6 +80,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            exclude: ["OpenAPI/openapi.json"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -12,6 +12,9 @@ if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq libsqlite3-dev sqlite3 >/dev/null
 fi
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "warning: python3 is missing; examples/data/make_shop_db.py needs it" >&2
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+  echo "installing python3, venv and curl (the API fuzzer and the sample data need them)…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3 python3-venv curl >/dev/null
 fi

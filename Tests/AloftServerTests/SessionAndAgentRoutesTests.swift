@@ -99,3 +99,22 @@ struct SessionAndAgentRoutesTests {
         }
     }
 }
+
+@Suite("OpenAPI document")
+struct OpenAPIDocumentTests {
+    @Test("the served document is the one in the repo, and names every route the server has")
+    func servedDocumentMatchesRepo() async throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/AloftServer/OpenAPI/openapi.json")
+        let inRepo = try JSONValue.parse(try String(contentsOf: file, encoding: .utf8))
+        try await TestServer().run { client, _ in
+            let served = try await client.send(.get, "/openapi.json").json
+            #expect(served == inRepo, "run scripts/generate-openapi-swift.sh after editing openapi.json")
+            let paths = Set(served["paths"]?.objectValue?.keys.map { $0 } ?? [])
+            #expect(paths.isSuperset(of: [
+                "/v1/runs", "/v1/runs/{id}", "/v1/runs/{id}/events", "/v1/runs/{id}/cancel", "/v1/runs/{id}/approval", "/v1/sessions",
+                "/v1/sessions/{id}", "/v1/sessions/{id}/messages", "/v1/sessions/{id}/stop", "/v1/agents", "/v1/agents/{name}", "/healthz", "/readyz",
+            ]))
+        }
+    }
+}

@@ -133,7 +133,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AloftIntegrationTests",
-            dependencies: ["AloftCore", "AloftTestSupport", "aloft", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "AloftCore", "AloftTestSupport", "aloft", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,69 @@
+import AloftCore
+import AloftTestSupport
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+
+/// A free loopback port.
+func freePort() throws -> Int {
+    let fd = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Sends a request to a live server and returns status and JSON.
+func http(_ method: String, _ url: String, json: String? = nil) async throws -> (status: Int, body: JSONValue) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    if let json { request.body = .bytes(ByteBuffer(string: json)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), (try? JSONValue.parse(String(buffer: body))) ?? .null)
+}
+
+@Suite("aloft serve with a real process", .serialized, .timeLimit(.minutes(2)))
+struct ServerCrashTests {
+    @Test("the server killed with SIGKILL mid-run and started again finishes the run")
+    func killServerMidRun() async throws {
+        let folder = try temporaryFolder()
+        let model = FakeModelServer(replies: [
+            .toolCalls([ToolCall(id: "call_s1", name: "create_ticket", arguments: #"{"title":"Disk full"}"#)]),
+            .text("Filed as T-1."),
+        ])
+        let tickets = TicketEndpoint(firstCallDelay: .seconds(30))
+        try await model.run { modelURL in
+            try await withTestHTTPServer(router: tickets.router) { toolPort in
+                let agents = (folder as NSString).appendingPathComponent("agents")
+                try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
+                _ = try agentFile(in: agents, modelURL: modelURL, toolPort: toolPort)
+                let port = try freePort()
+                let arguments = ["serve", "--port", "\(port)", "--agents", "agents", "--db", "aloft.db"]
+                let base = "http://127.0.0.1:\(port)"
+                let first = try AloftProcess(arguments, directory: folder)
+                try await eventually("the server answers") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+                let created = try await http("POST", "\(base)/v1/runs", json: #"{"agent":"crash-test","input":"File it"}"#)
+                #expect(created.status == 201)
+                let id = try #require(created.body["id"]?.stringValue)
+                try await eventually("the slow tool call is under way") { tickets.keys.withLock { $0.count } == 1 }
+                first.kill()
+
+                let second = try AloftProcess(arguments, directory: folder)
+                defer { second.kill() }
+                try await eventually("the server answers again") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+                try await eventually("the run finishes") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "completed" }
+                let run = try await http("GET", "\(base)/v1/runs/\(id)").body
+                #expect(run["output"] == "Filed as T-1.")
+                #expect(tickets.keys.withLock { $0 } == ["\(id):call_s1", "\(id):call_s1"])
+            }
+        }
+        #expect(model.requests.count == 2)
+    }
+}

@@ -1,6 +1,7 @@
 public import AloftEngine
 public import Hummingbird
 public import Logging
+public import Prometheus
 
 /// Builds Aloft's HTTP application: REST + SSE under `/v1` over a running `LocalEngine`.
 /// The CLI's `aloft serve` and the tests both use it.
@@ -8,11 +9,14 @@ public func buildApplication(
     configuration: ServerConfiguration,
     engine: LocalEngine,
     agents: AgentRegistry,
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router()
+    router.add(middleware: HTTPMetricsMiddleware(registry: metrics))
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(engine: engine).register(on: router)
+    MetricsRoute(engine: engine, registry: metrics).register(on: router)
     let api = router.group("v1")
     if !configuration.apiKeys.isEmpty {
         api.add(middleware: BearerAuthMiddleware(keys: Set(configuration.apiKeys)))

@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Prometheus
 
 /// A server over a fresh database with a scripted agent `scripted` and, when given,
 /// an OpenAI-compatible agent `remote` at `modelURL`.
@@ -24,8 +25,13 @@ struct TestServer {
         logger.logLevel = .critical
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-server-\(UUID().uuidString)/aloft.db").path
         let store = try SQLiteStore(path: path)
+        let metrics = PrometheusCollectorRegistry()
         let engine = LocalEngine(
-            store: store, configuration: EngineConfiguration(environment: [:], streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20)),
+            store: store,
+            configuration: EngineConfiguration(
+                environment: [:], streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20),
+                metrics: PrometheusMetricsFactory(registry: metrics)
+            ),
             logger: logger
         )
         let agents = AgentRegistry(store: store)
@@ -41,7 +47,7 @@ struct TestServer {
                 at: Date()
             )
         }
-        let app = buildApplication(configuration: configuration, engine: engine, agents: agents, logger: logger)
+        let app = buildApplication(configuration: configuration, engine: engine, agents: agents, metrics: metrics, logger: logger)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await engine.run()

@@ -118,3 +118,26 @@ struct OpenAPIDocumentTests {
         }
     }
 }
+
+@Suite("Metrics")
+struct MetricsTests {
+    @Test("/metrics reports runs by phase, requests by route and status, model calls, tokens and tool calls")
+    func prometheusText() async throws {
+        var server = TestServer()
+        server.replies = [ScriptedReply(toolCalls: [.init(name: "current_time")]), ScriptedReply(text: "It is now.")]
+        try await server.run { client, _ in
+            let id = try #require(try await client.send(.post, "/v1/runs", json: #"{"agent":"scripted","input":"time?"}"#).json["id"]?.stringValue)
+            _ = try await client.waitForRun(id, ["completed"])
+            _ = try await client.send(.get, "/v1/runs/run_missing")
+            let response = try await client.send(.get, "/metrics")
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = String(buffer: response.body)
+            #expect(text.contains(#"aloft_runs{phase="completed"} 1"#))
+            #expect(text.contains(#"aloft_http_requests_total{method="GET",route="/v1/runs/{id}",status="404"}"#))
+            #expect(text.contains(#"aloft_http_requests_total{method="POST",route="/v1/runs",status="201"} 1"#))
+            #expect(text.contains("aloft_model_call_duration_seconds_bucket"))
+            #expect(text.contains(#"aloft_model_tokens_total{provider="scripted",direction="output"}"#))
+            #expect(text.contains(#"aloft_tool_calls_total{tool="current_time",outcome="ok"} 1"#))
+        }
+    }
+}

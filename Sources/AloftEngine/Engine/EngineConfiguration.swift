@@ -1,5 +1,6 @@
 public import AloftTools
 import Foundation
+public import CoreMetrics
 
 /// How the local engine behaves. Plain values with defaults; tests and the CLI set what they need.
 public struct EngineConfiguration: Sendable {
@@ -15,6 +16,8 @@ public struct EngineConfiguration: Sendable {
     public var maxInputBytes: Int
     /// The wall clock, injected so tests control it.
     public var now: @Sendable () -> Date
+    /// Where the engine's metrics go (model and step latency, tokens, tool calls).
+    public var metrics: any MetricsFactory
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -22,8 +25,10 @@ public struct EngineConfiguration: Sendable {
         streamFlushInterval: Duration = .milliseconds(250),
         pollInterval: Duration = .milliseconds(200),
         maxInputBytes: Int = 256 * 1024,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
+        self.metrics = metrics
         self.environment = environment
         self.builtins = builtins
         self.streamFlushInterval = streamFlushInterval

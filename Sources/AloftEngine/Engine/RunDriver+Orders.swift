@@ -77,7 +77,10 @@ extension RunDriver {
     ) async -> OrderResult {
         let streamed = StreamedText()
         let clock = ContinuousClock()
+        let started = clock.now
         let policies = runtime.definition.policies
+        let metrics = EngineMetrics(factory: configuration.metrics)
+        let provider = runtime.definition.model.provider.rawValue
         do {
             let response = try await StepRetrier(policy: policies.modelRetry).run(
                 onRetry: { attempt, error, delay in
@@ -99,8 +102,11 @@ extension RunDriver {
                     throw ModelError(code: .invalidResponse, message: "the stream broke after text arrived: \(error.message)", statusCode: error.statusCode)
                 }
             }
+            metrics.modelCall(provider: provider, duration: clock.now - started, failed: false)
+            metrics.tokens(response.usage, provider: provider)
             return .model(step: step, .success(response))
         } catch {
+            metrics.modelCall(provider: provider, duration: clock.now - started, failed: true)
             if Task.isCancelled || error is CancellationError {
                 // Stopped: keep what the user already saw, marked interrupted.
                 let text = streamed.value
@@ -132,6 +138,9 @@ extension RunDriver {
         }
         let context = ToolCallContext(runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey)
         let policies = runtime.definition.policies
+        let metrics = EngineMetrics(factory: configuration.metrics)
+        let clock = ContinuousClock()
+        let started = clock.now
         do {
             let content = try await StepRetrier(policy: policies.toolRetry).run(
                 onRetry: { attempt, error, delay in
@@ -142,9 +151,11 @@ extension RunDriver {
                     try await tool.call(invocation.arguments, context: context)
                 }
             }
+            metrics.toolCall(name: call.name, duration: clock.now - started, failed: false)
             return .tool(ToolResult(callId: call.id, name: call.name, content: content))
         } catch {
             if Task.isCancelled || error is CancellationError { return .interrupted }
+            metrics.toolCall(name: call.name, duration: clock.now - started, failed: true)
             let message = (error as? ToolError)?.message ?? "\(error)"
             return .tool(ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError))
         }

@@ -80,6 +80,7 @@ struct RunDriver: Sendable {
                 switch order {
                 case .finish(let outcome):
                     try await execution.record([.finished(outcome)])
+                    EngineMetrics(factory: configuration.metrics).runFinished(outcome.phase)
                     logger.debug("run finished", metadata: ["phase": "\(outcome.phase.rawValue)"])
                     return
                 case .recordToolResult(let result):

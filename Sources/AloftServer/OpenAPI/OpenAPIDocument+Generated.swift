@@ -1457,6 +1457,44 @@ extension OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/metrics": {
+              "get": {
+                "operationId": "metrics",
+                "summary": "Prometheus metrics: runs by phase, HTTP requests by route and status, model and step latency, tokens, tool calls",
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "Prometheus text format",
+                    "content": {
+                      "text/plain": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/openapi.json": {
+              "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "OpenAPI 3.1",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
             }
           },
           "components": {

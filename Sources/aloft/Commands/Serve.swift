@@ -4,6 +4,7 @@ import AloftStore
 import ArgumentParser
 import Foundation
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// `aloft serve`: the HTTP server (REST + SSE) with the local engine.
@@ -65,7 +66,8 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         defer { withExtendedLifetime(lock) {} }
-        let engine = LocalEngine(store: store, logger: logger)
+        let metrics = PrometheusCollectorRegistry()
+        let engine = LocalEngine(store: store, configuration: EngineConfiguration(metrics: PrometheusMetricsFactory(registry: metrics)), logger: logger)
         let registry = AgentRegistry(store: store)
         for problem in try await registry.load(directory: settings.agentsDirectory, validate: engine.validate) {
             printError("warning: \(problem)")
@@ -73,7 +75,7 @@ struct Serve: AsyncParsableCommand {
         if settings.bindsLoopbackOnly {
             printError("no API keys configured: listening on 127.0.0.1 only (set ALOFT_API_KEYS or --api-key to listen on \(settings.host))")
         }
-        let application = buildApplication(configuration: settings, engine: engine, agents: registry, logger: logger)
+        let application = buildApplication(configuration: settings, engine: engine, agents: registry, metrics: metrics, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: engine), .init(service: application)],

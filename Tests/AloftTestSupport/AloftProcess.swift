@@ -21,8 +21,8 @@ public final class AloftProcess: @unchecked Sendable {
         return bundle.deletingLastPathComponent().appendingPathComponent("aloft").path
     }
 
-    /// Starts `aloft` with `arguments` in `directory`; standard input is empty.
-    public init(_ arguments: [String], directory: String, environment: [String: String] = [:]) throws {
+    /// Starts `aloft` with `arguments` in `directory`; standard input is `input` (empty when nil).
+    public init(_ arguments: [String], directory: String, environment: [String: String] = [:], input: String? = nil) throws {
         let id = UUID().uuidString.prefix(8)
         stdoutPath = (directory as NSString).appendingPathComponent("aloft-\(id).out")
         stderrPath = (directory as NSString).appendingPathComponent("aloft-\(id).err")
@@ -32,10 +32,15 @@ public final class AloftProcess: @unchecked Sendable {
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
     }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
@@ -63,10 +68,10 @@ public final class AloftProcess: @unchecked Sendable {
     }
 
     /// Runs `aloft` to its end and returns its status and output.
-    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:]) async throws
+    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:], input: String? = nil) async throws
         -> (status: Int32, stdout: String, stderr: String)
     {
-        let process = try AloftProcess(arguments, directory: directory, environment: environment)
+        let process = try AloftProcess(arguments, directory: directory, environment: environment, input: input)
         let status = try await process.wait()
         return (status, process.stdout, process.stderr)
     }

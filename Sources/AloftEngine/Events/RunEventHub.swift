@@ -19,8 +19,8 @@ final class RunEventHub: Sendable {
         var retained: [String] = []
     }
 
-    /// How many ended runs keep their events, so a client reconnecting soon after the end
-    /// (`Last-Event-ID`) still gets what it missed.
+    /// How many ended or waiting runs keep their recent events, so a client that subscribes
+    /// or reconnects (`Last-Event-ID`) soon after still gets what it missed.
     static let retainedEndedRuns = 1000
 
     private let state = Mutex(State())
@@ -72,17 +72,15 @@ final class RunEventHub: Sendable {
 
     /// Forgets a run nobody watches (its driver is done with it for now). Holds no memory
     /// for runs that wait or have ended.
+    /// The driver is done with the run for now (it ended, or waits for a person). Its recent
+    /// events stay for late readers, among a bounded number of such runs.
     func release(runId: String) {
         state.withLock { state in
-            guard let channel = state.channels[runId] else { return }
-            if channel.ended {
-                guard !state.retained.contains(runId) else { return }
-                state.retained.append(runId)
-                while state.retained.count > Self.retainedEndedRuns {
-                    state.channels[state.retained.removeFirst()] = nil
-                }
-            } else if channel.subscribers.isEmpty {
-                state.channels[runId] = nil
+            guard state.channels[runId] != nil, !state.retained.contains(runId) else { return }
+            state.retained.append(runId)
+            while state.retained.count > Self.retainedEndedRuns {
+                let oldest = state.retained.removeFirst()
+                if state.channels[oldest]?.subscribers.isEmpty ?? true { state.channels[oldest] = nil }
             }
         }
     }

@@ -51,7 +51,10 @@ struct RunAgent: AsyncParsableCommand {
                 let run = try await engine.start(request)
                 if !json { printError("run \(run.id) · session \(run.sessionId) · agent \(run.agent)") }
                 return try await withThrowingTaskGroup(of: Run?.self) { group in
-                    group.addTask { try await RunFollower(engine: engine, json: json, interactive: interactive).follow(runId: run.id, after: 0) }
+                    group.addTask {
+                        try await RunFollower(engine: engine, json: json, interactive: interactive).follow(runId: run.id, after: 0)
+                        return try await engine.store.run(id: run.id)
+                    }
                     group.addTask {
                         // Ctrl-C stops the run; a second Ctrl-C leaves at once (the run resumes later).
                         var presses = 0

@@ -21,7 +21,7 @@ struct RunCommandSender {
             throw ExitCode(1)
         }
         let interactive = RunFollower.stdinIsTerminal
-        let outcome: Run?
+        let outcome: RunPhase?
         do {
             outcome = try await EngineHost.withEngine(store: store, verbose: verbose) { engine in
                 try await act(engine)
@@ -40,6 +40,6 @@ struct RunCommandSender {
             printError("recorded; the aloft process that owns \(store.path) will carry it out")
             return
         }
-        if outcome.phase == .waitingForApproval { throw ExitCode(3) }
+        if outcome == .waitingForApproval { throw ExitCode(3) }
     }
 }

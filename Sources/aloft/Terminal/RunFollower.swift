@@ -11,17 +11,29 @@ import Glibc
 /// to standard error (or every event as a JSON line with `--json`), and asks for approvals
 /// inline when a person is at the terminal.
 struct RunFollower: Sendable {
-    let engine: LocalEngine
+    let channel: any RunChannel
     let json: Bool
     let interactive: Bool
+
+    init(channel: any RunChannel, json: Bool, interactive: Bool) {
+        self.channel = channel
+        self.json = json
+        self.interactive = interactive
+    }
+
+    init(engine: LocalEngine, json: Bool, interactive: Bool) {
+        self.init(channel: EngineRunChannel(engine: engine), json: json, interactive: interactive)
+    }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
     /// Follows the run until it ends, or until it waits for approval with nobody to ask.
-    /// Returns the run as stored at that point.
-    func follow(runId: String, after: Int) async throws -> Run {
+    /// Returns the run's phase at that point.
+    @discardableResult
+    func follow(runId: String, after: Int) async throws -> RunPhase {
         var midLine = false
-        for await event in engine.events(runId: runId, after: after) {
+        var asked = Set<String>()
+        for try await event in channel.events(runId: runId, after: after) {
             if json {
                 write(Self.jsonLine(event) + "\n")
             }
@@ -46,7 +58,9 @@ struct RunFollower: Sendable {
                 }
             case .runPaused:
                 if midLine { write("\n"); midLine = false }
-                let calls = (try? decodeCalls(event.data["tool_calls"])) ?? []
+                let calls = ((try? decodeCalls(event.data["tool_calls"])) ?? []).filter { !asked.contains($0.id) }
+                asked.formUnion(calls.map(\.id))
+                if calls.isEmpty { continue }
                 if interactive {
                     try await ask(about: calls, runId: runId)
                 } else {
@@ -54,27 +68,20 @@ struct RunFollower: Sendable {
                         printError("⏸ run \(runId) waits for approval of \(call.name)(\(call.arguments)) [call \(call.id)]")
                     }
                     printError("  approve: aloft approve \(runId)\n  deny:    aloft approve \(runId) --deny --reason \"…\"")
-                    return try await stored(runId)
+                    return try await channel.summary(runId: runId).phase
                 }
             case .runResumed:
                 break
             case .runCompleted, .runFailed, .runCancelled:
                 if midLine { write("\n") }
-                let run = try await stored(runId)
-                if !json { printError(Self.summary(of: run)) }
-                return run
+                let summary = try await channel.summary(runId: runId)
+                if !json { printError(summary.line) }
+                return summary.phase
             case .runStarted:
                 break
             }
         }
-        return try await stored(runId)
-    }
-
-    private func stored(_ runId: String) async throws -> Run {
-        guard let run = try await engine.store.run(id: runId) else {
-            throw EngineError(code: .runNotFound, message: "no run \(runId)")
-        }
-        return run
+        return try await channel.summary(runId: runId).phase
     }
 
     private func ask(about calls: [ToolCall], runId: String) async throws {
@@ -88,7 +95,7 @@ struct RunFollower: Sendable {
                 FileHandle.standardError.write(Data("  Reason (optional): ".utf8))
                 reason = (await Self.readLine()).flatMap { $0.isEmpty ? nil : $0 }
             }
-            try await engine.resolveApproval(runId: runId, decision: ApprovalDecision(callId: call.id, approved: approved, reason: reason))
+            try await channel.resolve(runId: runId, decision: ApprovalDecision(callId: call.id, approved: approved, reason: reason))
         }
     }
 

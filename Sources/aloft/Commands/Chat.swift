@@ -1,0 +1,124 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Synchronization
+import UnixSignals
+
+/// `aloft chat`: an interactive multi-turn conversation in the terminal.
+struct Chat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chat with an agent: multi-turn, streaming; Ctrl-C stops the current answer, /exit or Ctrl-D leaves.",
+        discussion: """
+            With --server the chat runs on an Aloft server (the agent is one of its agents); without, it runs here on the
+            local database (the agent is a file, or a name in --agents). A tool that needs approval asks inline.
+            """
+    )
+
+    @Option(name: .long, help: "The agent: its name on the server, or a file (or a name in --agents) when embedded.")
+    var agent: String
+
+    @Option(name: .long, help: "An Aloft server, e.g. http://127.0.0.1:8080.")
+    var server: String?
+
+    @Option(name: .long, help: "Continue this session.")
+    var session: String?
+
+    @Option(name: .long, help: "The server's API key (default $ALOFT_API_KEY).")
+    var apiKey: String?
+
+    @Option(name: .long, help: "Folder of agent files for names, when embedded.")
+    var agents = "agents"
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        if let server {
+            var base = server
+            while base.hasSuffix("/") { base.removeLast() }
+            let api = AloftAPIClient(baseURL: base, apiKey: apiKey ?? ProcessInfo.processInfo.environment["ALOFT_API_KEY"], client: .shared)
+            do {
+                var sessionId = session ?? ""
+                if session == nil {
+                    sessionId = try await api.send(.POST, "/v1/sessions", json: ["agent": .string(agent)])["id"]?.stringValue ?? ""
+                }
+                let chosen = sessionId
+                try await converse(channel: RemoteRunChannel(api: api), sessionId: chosen) { input in
+                    try await api.send(.POST, "/v1/sessions/\(chosen)/messages", json: ["input": .string(input)])["id"]?.stringValue ?? ""
+                }
+            } catch let error as APIClientError {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+            return
+        }
+        let path = FileManager.default.fileExists(atPath: agent) ? agent : (agents as NSString).appendingPathComponent("\(agent).yaml")
+        let definition: AgentDefinition
+        do {
+            definition = try AgentFile.load(path: path)
+        } catch let error as AgentFileError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        let store = try database.openStore()
+        let done = try await EngineHost.withEngine(store: store, verbose: database.verbose) { engine in
+            var sessionId = session ?? ""
+            if session == nil { sessionId = try await engine.createSession(agent: definition, userId: nil, title: nil).id }
+            let chosen = sessionId
+            try await converse(channel: EngineRunChannel(engine: engine), sessionId: chosen) { input in
+                try await engine.start(StartRunRequest(agent: definition, input: input, sessionId: chosen)).id
+            }
+            return true
+        }
+        if done == nil {
+            printError("error: another aloft process owns \(store.path); use --server to chat through it, or another --db")
+            throw ExitCode(2)
+        }
+    }
+
+    /// The conversation loop: read a line, start a turn, follow it; Ctrl-C stops the turn.
+    private func converse(channel: any RunChannel, sessionId: String, send: @escaping @Sendable (String) async throws -> String) async throws {
+        printError("session \(sessionId) · Ctrl-C stops an answer · /exit or Ctrl-D leaves")
+        let current = CurrentRun()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigint) {
+                    if let runId = current.id.withLock({ $0 }) {
+                        printError("\nstopping…")
+                        try? await channel.cancel(runId: runId)
+                    } else {
+                        printError("\n(/exit or Ctrl-D leaves)")
+                    }
+                }
+            }
+            group.addTask {
+                while true {
+                    FileHandle.standardError.write(Data("\nyou> ".utf8))
+                    guard let line = await RunFollower.readLine() else { break }
+                    let input = line.trimmingCharacters(in: .whitespaces)
+                    if input.isEmpty { continue }
+                    if input == "/exit" || input == "/quit" { break }
+                    do {
+                        let runId = try await send(input)
+                        current.id.withLock { $0 = runId }
+                        try await RunFollower(channel: channel, json: false, interactive: true).follow(runId: runId, after: 0)
+                    } catch let error as APIClientError {
+                        printError("error: \(error)")
+                    } catch let error as EngineError {
+                        printError("error: \(error)")
+                    }
+                    current.id.withLock { $0 = nil }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+/// The run the chat is following, so Ctrl-C knows what to stop.
+final class CurrentRun: Sendable {
+    let id = Mutex<String?>(nil)
+}

@@ -1,0 +1,44 @@
+import AloftCore
+import AloftEngine
+import AloftStore
+
+/// What a terminal needs from wherever a run lives: its events, a way to decide approvals
+/// and to stop it, and a one-line summary at the end.
+protocol RunChannel: Sendable {
+    func events(runId: String, after: Int) -> AsyncThrowingStream<RunEvent, any Error>
+    func resolve(runId: String, decision: ApprovalDecision) async throws
+    func cancel(runId: String) async throws
+    /// The run's phase and a line saying how it ended.
+    func summary(runId: String) async throws -> (phase: RunPhase, line: String)
+}
+
+/// Runs in the engine of this process.
+struct EngineRunChannel: RunChannel {
+    let engine: LocalEngine
+
+    func events(runId: String, after: Int) -> AsyncThrowingStream<RunEvent, any Error> {
+        let events = engine.events(runId: runId, after: after)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                for await event in events { continuation.yield(event) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    func resolve(runId: String, decision: ApprovalDecision) async throws {
+        try await engine.resolveApproval(runId: runId, decision: decision)
+    }
+
+    func cancel(runId: String) async throws {
+        try await engine.cancel(runId: runId, reason: "stopped from the terminal")
+    }
+
+    func summary(runId: String) async throws -> (phase: RunPhase, line: String) {
+        guard let run = try await engine.store.run(id: runId) else {
+            throw EngineError(code: .runNotFound, message: "no run \(runId)")
+        }
+        return (run.phase, RunFollower.summary(of: run))
+    }
+}

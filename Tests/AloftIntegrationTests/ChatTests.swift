@@ -50,3 +50,31 @@ extension JSONValue {
     var arrayLength: Int? { if case .array(let items) = self { items.count } else { nil } }
     subscript(index: Int) -> JSONValue? { if case .array(let items) = self, index < items.count { items[index] } else { nil } }
 }
+
+@Suite("aloft chat stop", .serialized, .timeLimit(.minutes(2)))
+struct ChatStopTests {
+    @Test("Ctrl-C stops the answer being streamed, keeps it as interrupted, and the chat goes on")
+    func ctrlC() async throws {
+        let folder = try temporaryFolder()
+        let agent = (folder as NSString).appendingPathComponent("talker.yaml")
+        try """
+            name: talker
+            model:
+              provider: scripted
+              script:
+                - text: "\((1...400).map { "w\($0)" }.joined(separator: " "))"
+                  chunk_delay_ms: 10
+            """.write(toFile: agent, atomically: true, encoding: .utf8)
+        let chat = try AloftProcess(["chat", "--agent", agent, "--db", "aloft.db"], directory: folder, input: "talk\n")
+        try await eventually("the answer streams") { chat.stdout.count > 100 }
+        chat.signal(SIGINT)
+        try await eventually("the run is cancelled") { chat.stderr.contains("cancelled") }
+        let status = try await chat.wait(timeout: .seconds(10))
+        #expect(status == 0, "end of input leaves the chat: \(chat.stderr)")
+        let prompts = chat.stderr.components(separatedBy: "you> ").count - 1
+        #expect(prompts == 2, "after Ctrl-C the chat asks for the next message instead of leaving")
+        let runs = try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db"], directory: folder).stdout
+        let run = try JSONValue.parse(String(runs.split(separator: "\n").first ?? ""))
+        #expect(run["phase"] == "cancelled")
+    }
+}

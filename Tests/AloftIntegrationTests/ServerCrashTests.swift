@@ -67,3 +67,36 @@ struct ServerCrashTests {
         #expect(model.requests.count == 2)
     }
 }
+
+@Suite("aloft serve shutdown", .serialized, .timeLimit(.minutes(2)))
+struct ServerShutdownTests {
+    @Test("SIGTERM shuts the server down gracefully mid-run; the run resumes and finishes on the next start")
+    func gracefulShutdown() async throws {
+        let folder = try temporaryFolder()
+        let agents = (folder as NSString).appendingPathComponent("agents")
+        try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
+        try """
+            name: talker
+            model:
+              provider: scripted
+              script:
+                - text: "\((1...80).map { "w\($0)" }.joined(separator: " "))"
+                  chunk_delay_ms: 25
+            """.write(toFile: "\(agents)/talker.yaml", atomically: true, encoding: .utf8)
+        let port = try freePort()
+        let arguments = ["serve", "--port", "\(port)", "--agents", "agents", "--db", "aloft.db"]
+        let base = "http://127.0.0.1:\(port)"
+        let first = try AloftProcess(arguments, directory: folder)
+        try await eventually("the server answers") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+        let id = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
+        try await Task.sleep(for: .milliseconds(300))
+        first.signal(SIGTERM)
+        let status = try await first.wait(timeout: .seconds(20))
+        #expect(status == 0, "a graceful shutdown exits cleanly: \(first.stderr)")
+
+        let second = try AloftProcess(arguments, directory: folder)
+        defer { second.kill() }
+        try await eventually("the server answers again") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+        try await eventually("the run finishes") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "completed" }
+    }
+}

@@ -53,6 +53,11 @@ public final class AloftProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Sends a signal (SIGTERM, SIGINT…) without waiting.
+    public func signal(_ number: Int32) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, number) }
+    }
+
     /// Waits for the process to end and returns its exit status.
     public func wait(timeout: Duration = .seconds(60)) async throws -> Int32 {
         let clock = ContinuousClock()

@@ -21,8 +21,9 @@ public func buildApplication(
     if !configuration.apiKeys.isEmpty {
         api.add(middleware: BearerAuthMiddleware(keys: Set(configuration.apiKeys)))
     }
-    RunRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
-    SessionRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
+    let finished = FinishedRunCache()
+    RunRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)
+    SessionRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)
     AgentRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
     return Application(
         router: router,

@@ -60,6 +60,13 @@ extension JSONValue {
     }
 
     static func writeString(_ value: String, to output: inout String) {
+        // Most strings need no escaping: copy them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output += "\""
+            output += value
+            output += "\""
+            return
+        }
         output += "\""
         var plainStart = value.unicodeScalars.startIndex
         var index = plainStart

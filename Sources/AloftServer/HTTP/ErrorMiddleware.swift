@@ -46,8 +46,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 extension Response {
     /// A JSON response.
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        json(text: value.jsonText(), status: status)
+    }
+
+    /// A response of JSON text already written.
+    static func json(text: String, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonText())))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

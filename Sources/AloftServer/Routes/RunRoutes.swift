@@ -9,6 +9,7 @@ struct RunRoutes {
     let engine: LocalEngine
     let agents: AgentRegistry
     let configuration: ServerConfiguration
+    let finished: FinishedRunCache
 
     var stream: RunEventStream { RunEventStream(engine: engine, heartbeat: .seconds(configuration.heartbeatSeconds)) }
 
@@ -23,7 +24,9 @@ struct RunRoutes {
         router.post("/runs/{id}/cancel") { request, context -> Response in try await cancel(request, id: try context.parameters.require("id")) }
         router.post("/runs/{id}/approval") { request, context -> Response in try await approve(request, id: try context.parameters.require("id")) }
         router.delete("/runs/{id}") { _, context -> Response in
-            try await engine.deleteRun(id: try context.parameters.require("id"))
+            let id = try context.parameters.require("id")
+            try await engine.deleteRun(id: id)
+            finished.forget(runId: id)
             return Response(status: .noContent)
         }
     }
@@ -83,9 +86,12 @@ struct RunRoutes {
     }
 
     private func show(_ id: String) async throws -> Response {
+        if let json = finished.json(runId: id) { return .json(text: json) }
         guard let run = try await engine.store.run(id: id) else { throw APIError.notFound("no run \(id)") }
         let approvals = run.phase == .waitingForApproval ? try await engine.store.pendingApprovals(runId: id) : []
-        return .json(Representation.run(run, approvals: approvals))
+        let json = Representation.run(run, approvals: approvals).jsonText()
+        if run.phase.isTerminal { finished.store(runId: id, sessionId: run.sessionId, json: json) }
+        return .json(text: json)
     }
 
     private func cancel(_ request: Request, id: String) async throws -> Response {

@@ -9,6 +9,7 @@ struct SessionRoutes {
     let engine: LocalEngine
     let agents: AgentRegistry
     let configuration: ServerConfiguration
+    let finished: FinishedRunCache
 
     func register(on router: RouterGroup<BasicRequestContext>) {
         router.post("/sessions") { request, _ -> Response in try await create(request) }
@@ -17,7 +18,9 @@ struct SessionRoutes {
         router.post("/sessions/{id}/messages") { request, context -> Response in try await send(request, id: try context.parameters.require("id")) }
         router.post("/sessions/{id}/stop") { request, context -> Response in try await stop(request, id: try context.parameters.require("id")) }
         router.delete("/sessions/{id}") { _, context -> Response in
-            try await engine.deleteSession(id: try context.parameters.require("id"))
+            let id = try context.parameters.require("id")
+            try await engine.deleteSession(id: id)
+            finished.forget(sessionId: id)
             return Response(status: .noContent)
         }
     }

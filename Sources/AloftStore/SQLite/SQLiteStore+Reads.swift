@@ -24,7 +24,7 @@ extension SQLiteStore {
     /// A run's journal, in order.
     public func journal(runId: String) async throws -> [JournalEntry] {
         let texts = try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT entry FROM journal WHERE run_id = ? ORDER BY seq", arguments: [runId])
+            try String.fetchAll(db.cachedStatement(sql: "SELECT entry FROM journal WHERE run_id = ? ORDER BY seq"), arguments: [runId])
         }
         let decoder = JSONDecoder()
         return try texts.enumerated().map { index, text in
@@ -38,7 +38,7 @@ extension SQLiteStore {
 
     public func run(id: String) async throws -> Run? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Run.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]).map(Run.init(row:))
         }
     }
 
@@ -83,7 +83,7 @@ extension SQLiteStore {
 
     public func session(id: String) async throws -> Session? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id]).map(Session.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sessions WHERE id = ?"), arguments: [id]).map(Session.init(row:))
         }
     }
 
@@ -137,7 +137,9 @@ extension SQLiteStore {
         try await pool.read { db in
             let rows: [Row]
             if let runId {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM pending_approvals WHERE run_id = ? ORDER BY requested_at, call_id", arguments: [runId])
+                rows = try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT * FROM pending_approvals WHERE run_id = ? ORDER BY requested_at, call_id"), arguments: [runId]
+                )
             } else {
                 rows = try Row.fetchAll(db, sql: "SELECT * FROM pending_approvals ORDER BY requested_at, call_id")
             }

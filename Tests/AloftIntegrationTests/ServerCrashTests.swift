@@ -100,3 +100,56 @@ struct ServerShutdownTests {
         try await eventually("the run finishes") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "completed" }
     }
 }
+
+@Suite("aloft serve event streams", .serialized, .timeLimit(.minutes(2)))
+struct ServerStreamTests {
+    @Test("a client that disconnects mid-stream does not stop the run; idle streams get heartbeats")
+    func disconnect() async throws {
+        let folder = try temporaryFolder()
+        let agents = (folder as NSString).appendingPathComponent("agents")
+        try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
+        try """
+            name: talker
+            model:
+              provider: scripted
+              script:
+                - text: "\((1...60).map { "w\($0)" }.joined(separator: " "))"
+                  chunk_delay_ms: 20
+            """.write(toFile: "\(agents)/talker.yaml", atomically: true, encoding: .utf8)
+        try """
+            name: waiter
+            model: { provider: scripted, script: [{ tool_calls: [{ name: current_time }] }, { text: done }] }
+            policies: { require_approval: [current_time] }
+            tools: [{ builtin: current_time }]
+            """.write(toFile: "\(agents)/waiter.yaml", atomically: true, encoding: .utf8)
+        try "heartbeat_seconds: 1\n".write(toFile: "\(folder)/aloft.yaml", atomically: true, encoding: .utf8)
+        let port = try freePort()
+        let server = try AloftProcess(["serve", "--config", "aloft.yaml", "--port", "\(port)", "--agents", "agents", "--db", "aloft.db"], directory: folder)
+        defer { server.kill() }
+        let base = "http://127.0.0.1:\(port)"
+        try await eventually("the server answers") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+        let id = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
+
+        // Read a little of the stream, then hang up.
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(base)/v1/runs/\(id)/events"), timeout: .seconds(30))
+        var received = ""
+        for try await chunk in response.body {
+            received += String(buffer: chunk)
+            if received.components(separatedBy: "event: run_content").count > 3 { break }
+        }
+        #expect(received.hasPrefix("retry: 2000\nevent: snapshot\n"))
+        try await eventually("the run finishes without its client") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "completed" }
+
+        // A run waiting for a person: its stream stays open, kept alive by comment heartbeats.
+        let waiting = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"waiter","input":"time?"}"#).body["id"]?.stringValue)
+        try await eventually("the run waits") { try await http("GET", "\(base)/v1/runs/\(waiting)").body["phase"] == "waiting_for_approval" }
+        let idle = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(base)/v1/runs/\(waiting)/events"), timeout: .seconds(30))
+        var idleText = ""
+        for try await chunk in idle.body {
+            idleText += String(buffer: chunk)
+            if idleText.contains(": keep-alive") { break }
+        }
+        #expect(idleText.contains("event: snapshot"))
+        #expect(idleText.contains(": keep-alive"))
+    }
+}

@@ -1,0 +1,47 @@
+import AloftCore
+import AloftEngine
+import AloftServer
+import AloftStore
+import Foundation
+import Logging
+import Testing
+
+@Suite("Server configuration and agent loading")
+struct ConfigurationTests {
+    @Test("a YAML file, then the environment, set the configuration; problems are named")
+    func layers() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-\(UUID().uuidString).yaml").path
+        try "host: 0.0.0.0\nport: 9000\napi_keys: [file-key-0123456789]\nmax_body_bytes: 2048\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var configuration = ServerConfiguration()
+        try configuration.apply(file: path)
+        #expect(configuration.port == 9000)
+        #expect(configuration.effectiveHost == "0.0.0.0", "with keys the asked address is used")
+        try configuration.apply(environment: ["ALOFT_PORT": "9100", "ALOFT_API_KEYS": "", "ALOFT_DB": "/tmp/x.db"])
+        #expect(configuration.port == 9100)
+        #expect(configuration.database == "/tmp/x.db")
+        #expect(configuration.bindsLoopbackOnly)
+        #expect(configuration.effectiveHost == "127.0.0.1", "without keys the server listens on loopback only")
+        #expect(throws: ConfigurationError.self) { try configuration.apply(environment: ["ALOFT_PORT": "eighty"]) }
+        configuration.apiKeys = ["short"]
+        configuration.port = 70000
+        #expect(configuration.problems().count == 2)
+    }
+
+    @Test("a bad agent file is reported by name, line and field; the others load")
+    func agentsDirectory() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-agents-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "name: good\nmodel: { provider: scripted, script: [{ text: hi }] }\n".write(toFile: "\(folder)/good.yaml", atomically: true, encoding: .utf8)
+        try "name: bad\nmodel:\n  provider: scripted\n  script: []\npolicies:\n  max_iterations: lots\n"
+            .write(toFile: "\(folder)/bad.yaml", atomically: true, encoding: .utf8)
+        try "not an agent".write(toFile: "\(folder)/notes.txt", atomically: true, encoding: .utf8)
+        let store = try SQLiteStore(path: "\(folder)/aloft.db")
+        let engine = LocalEngine(store: store, configuration: EngineConfiguration(environment: [:]), logger: Logger(label: "test"))
+        let registry = AgentRegistry(store: store)
+        let problems = try await registry.load(directory: folder, validate: engine.validate)
+        #expect(registry.agent(named: "good") != nil)
+        #expect(registry.agent(named: "bad") == nil)
+        #expect(problems.count == 1)
+        #expect(problems.first?.contains("bad.yaml: line 6: policies.max_iterations: expected an integer") == true, "\(problems)")
+    }
+}

@@ -27,20 +27,16 @@ struct ChatTests {
     @Test("against a server: the conversation runs there, approvals are decided from the terminal")
     func againstServer() async throws {
         let folder = try temporaryFolder()
-        let agents = (folder as NSString).appendingPathComponent("agents")
-        try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: "\(Self.examples)/approval-demo.yaml", toPath: "\(agents)/approval-demo.yaml")
-        let port = try freePort()
-        let server = try AloftProcess(["serve", "--port", "\(port)", "--agents", "agents", "--db", "aloft.db"], directory: folder)
-        defer { server.kill() }
-        try await eventually("the server answers") { (try? await http("GET", "http://127.0.0.1:\(port)/healthz"))?.status == 200 }
+        try FileManager.default.copyItem(atPath: "\(Self.examples)/approval-demo.yaml", toPath: "\(try agentsFolder(in: folder))/approval-demo.yaml")
+        let server = try await ServerProcess.start(in: folder)
+        defer { server.process.kill() }
         let chat = try await AloftProcess.run(
-            ["chat", "--agent", "approval-demo", "--server", "http://127.0.0.1:\(port)"], directory: folder, input: "clean up\ny\n/exit\n"
+            ["chat", "--agent", "approval-demo", "--server", server.base], directory: folder, input: "clean up\ny\n/exit\n"
         )
         #expect(chat.status == 0, "\(chat.stderr)")
         #expect(chat.stderr.contains("needs your approval"))
         #expect(chat.stdout.contains("Done: the clean-up step was handled as you decided."))
-        let runs = try await http("GET", "http://127.0.0.1:\(port)/v1/runs").body
+        let runs = try await http("GET", "\(server.base)/v1/runs").body
         #expect(runs["data"]?.arrayLength == 1)
         #expect(runs["data"]?[0]?["phase"] == "completed")
     }
@@ -57,14 +53,7 @@ struct ChatStopTests {
     func ctrlC() async throws {
         let folder = try temporaryFolder()
         let agent = (folder as NSString).appendingPathComponent("talker.yaml")
-        try """
-            name: talker
-            model:
-              provider: scripted
-              script:
-                - text: "\((1...400).map { "w\($0)" }.joined(separator: " "))"
-                  chunk_delay_ms: 10
-            """.write(toFile: agent, atomically: true, encoding: .utf8)
+        try writeTalker(to: agent, words: 400, delay: 10)
         let chat = try AloftProcess(["chat", "--agent", agent, "--db", "aloft.db"], directory: folder, input: "talk\n")
         try await eventually("the answer streams") { chat.stdout.count > 100 }
         chat.signal(SIGINT)

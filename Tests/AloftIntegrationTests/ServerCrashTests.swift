@@ -41,23 +41,17 @@ struct ServerCrashTests {
         let tickets = TicketEndpoint(firstCallDelay: .seconds(30))
         try await model.run { modelURL in
             try await withTestHTTPServer(router: tickets.router) { toolPort in
-                let agents = (folder as NSString).appendingPathComponent("agents")
-                try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
-                _ = try agentFile(in: agents, modelURL: modelURL, toolPort: toolPort)
-                let port = try freePort()
-                let arguments = ["serve", "--port", "\(port)", "--agents", "agents", "--db", "aloft.db"]
-                let base = "http://127.0.0.1:\(port)"
-                let first = try AloftProcess(arguments, directory: folder)
-                try await eventually("the server answers") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+                _ = try agentFile(in: try agentsFolder(in: folder), modelURL: modelURL, toolPort: toolPort)
+                let first = try await ServerProcess.start(in: folder)
+                let base = first.base
                 let created = try await http("POST", "\(base)/v1/runs", json: #"{"agent":"crash-test","input":"File it"}"#)
                 #expect(created.status == 201)
                 let id = try #require(created.body["id"]?.stringValue)
                 try await eventually("the slow tool call is under way") { tickets.keys.withLock { $0.count } == 1 }
-                first.kill()
+                first.process.kill()
 
-                let second = try AloftProcess(arguments, directory: folder)
-                defer { second.kill() }
-                try await eventually("the server answers again") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+                let second = try await first.restart()
+                defer { second.process.kill() }
                 try await eventually("the run finishes") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "completed" }
                 let run = try await http("GET", "\(base)/v1/runs/\(id)").body
                 #expect(run["output"] == "Filed as T-1.")
@@ -73,30 +67,17 @@ struct ServerShutdownTests {
     @Test("SIGTERM shuts the server down gracefully mid-run; the run resumes and finishes on the next start")
     func gracefulShutdown() async throws {
         let folder = try temporaryFolder()
-        let agents = (folder as NSString).appendingPathComponent("agents")
-        try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
-        try """
-            name: talker
-            model:
-              provider: scripted
-              script:
-                - text: "\((1...80).map { "w\($0)" }.joined(separator: " "))"
-                  chunk_delay_ms: 25
-            """.write(toFile: "\(agents)/talker.yaml", atomically: true, encoding: .utf8)
-        let port = try freePort()
-        let arguments = ["serve", "--port", "\(port)", "--agents", "agents", "--db", "aloft.db"]
-        let base = "http://127.0.0.1:\(port)"
-        let first = try AloftProcess(arguments, directory: folder)
-        try await eventually("the server answers") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+        try writeTalker(to: "\(try agentsFolder(in: folder))/talker.yaml", words: 80, delay: 25)
+        let first = try await ServerProcess.start(in: folder)
+        let base = first.base
         let id = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
         try await Task.sleep(for: .milliseconds(300))
-        first.signal(SIGTERM)
-        let status = try await first.wait(timeout: .seconds(20))
-        #expect(status == 0, "a graceful shutdown exits cleanly: \(first.stderr)")
+        first.process.signal(SIGTERM)
+        let status = try await first.process.wait(timeout: .seconds(20))
+        #expect(status == 0, "a graceful shutdown exits cleanly: \(first.process.stderr)")
 
-        let second = try AloftProcess(arguments, directory: folder)
-        defer { second.kill() }
-        try await eventually("the server answers again") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+        let second = try await first.restart()
+        defer { second.process.kill() }
         try await eventually("the run finishes") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "completed" }
     }
 }
@@ -106,16 +87,8 @@ struct ServerStreamTests {
     @Test("a client that disconnects mid-stream does not stop the run; idle streams get heartbeats")
     func disconnect() async throws {
         let folder = try temporaryFolder()
-        let agents = (folder as NSString).appendingPathComponent("agents")
-        try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
-        try """
-            name: talker
-            model:
-              provider: scripted
-              script:
-                - text: "\((1...60).map { "w\($0)" }.joined(separator: " "))"
-                  chunk_delay_ms: 20
-            """.write(toFile: "\(agents)/talker.yaml", atomically: true, encoding: .utf8)
+        let agents = try agentsFolder(in: folder)
+        try writeTalker(to: "\(agents)/talker.yaml", words: 60, delay: 20)
         try """
             name: waiter
             model: { provider: scripted, script: [{ tool_calls: [{ name: current_time }] }, { text: done }] }
@@ -123,11 +96,9 @@ struct ServerStreamTests {
             tools: [{ builtin: current_time }]
             """.write(toFile: "\(agents)/waiter.yaml", atomically: true, encoding: .utf8)
         try "heartbeat_seconds: 1\n".write(toFile: "\(folder)/aloft.yaml", atomically: true, encoding: .utf8)
-        let port = try freePort()
-        let server = try AloftProcess(["serve", "--config", "aloft.yaml", "--port", "\(port)", "--agents", "agents", "--db", "aloft.db"], directory: folder)
-        defer { server.kill() }
-        let base = "http://127.0.0.1:\(port)"
-        try await eventually("the server answers") { (try? await http("GET", "\(base)/healthz"))?.status == 200 }
+        let server = try await ServerProcess.start(in: folder, extra: ["--config", "aloft.yaml"])
+        defer { server.process.kill() }
+        let base = server.base
         let id = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
 
         // Read a little of the stream, then hang up.

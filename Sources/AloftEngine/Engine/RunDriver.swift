@@ -21,14 +21,23 @@ struct RunDriver: Sendable {
     func drive(_ control: RunControl) async {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(control.runId)"
+        var failures = 0
         while true {
             do {
                 try await driveOnce(control, logger: logger)
+                failures = 0
             } catch {
-                // The store failed: leave the run as recorded; it resumes on the next start.
-                logger.error("run stopped on an error; it resumes when the engine restarts", metadata: ["error": "\(error)"])
-                _ = registry.release(control)
-                break
+                // The store failed. What is recorded stays true, so driving again from the
+                // journal is safe: retry a few times, then leave the run for the next start.
+                failures += 1
+                guard failures < 5, !isShuttingDown() else {
+                    logger.error("run stopped on an error; it resumes when the engine restarts", metadata: ["error": "\(error)"])
+                    _ = registry.release(control)
+                    break
+                }
+                logger.warning("run step failed; retrying from the journal", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                try? await Task.sleep(for: .milliseconds(200 << failures))
+                continue
             }
             if isShuttingDown() {
                 _ = registry.release(control)
@@ -123,11 +132,11 @@ struct RunDriver: Sendable {
                 if !due.isEmpty { entries.append(.approvalTimedOut(callIds: due)) }
             }
         }
+        defer { registry.forget(deliveries) }  // recorded, or to be delivered again by the poll loop
         try await execution.record(entries) { write in
             write.consumedCommands = deliveries.compactMap(\.inboxId)
             write.removeTimers += deliveries.compactMap(\.timerId)
         }
-        registry.forget(deliveries)
     }
 
     /// Consumes commands for a run that is gone or finished.

@@ -128,3 +128,20 @@ struct SQLiteStoreTests {
         #expect(throws: StoreError.self) { try SQLiteStore(path: "/proc/aloft/cannot/be/here.db") }
     }
 }
+
+@Suite("SQLite store opened by many at once")
+struct ConcurrentOpenTests {
+    @Test("stores opening one new database file at the same moment all succeed")
+    func concurrentFirstOpen() async throws {
+        for _ in 0..<5 {
+            let path = temporaryDatabase()
+            let opened = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { (try? SQLiteStore(path: path)) != nil }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(opened.allSatisfy { $0 })
+        }
+    }
+}

@@ -28,7 +28,7 @@ public final class SQLiteStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteMigrations.migrator.migrate(pool)
+            try Self.migrate(pool)
         } catch {
             throw StoreError(
                 code: .unavailable,
@@ -37,6 +37,22 @@ public final class SQLiteStore: Sendable {
             )
         }
         groupCommit = GroupCommit(writer: pool) { step, db in try step.apply(in: db) }
+    }
+
+    /// Migrates, tolerating another process migrating the same new file at the same moment:
+    /// the loser of that race sees the tables appear and tries again.
+    private static func migrate(_ pool: DatabasePool) throws {
+        var attempt = 0
+        while true {
+            do {
+                try SQLiteMigrations.migrator.migrate(pool)
+                return
+            } catch {
+                attempt += 1
+                if attempt >= 10 { throw error }
+                usleep(UInt32(20_000 * attempt))
+            }
+        }
     }
 
     /// Commits one step durably (as `durability` promises) before returning.

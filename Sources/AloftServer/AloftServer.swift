@@ -13,6 +13,14 @@ public func buildApplication(
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router()
+    // Browsers on other origins (a page's EventSource, fetch) may call the API; there are no
+    // cookies, so allowing any origin exposes nothing that the API key does not guard.
+    router.add(
+        middleware: CORSMiddleware(
+            allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin, .init("Last-Event-ID")!],
+            allowMethods: [.get, .post, .put, .delete, .head, .options]
+        )
+    )
     router.add(middleware: HTTPMetricsMiddleware(registry: metrics))
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(engine: engine).register(on: router)

@@ -85,6 +85,28 @@ struct SessionAndAgentRoutesTests {
             #expect(missing.errorCode == "unauthorized")
             #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Bearer wrong"]).status == .unauthorized)
             #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Bearer k-0123456789abcdef"]).status == .ok)
+            // A browser's EventSource cannot send headers: event streams take the key as a query parameter.
+            let id = try #require(
+                try await client.send(.post, "/v1/runs", json: #"{"agent":"scripted","input":"hi"}"#, headers: [.authorization: "Bearer k-0123456789abcdef"])
+                    .json["id"]?.stringValue
+            )
+            _ = try await client.waitForRun(id, ["completed"], headers: [.authorization: "Bearer k-0123456789abcdef"])
+            #expect(try await client.send(.get, "/v1/runs/\(id)/events?access_token=k-0123456789abcdef").status == .ok)
+            #expect(try await client.send(.get, "/v1/runs/\(id)?access_token=k-0123456789abcdef").status == .unauthorized, "only event streams take it")
+            #expect(try await client.send(.get, "/v1/runs/\(id)/events?access_token=wrong").status == .unauthorized)
+        }
+    }
+
+    @Test("browsers on other origins may call the API (CORS)")
+    func cors() async throws {
+        try await TestServer().run { client, _ in
+            let preflight = try await client.send(
+                .options, "/v1/runs", headers: [.origin: "http://example.test", .accessControlRequestMethod: "POST"]
+            )
+            #expect(preflight.headers[.accessControlAllowOrigin] == "*")
+            #expect(preflight.headers[.accessControlAllowMethods]?.contains("POST") == true)
+            let simple = try await client.send(.get, "/v1/runs", headers: [.origin: "http://example.test"])
+            #expect(simple.headers[.accessControlAllowOrigin] == "*")
         }
     }
 

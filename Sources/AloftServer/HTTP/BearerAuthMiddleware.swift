@@ -7,9 +7,7 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let keys: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            keys.contains(String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces))
-        else {
+        guard let key = Self.key(in: request), keys.contains(key) else {
             var response = Response.json(
                 APIError(.unauthorized, code: "unauthorized", message: "send Authorization: Bearer <api key>").body,
                 status: .unauthorized
@@ -18,5 +16,19 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             return response
         }
         return try await next(request, context)
+    }
+
+    /// The key from `Authorization: Bearer`, or, for event streams only, from
+    /// `?access_token=` (a browser's EventSource cannot send headers).
+    static func key(in request: Request) -> String? {
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            return String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        }
+        if request.method == .get, request.uri.path.hasSuffix("/events"),
+            let token = request.uri.queryParameters["access_token"]
+        {
+            return String(token)
+        }
+        return nil
     }
 }

@@ -436,6 +436,15 @@ extension OpenAPIDocument {
                       "minimum": 0
                     },
                     "description": "Same as Last-Event-ID"
+                  },
+                  {
+                    "name": "access_token",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The API key, for clients that cannot send headers (a browser's EventSource); only event streams accept it"
                   }
                 ],
                 "responses": {

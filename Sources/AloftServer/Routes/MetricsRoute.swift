@@ -13,7 +13,10 @@ struct MetricsRoute {
         router.get("/metrics") { _, _ -> Response in
             let counts = try await engine.store.runCountsByPhase()
             for phase in RunPhase.allCases {
-                registry.makeGauge(name: "aloft_runs", labels: [("phase", phase.rawValue)]).set(Double(counts[phase] ?? 0))
+                registry.makeGauge(
+                    descriptor: MetricNameDescriptor(metricName: "aloft_runs", unitName: "", helpText: "Runs in the database by phase"),
+                    labels: [("phase", phase.rawValue)]
+                ).set(Double(counts[phase] ?? 0))
             }
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)

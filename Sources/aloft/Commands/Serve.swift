@@ -73,7 +73,8 @@ struct Serve: AsyncParsableCommand {
             printError("warning: \(problem)")
         }
         if settings.bindsLoopbackOnly {
-            printError("no API keys configured: listening on 127.0.0.1 only (set ALOFT_API_KEYS or --api-key to listen on \(settings.host))")
+            let asked = settings.host == "127.0.0.1" ? "" : " instead of \(settings.host)"
+            printError("no API keys configured: /v1 needs no key, so the server listens on 127.0.0.1 only\(asked) (set ALOFT_API_KEYS or --api-key to require keys and listen elsewhere)")
         }
         let application = buildApplication(configuration: settings, engine: engine, agents: registry, metrics: metrics, logger: logger)
         let group = ServiceGroup(

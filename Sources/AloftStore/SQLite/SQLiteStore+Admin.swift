@@ -48,24 +48,11 @@ extension SQLiteStore {
     /// Sessions, newest first.
     public func sessions(_ query: SessionQuery) async throws -> [Session] {
         try await pool.read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let agent = query.agent {
-                conditions.append("agent = ?")
-                arguments += [agent]
-            }
-            if let user = query.userId {
-                conditions.append("user_id = ?")
-                arguments += [user]
-            }
-            if let before = query.before {
-                conditions.append("(created_at, id) < (SELECT created_at, id FROM sessions WHERE id = ?)")
-                arguments += [before]
-            }
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            arguments += [query.limit]
-            return try Row.fetchAll(db, sql: "SELECT * FROM sessions \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", arguments: arguments)
-                .map(Session.init(row:))
+            var page = NewestFirstPage(table: "sessions")
+            page.filter("agent", equals: query.agent)
+            page.filter("user_id", equals: query.userId)
+            page.before(query.before)
+            return try page.fetch(db, limit: query.limit).map(Session.init(row:))
         }
     }
 

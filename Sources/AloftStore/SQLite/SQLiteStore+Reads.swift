@@ -45,29 +45,12 @@ extension SQLiteStore {
     /// Runs, newest first.
     public func runs(_ query: RunQuery) async throws -> [Run] {
         try await pool.read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let phase = query.phase {
-                conditions.append("phase = ?")
-                arguments += [phase.rawValue]
-            }
-            if let agent = query.agent {
-                conditions.append("agent = ?")
-                arguments += [agent]
-            }
-            if let session = query.sessionId {
-                conditions.append("session_id = ?")
-                arguments += [session]
-            }
-            if let before = query.before {
-                conditions.append("(created_at, id) < (SELECT created_at, id FROM runs WHERE id = ?)")
-                arguments += [before]
-            }
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            arguments += [query.limit]
-            return try Row.fetchAll(
-                db, sql: "SELECT * FROM runs \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", arguments: arguments
-            ).map(Run.init(row:))
+            var page = NewestFirstPage(table: "runs")
+            page.filter("phase", equals: query.phase?.rawValue)
+            page.filter("agent", equals: query.agent)
+            page.filter("session_id", equals: query.sessionId)
+            page.before(query.before)
+            return try page.fetch(db, limit: query.limit).map(Run.init(row:))
         }
     }
 

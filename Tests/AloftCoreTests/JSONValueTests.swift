@@ -25,6 +25,27 @@ struct JSONValueTests {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
     }
 
+    @Test("lone UTF-16 surrogates become U+FFFD instead of taking the process down", arguments: [
+        (#""\ud800\u0041""#, "\u{FFFD}A"), (#""\udc00""#, "\u{FFFD}"), (#""\ud800""#, "\u{FFFD}"),
+        (#""\ud800\ud800\udc00""#, "\u{FFFD}\u{10000}"), (#""x\udbff\u""#, nil), (#""\ud83d\ude00""#, "😀"),
+    ])
+    func loneSurrogates(text: String, expected: String?) throws {
+        if let expected {
+            #expect(try JSONValue.parse(text) == .string(expected))
+            #expect(try JSONValue.parse(#"{"input":\#(text)}"#)["input"] == .string(expected))
+        } else {
+            #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(text) }
+        }
+    }
+
+    @Test("numbers beyond Double's range are refused, not turned into infinity")
+    func hugeNumbers() throws {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse("1e400") }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse("[-1e999]") }
+        #expect(try JSONValue.parse("1e300") == .number(1e300))
+        #expect(JSONValue.number(1e300).jsonText() == "1e+300")
+    }
+
     @Test("control characters are escaped")
     func escapes() {
         #expect(JSONValue.string("a\u{01}b\"").jsonText() == #""a\u0001b\"""#)

@@ -11,11 +11,15 @@ private let weather = ToolDefinition(
     parameters: ["type": "object", "properties": ["city": ["type": "string"]], "required": ["city"]]
 )
 
-private func provider(_ kind: ModelSettings.Provider, baseURL: String, stream: Bool, timeout: Double = 30) -> any ModelProvider {
+private func provider(
+    _ kind: ModelSettings.Provider, baseURL: String, stream: Bool, timeout: Double = 30, idle: Double? = nil
+) -> any ModelProvider {
     let settings = ModelSettings(provider: kind, name: "test-model", baseURL: baseURL, stream: stream)
+    let http = ModelHTTPClient.shared(OutboundHTTPConfiguration())
+    let limits = ModelCallLimits(totalSeconds: timeout, idleSeconds: idle ?? timeout)
     switch kind {
-    case .anthropic: return AnthropicProvider(settings: settings, apiKey: "secret-key", client: .shared, timeoutSeconds: timeout)
-    default: return OpenAIChatProvider(settings: settings, apiKey: "secret-key", client: .shared, timeoutSeconds: timeout)
+    case .anthropic: return AnthropicProvider(settings: settings, apiKey: "secret-key", http: http, limits: limits)
+    default: return OpenAIChatProvider(settings: settings, apiKey: "secret-key", http: http, limits: limits)
     }
 }
 
@@ -127,15 +131,96 @@ struct ModelProviderTests {
         #expect(errors[2].statusCode == 400)
     }
 
-    @Test("an unreachable server is a retryable error")
-    func unreachable() async throws {
+    @Test("a refused connection fails at once with a clear, retryable error, not after the timeout")
+    func refused() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
         await #expect {
-            _ = try await provider(.openai, baseURL: "http://127.0.0.1:1/v1", stream: true, timeout: 1)
+            _ = try await provider(.openai, baseURL: "http://127.0.0.1:1/v1", stream: true, timeout: 60)
                 .complete(ModelRequest(messages: [.user("hi")], tools: []))
         } throws: { error in
-            let code = (error as? ModelError)?.code
-            return (code == .connection || code == .timeout) && (error as? ModelError)?.isRetryable == true
+            guard let error = error as? ModelError else { return false }
+            return error.code == .connection && error.isRetryable && error.message.contains("refused")
+                && !error.message.contains("errno") && !error.description.contains("127.0.0.1")
         }
+        #expect(clock.now - started < .seconds(10), "a refusal is known at once; the 60 s timeout is not waited out")
+    }
+}
+
+@Suite("Model servers that misbehave")
+struct MisbehavingModelServerTests {
+    private static func failure(
+        _ reply: FakeModelServer.Reply, kind: ModelSettings.Provider = .openai, stream: Bool = true, timeout: Double = 30, idle: Double? = nil
+    ) async throws -> ModelError? {
+        let server = FakeModelServer(replies: [reply])
+        return try await server.run { baseURL in
+            do {
+                _ = try await provider(kind, baseURL: baseURL, stream: stream, timeout: timeout, idle: idle)
+                    .complete(ModelRequest(messages: [.user("hi")], tools: []))
+                return nil
+            } catch let error as ModelError {
+                return error
+            }
+        }
+    }
+
+    private static let openAIText = OpenAIWire.stream(words: ["Hello ", "there."], calls: [])
+    private static let anthropicText = AnthropicWire.stream(words: ["Hello ", "there."], calls: [])
+
+    @Test("answers that are not complete answers are malformed responses, retried, never a finished run", arguments: [
+        ("a stream cut before [DONE]", FakeModelServer.Reply.raw(contentType: "text/event-stream", chunks: [Array(openAIText.dropLast(2)).eventStreamText]), ModelSettings.Provider.openai, true),
+        ("an Anthropic stream cut before message_stop", .raw(contentType: "text/event-stream", chunks: [Array(anthropicText.dropLast(2)).eventStreamText]), .anthropic, true),
+        ("JSON where an event stream was asked for", .raw(contentType: "application/json", chunks: [OpenAIWire.whole(text: "hi", calls: []).jsonText()]), .openai, true),
+        ("an HTML page", .raw(contentType: "text/html", chunks: ["<html><body>Bad gateway</body></html>"]), .openai, false),
+        ("an HTML page on a stream", .raw(contentType: "text/html", chunks: ["<html><body>Bad gateway</body></html>"]), .anthropic, true),
+        ("an empty 200", .raw(contentType: nil, chunks: []), .openai, false),
+        ("an empty 200 on a stream", .raw(contentType: "text/event-stream", chunks: []), .anthropic, true),
+        ("an answer with neither text nor tool calls", .raw(contentType: "application/json", chunks: [OpenAIWire.whole(text: "", calls: []).jsonText()]), .openai, false),
+    ])
+    func malformed(label: String, reply: FakeModelServer.Reply, kind: ModelSettings.Provider, stream: Bool) async throws {
+        let error = try #require(try await Self.failure(reply, kind: kind, stream: stream), "\(label) must not pass for an answer")
+        #expect(error.code == .invalidResponse, "\(label): \(error)")
+        #expect(error.isRetryable, "\(label): a malformed response is retried")
+    }
+
+    @Test("numbers too large for an integer are malformed responses, not a crash", arguments: [
+        (FakeModelServer.Reply.raw(contentType: "application/json", chunks: [#"{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1e300,"completion_tokens":2}}"#]), ModelSettings.Provider.openai, false),
+        (.raw(contentType: "text/event-stream", chunks: [#"data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":1e20,"id":"c","function":{"name":"weather","arguments":"{}"}}]}}]}"# + "\n\ndata: [DONE]\n\n"]), .openai, true),
+        (.raw(contentType: "text/event-stream", chunks: [#"data: {"choices":[],"usage":{"prompt_tokens":-5,"completion_tokens":1}}"# + "\n\ndata: [DONE]\n\n"]), .openai, true),
+        (.raw(contentType: "text/event-stream", chunks: ["event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":1e300}}}\n\n"]), .anthropic, true),
+        (.raw(contentType: "text/event-stream", chunks: ["event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1e20,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"]), .anthropic, true),
+        (.raw(contentType: "application/json", chunks: [#"{"content":[{"type":"text","text":"hi"}],"usage":{"input_tokens":1,"output_tokens":1e300}}"#]), .anthropic, false),
+    ])
+    func hugeNumbers(reply: FakeModelServer.Reply, kind: ModelSettings.Provider, stream: Bool) async throws {
+        let error = try #require(try await Self.failure(reply, kind: kind, stream: stream))
+        #expect(error.code == .invalidResponse, "\(error)")
+    }
+
+    @Test("a stream that trickles stops at the idle timeout")
+    func trickle() async throws {
+        let bytes = Array(Self.openAIText.eventStreamText).map(String.init)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = try #require(
+            try await Self.failure(.raw(contentType: "text/event-stream", chunks: bytes, delayMilliseconds: 700), timeout: 60, idle: 0.3)
+        )
+        #expect(error.code == .timeout && error.message.contains("sent nothing"), "\(error)")
+        #expect(clock.now - started < .seconds(20), "the idle timeout ends the call, not the 60 s deadline")
+    }
+
+    @Test("a stream that keeps sending but never ends stops at the total deadline")
+    func endless() async throws {
+        let chunks = Array(repeating: #"data: {"choices":[{"index":0,"delta":{"content":"la "}}]}"# + "\n\n", count: 400)
+        let error = try #require(
+            try await Self.failure(.raw(contentType: "text/event-stream", chunks: chunks, delayMilliseconds: 20), timeout: 1, idle: 0.5)
+        )
+        #expect(error.code == .timeout && error.message.contains("in all"), "\(error)")
+    }
+
+    @Test("Retry-After that is not a finite number is ignored, not trusted", arguments: ["1e400", "nan", "inf", "-3"])
+    func retryAfter(value: String) {
+        let error = ModelError.http(status: 429, body: "", retryAfter: value)
+        #expect(error.retryAfterSeconds.map { $0.isFinite && $0 >= 0 } ?? true)
     }
 }
 
@@ -170,11 +255,32 @@ struct ScriptedProviderTests {
 @Suite("Server-sent event parsing")
 struct ServerSentEventParserTests {
     @Test("events split across chunks and CRLF line ends are reassembled")
-    func splitChunks() {
+    func splitChunks() throws {
         var parser = ServerSentEventParser()
-        var events = parser.feed(Array("event: a\r\ndata: {\"x\":".utf8))
+        var events = try parser.feed(Array("event: a\r\ndata: {\"x\":".utf8))
         #expect(events.isEmpty)
-        events = parser.feed(Array("1}\r\n\r\n: comment\n\ndata: line1\ndata: line2\n\n".utf8))
+        events = try parser.feed(Array("1}\r\n\r\n: comment\n\ndata: line1\ndata: line2\n\n".utf8))
         #expect(events == [ServerSentEvent(event: "a", data: #"{"x":1}"#), ServerSentEvent(data: "line1\nline2")])
+    }
+
+    @Test("a stream fed one byte at a time gives the same events as fed whole")
+    func byteByByte() throws {
+        let text = "event: a\r\ndata: one\r\n\r\ndata: two\rdata: three\r\r: c\n\nid: 7\ndata: four\n\n"
+        var whole = ServerSentEventParser()
+        let expected = try whole.feed(Array(text.utf8))
+        var split = ServerSentEventParser()
+        var events: [ServerSentEvent] = []
+        for byte in text.utf8 { events += try split.feed([byte]) }
+        #expect(events == expected)
+        #expect(expected.map(\.data) == ["one", "two\nthree", "four"])
+    }
+
+    @Test("a line or an event over the limit is an error, not unbounded memory")
+    func limits() throws {
+        var parser = ServerSentEventParser(maxEventBytes: 1024)
+        #expect(throws: ServerSentEventError.self) { try parser.feed(Array(repeating: UInt8(ascii: "x"), count: 2000)) }
+        var events = ServerSentEventParser(maxEventBytes: 1024)
+        let line = "data: " + String(repeating: "y", count: 600) + "\n"
+        #expect(throws: ServerSentEventError.self) { try events.feed(Array((line + line).utf8)) }
     }
 }

@@ -17,6 +17,9 @@ public final class FakeModelServer: Sendable {
         case toolCalls([ToolCall], text: String = "")
         /// An HTTP error with a body in the provider's error shape.
         case status(Int, message: String, headers: [String: String] = [:])
+        /// Exactly these bytes, in these pieces, with a pause before each piece after the
+        /// first: for servers that misbehave (truncate, trickle, answer HTML or nothing).
+        case raw(status: Int = 200, contentType: String?, chunks: [String], delayMilliseconds: Int = 0)
     }
 
     /// A request as the server saw it.
@@ -63,6 +66,19 @@ public final class FakeModelServer: Sendable {
             for (name, value) in extra { if let field = HTTPField.Name(name) { fields[field] = value } }
             let payload: JSONValue = ["error": ["type": "test_error", "message": .string(message)]]
             return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: payload.jsonText())))
+        case .raw(let status, let contentType, let chunks, let delay):
+            var fields = HTTPFields()
+            if let contentType { fields[.contentType] = contentType }
+            return Response(
+                status: .init(code: status), headers: fields,
+                body: ResponseBody { writer in
+                    for (index, chunk) in chunks.enumerated() {
+                        if delay > 0, index > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+                        try await writer.write(ByteBuffer(string: chunk))
+                    }
+                    try await writer.finish(nil)
+                }
+            )
         case .text(let text, let delay):
             let words = Self.words(text)
             return stream ? sse(format == .openAI ? OpenAIWire.stream(words: words, calls: []) : AnthropicWire.stream(words: words, calls: []), delay: delay)
@@ -96,7 +112,7 @@ public final class FakeModelServer: Sendable {
         )
     }
 
-    static func words(_ text: String) -> [String] {
+    public static func words(_ text: String) -> [String] {
         var words: [String] = []
         var current = ""
         for character in text {
@@ -112,8 +128,8 @@ public final class FakeModelServer: Sendable {
 }
 
 /// Chat Completions payloads, as OpenAI sends them.
-enum OpenAIWire {
-    static func whole(text: String, calls: [ToolCall]) -> JSONValue {
+public enum OpenAIWire {
+    public static func whole(text: String, calls: [ToolCall]) -> JSONValue {
         var message: [String: JSONValue] = ["role": "assistant", "content": text.isEmpty ? .null : .string(text)]
         if !calls.isEmpty {
             message["tool_calls"] = .array(calls.map { ["id": .string($0.id), "type": "function", "function": ["name": .string($0.name), "arguments": .string($0.arguments)]] })
@@ -125,7 +141,7 @@ enum OpenAIWire {
         ]
     }
 
-    static func stream(words: [String], calls: [ToolCall]) -> [(event: String?, data: String)] {
+    public static func stream(words: [String], calls: [ToolCall]) -> [(event: String?, data: String)] {
         func chunk(_ delta: JSONValue) -> (String?, String) {
             (nil, JSONValue.object(["id": "chatcmpl-test", "object": "chat.completion.chunk", "choices": [["index": 0, "delta": delta]]]).jsonText())
         }
@@ -144,8 +160,8 @@ enum OpenAIWire {
 }
 
 /// Messages payloads, as Anthropic sends them.
-enum AnthropicWire {
-    static func whole(text: String, calls: [ToolCall]) -> JSONValue {
+public enum AnthropicWire {
+    public static func whole(text: String, calls: [ToolCall]) -> JSONValue {
         var content: [JSONValue] = text.isEmpty ? [] : [["type": "text", "text": .string(text)]]
         content += calls.map { ["type": "tool_use", "id": .string($0.id), "name": .string($0.name), "input": (try? JSONValue.parse($0.arguments)) ?? [:]] }
         return [
@@ -154,7 +170,7 @@ enum AnthropicWire {
         ]
     }
 
-    static func stream(words: [String], calls: [ToolCall]) -> [(event: String?, data: String)] {
+    public static func stream(words: [String], calls: [ToolCall]) -> [(event: String?, data: String)] {
         func event(_ type: String, _ payload: JSONValue) -> (String?, String) {
             var object = payload.objectValue ?? [:]
             object["type"] = .string(type)
@@ -183,5 +199,12 @@ enum AnthropicWire {
         events.append(event("message_delta", ["delta": ["stop_reason": calls.isEmpty ? "end_turn" : "tool_use"], "usage": ["output_tokens": 9]]))
         events.append(event("message_stop", [:]))
         return events
+    }
+}
+
+extension Array where Element == (event: String?, data: String) {
+    /// The events as `text/event-stream` text.
+    public var eventStreamText: String {
+        map { ($0.event.map { "event: \($0)\n" } ?? "") + "data: \($0.data)\n\n" }.joined()
     }
 }

@@ -47,22 +47,14 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
     /// (that files exist, that environment variables are set).
     public func problems() -> [String] {
         var problems: [String] = []
-        if name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) {
-            problems.append("name: '\(name)' must be non-empty letters, digits, '-', '_' or '.'")
+        if !Self.isValidName(name) {
+            problems.append("name: '\(name.prefix(100))' must be 1 to 100 ASCII letters, digits, '-', '_' or '.', starting with a letter or digit")
         }
-        if policies.maxIterations < 1 {
-            problems.append("policies.max_iterations: must be at least 1, got \(policies.maxIterations)")
+        problems += policies.problems()
+        if !(0...AgentLimits.maxHistoryWindow).contains(memory.historyWindow) {
+            problems.append("memory.history_window: must be between 0 and \(AgentLimits.maxHistoryWindow)")
         }
-        if let deadline = policies.approvalDeadlineSeconds, deadline <= 0 {
-            problems.append("policies.approval_deadline_seconds: must be positive, got \(deadline)")
-        }
-        if policies.modelTimeoutSeconds <= 0 { problems.append("policies.model_timeout_seconds: must be positive") }
-        if policies.toolTimeoutSeconds <= 0 { problems.append("policies.tool_timeout_seconds: must be positive") }
-        for (label, retry) in [("model_retry", policies.modelRetry), ("tool_retry", policies.toolRetry)] {
-            if retry.maxAttempts < 1 { problems.append("policies.\(label).max_attempts: must be at least 1") }
-            if !(0...1).contains(retry.jitter) { problems.append("policies.\(label).jitter: must be between 0 and 1") }
-        }
-        if memory.historyWindow < 0 { problems.append("memory.history_window: must not be negative") }
+        problems += model.problems()
         if model.provider == .scripted, model.script == nil, model.scriptFile == nil {
             problems.append("model: the scripted provider needs 'script' or 'script_file'")
         }
@@ -71,7 +63,11 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
             if !seen.insert(tool.name).inserted {
                 problems.append("tools[\(index)]: tool name '\(tool.name)' is used twice")
             }
+            if let maxRows = tool.maxRows, !(1...AgentLimits.maxRows).contains(maxRows) {
+                problems.append("tools[\(index)].max_rows: must be between 1 and \(AgentLimits.maxRows)")
+            }
             if let http = tool.http {
+                problems += JSONSchemaValidator.problems(inSchema: http.parameters, path: "tools[\(index)].http.parameters")
                 if !(http.url.hasPrefix("http://") || http.url.hasPrefix("https://")) {
                     problems.append("tools[\(index)].http.url: must start with http:// or https://")
                 }
@@ -84,5 +80,16 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
             problems.append("policies.require_approval: '\(name)' is not one of this agent's tools")
         }
         return problems
+    }
+
+    /// Names are used in URLs and file names: ASCII letters, digits, `-`, `_`, `.`, not
+    /// starting with a dot (so never `.` or `..`).
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 100, first != UInt8(ascii: ".") else { return false }
+        return name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: ".")
+        }
     }
 }

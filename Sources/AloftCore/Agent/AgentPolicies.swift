@@ -6,7 +6,11 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
     public var requireApproval: [String]
     /// Seconds after which a pending approval is denied automatically; nil waits forever.
     public var approvalDeadlineSeconds: Double?
+    /// The most a model call may take in all, the streamed answer included.
     public var modelTimeoutSeconds: Double
+    /// The most a model server may stay silent: before its answer starts, and between two
+    /// pieces of a streamed answer. A stream that trickles slower fails as a timeout.
+    public var modelIdleTimeoutSeconds: Double
     public var toolTimeoutSeconds: Double
     public var modelRetry: RetryPolicy
     public var toolRetry: RetryPolicy
@@ -15,7 +19,8 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         maxIterations: Int = 10,
         requireApproval: [String] = [],
         approvalDeadlineSeconds: Double? = nil,
-        modelTimeoutSeconds: Double = 120,
+        modelTimeoutSeconds: Double = 600,
+        modelIdleTimeoutSeconds: Double = 120,
         toolTimeoutSeconds: Double = 60,
         modelRetry: RetryPolicy = RetryPolicy(),
         toolRetry: RetryPolicy = RetryPolicy(maxAttempts: 3)
@@ -24,6 +29,7 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         self.requireApproval = requireApproval
         self.approvalDeadlineSeconds = approvalDeadlineSeconds
         self.modelTimeoutSeconds = modelTimeoutSeconds
+        self.modelIdleTimeoutSeconds = modelIdleTimeoutSeconds
         self.toolTimeoutSeconds = toolTimeoutSeconds
         self.modelRetry = modelRetry
         self.toolRetry = toolRetry
@@ -34,6 +40,7 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         case requireApproval = "require_approval"
         case approvalDeadlineSeconds = "approval_deadline_seconds"
         case modelTimeoutSeconds = "model_timeout_seconds"
+        case modelIdleTimeoutSeconds = "model_idle_timeout_seconds"
         case toolTimeoutSeconds = "tool_timeout_seconds"
         case modelRetry = "model_retry"
         case toolRetry = "tool_retry"
@@ -47,9 +54,37 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         requireApproval = try c.decodeIfPresent([String].self, forKey: .requireApproval) ?? d.requireApproval
         approvalDeadlineSeconds = try c.decodeIfPresent(Double.self, forKey: .approvalDeadlineSeconds)
         modelTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .modelTimeoutSeconds) ?? d.modelTimeoutSeconds
+        modelIdleTimeoutSeconds =
+            try c.decodeIfPresent(Double.self, forKey: .modelIdleTimeoutSeconds) ?? min(d.modelIdleTimeoutSeconds, modelTimeoutSeconds)
         toolTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .toolTimeoutSeconds) ?? d.toolTimeoutSeconds
         modelRetry = try c.decodeIfPresent(RetryPolicy.self, forKey: .modelRetry) ?? d.modelRetry
         toolRetry = try c.decodeIfPresent(RetryPolicy.self, forKey: .toolRetry) ?? d.toolRetry
+    }
+}
+
+extension AgentPolicies {
+    /// Every number out of its range, named by field.
+    func problems() -> [String] {
+        var problems: [String] = []
+        if !(1...AgentLimits.maxIterations).contains(maxIterations) {
+            problems.append("policies.max_iterations: must be between 1 and \(AgentLimits.maxIterations), got \(maxIterations)")
+        }
+        if let deadline = approvalDeadlineSeconds, !AgentLimits.isDuration(deadline, limit: AgentLimits.maxApprovalDeadlineSeconds) {
+            problems.append(
+                "policies.approval_deadline_seconds: must be positive and at most \(Int(AgentLimits.maxApprovalDeadlineSeconds)) (a year)"
+            )
+        }
+        let durations: [(String, Double)] = [
+            ("model_timeout_seconds", modelTimeoutSeconds), ("model_idle_timeout_seconds", modelIdleTimeoutSeconds),
+            ("tool_timeout_seconds", toolTimeoutSeconds),
+        ]
+        for (field, value) in durations where !AgentLimits.isDuration(value) {
+            problems.append("policies.\(field): must be positive and at most \(Int(AgentLimits.maxSeconds)) seconds (a day)")
+        }
+        for (label, retry) in [("model_retry", modelRetry), ("tool_retry", toolRetry)] {
+            problems += retry.problems().map { "policies.\(label).\($0)" }
+        }
+        return problems
     }
 }
 

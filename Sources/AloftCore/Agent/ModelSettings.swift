@@ -77,6 +77,24 @@ public struct ModelSettings: Sendable, Hashable, Codable {
     }
 }
 
+extension ModelSettings {
+    /// Every number out of its range, named by field.
+    func problems() -> [String] {
+        var problems: [String] = []
+        if let temperature, !(temperature.isFinite && (0...2).contains(temperature)) {
+            problems.append("model.temperature: must be between 0 and 2")
+        }
+        if let maxTokens, !(1...AgentLimits.maxTokens).contains(maxTokens) {
+            problems.append("model.max_tokens: must be between 1 and \(AgentLimits.maxTokens)")
+        }
+        for (index, reply) in (script ?? []).enumerated()
+        where !(0...AgentLimits.maxChunkDelayMilliseconds).contains(reply.chunkDelayMilliseconds) {
+            problems.append("model.script[\(index)].chunk_delay_ms: must be between 0 and \(AgentLimits.maxChunkDelayMilliseconds)")
+        }
+        return problems
+    }
+}
+
 /// One reply of the scripted provider: text, tool calls, or both.
 public struct ScriptedReply: Sendable, Hashable, Codable {
     public struct Call: Sendable, Hashable, Codable {

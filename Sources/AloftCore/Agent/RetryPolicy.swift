@@ -30,6 +30,23 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
         return capped * (1 - jitter) + capped * jitter * random
     }
 
+    /// Every field out of its range, by name.
+    func problems() -> [String] {
+        var problems: [String] = []
+        if !(1...AgentLimits.maxAttempts).contains(maxAttempts) {
+            problems.append("max_attempts: must be between 1 and \(AgentLimits.maxAttempts)")
+        }
+        for (field, value) in [("initial_backoff_seconds", initialBackoffSeconds), ("max_backoff_seconds", maxBackoffSeconds)]
+        where !(value.isFinite && value >= 0 && value <= AgentLimits.maxSeconds) {
+            problems.append("\(field): must be between 0 and \(Int(AgentLimits.maxSeconds)) seconds")
+        }
+        if !(multiplier.isFinite && multiplier >= 1 && multiplier <= AgentLimits.maxMultiplier) {
+            problems.append("multiplier: must be between 1 and \(Int(AgentLimits.maxMultiplier))")
+        }
+        if !(0...1).contains(jitter) { problems.append("jitter: must be between 0 and 1") }
+        return problems
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case maxAttempts = "max_attempts"
         case initialBackoffSeconds = "initial_backoff_seconds"

@@ -56,10 +56,10 @@ public struct JSONSchemaValidator: Sendable {
             }
         case .array(let items):
             if let minimum = rules["minItems"]?.numberValue, Double(items.count) < minimum {
-                problems.append("\(path): must have at least \(Int(minimum)) items")
+                problems.append("\(path): must have at least \(JSONValue.number(minimum).jsonText()) items")
             }
             if let maximum = rules["maxItems"]?.numberValue, Double(items.count) > maximum {
-                problems.append("\(path): must have at most \(Int(maximum)) items")
+                problems.append("\(path): must have at most \(JSONValue.number(maximum).jsonText()) items")
             }
             if let itemSchema = rules["items"] {
                 for (index, item) in items.enumerated() {
@@ -68,10 +68,10 @@ public struct JSONSchemaValidator: Sendable {
             }
         case .string(let text):
             if let minimum = rules["minLength"]?.numberValue, Double(text.count) < minimum {
-                problems.append("\(path): must be at least \(Int(minimum)) characters")
+                problems.append("\(path): must be at least \(JSONValue.number(minimum).jsonText()) characters")
             }
             if let maximum = rules["maxLength"]?.numberValue, Double(text.count) > maximum {
-                problems.append("\(path): must be at most \(Int(maximum)) characters")
+                problems.append("\(path): must be at most \(JSONValue.number(maximum).jsonText()) characters")
             }
         case .number(let number):
             if let minimum = rules["minimum"]?.numberValue, number < minimum {
@@ -84,6 +84,34 @@ public struct JSONSchemaValidator: Sendable {
             break
         }
     }
+
+    /// Problems that make `schema` unusable as tool parameters: the size keywords must be
+    /// whole numbers a check can compare with, the bounds finite numbers.
+    public static func problems(inSchema schema: JSONValue, path: String = "parameters") -> [String] {
+        guard case .object(let rules) = schema else { return [] }
+        var problems: [String] = []
+        for keyword in ["minLength", "maxLength", "minItems", "maxItems"] {
+            if let value = rules[keyword], value.integer(in: 0...Self.maxSize) == nil {
+                problems.append("\(path).\(keyword): must be a whole number from 0 to \(Self.maxSize)")
+            }
+        }
+        for keyword in ["minimum", "maximum"] {
+            if let value = rules[keyword], value.numberValue?.isFinite != true {
+                problems.append("\(path).\(keyword): must be a finite number")
+            }
+        }
+        for (name, member) in (rules["properties"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            problems += Self.problems(inSchema: member, path: "\(path).properties.\(name)")
+        }
+        if let items = rules["items"] { problems += Self.problems(inSchema: items, path: "\(path).items") }
+        if let additional = rules["additionalProperties"] {
+            problems += Self.problems(inSchema: additional, path: "\(path).additionalProperties")
+        }
+        return problems
+    }
+
+    /// Largest length or item count a schema may name.
+    public static let maxSize = Int(Int32.max)
 
     private static func matches(_ value: JSONValue, type: String) -> Bool {
         switch (type, value) {

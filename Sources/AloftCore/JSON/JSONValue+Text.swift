@@ -214,6 +214,8 @@ struct JSONTextParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let number = Double(text) else { throw error("invalid number") }
+        // 1e400 reads as infinity, which no JSON writer can give back and no integer holds.
+        guard number.isFinite else { throw error("number out of range") }
         return .number(number)
     }
 
@@ -251,12 +253,19 @@ struct JSONTextParser {
                 case UInt8(ascii: "t"): scalars.append("\t")
                 case UInt8(ascii: "u"):
                     var code = try hex4()
-                    if (0xD800...0xDBFF).contains(code), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                    // A high surrogate pairs only with a low one that follows at once; a lone
+                    // surrogate (either half) becomes U+FFFD and the next escape is read on its own.
+                    if (0xD800...0xDBFF).contains(code), index + 5 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
                         bytes[index + 1] == UInt8(ascii: "u")
                     {
+                        let resume = index
                         index += 2
                         let low = try hex4()
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        if (0xDC00...0xDFFF).contains(low) {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            index = resume
+                        }
                     }
                     scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
                 default: throw error("invalid escape")

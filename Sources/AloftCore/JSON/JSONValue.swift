@@ -91,3 +91,13 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
+
+extension JSONValue {
+    /// The whole number this holds when it lies in `range`; nil for anything else (a
+    /// fraction, `1e300`, a string). Numbers from outside go through this, never `Int(_:)`,
+    /// which traps when a value does not fit.
+    public func integer(in range: ClosedRange<Int>) -> Int? {
+        guard case .number(let number) = self, let value = Int(exactly: number), range.contains(value) else { return nil }
+        return value
+    }
+}

@@ -24,10 +24,13 @@ final class AgentCatalog: Sendable {
     private let stored = Mutex<Set<String>>([])
     private let configuration: EngineConfiguration
     private let client: HTTPClient
+    private let modelHTTP: ModelHTTPClient
 
-    init(configuration: EngineConfiguration, client: HTTPClient) {
+    init(configuration: EngineConfiguration) {
         self.configuration = configuration
-        self.client = client
+        let metrics = EngineMetrics(factory: configuration.metrics)
+        self.modelHTTP = ModelHTTPClient.shared(configuration.outbound) { host, waited in metrics.modelQueueWait(host: host, waited: waited) }
+        self.client = modelHTTP.client
     }
 
     /// The runtime of `definition`, validating everything a run needs; throws
@@ -57,8 +60,11 @@ final class AgentCatalog: Sendable {
         }
         var provider: (any ModelProvider)?
         do {
-            provider = try ModelProviderFactory(client: client, environment: configuration.environment)
-                .provider(for: definition.model, timeoutSeconds: definition.policies.modelTimeoutSeconds)
+            let policies = definition.policies
+            provider = try ModelProviderFactory(http: modelHTTP, environment: configuration.environment).provider(
+                for: definition.model,
+                limits: ModelCallLimits(totalSeconds: policies.modelTimeoutSeconds, idleSeconds: policies.modelIdleTimeoutSeconds)
+            )
         } catch let error as ModelError {
             problems.append("model: \(error.message)")
         }

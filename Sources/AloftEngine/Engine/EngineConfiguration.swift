@@ -1,3 +1,4 @@
+public import AloftLLM
 public import AloftTools
 import Foundation
 public import CoreMetrics
@@ -18,6 +19,8 @@ public struct EngineConfiguration: Sendable {
     public var now: @Sendable () -> Date
     /// Where the engine's metrics go (model and step latency, tokens, tool calls).
     public var metrics: any MetricsFactory
+    /// Connect timeout and connections per host of model and tool calls.
+    public var outbound: OutboundHTTPConfiguration
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -26,8 +29,10 @@ public struct EngineConfiguration: Sendable {
         pollInterval: Duration = .milliseconds(200),
         maxInputBytes: Int = 256 * 1024,
         now: @escaping @Sendable () -> Date = { Date() },
-        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration()
     ) {
+        self.outbound = outbound
         self.metrics = metrics
         self.environment = environment
         self.builtins = builtins

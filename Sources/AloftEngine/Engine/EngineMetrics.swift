@@ -13,6 +13,12 @@ struct EngineMetrics: Sendable {
             .recordNanoseconds(duration.nanoseconds)
     }
 
+    /// A model request waited `waited` for a free slot to `host` (zero when one was free).
+    func modelQueueWait(host: String, waited: Duration) {
+        Metrics.Timer(label: "aloft_model_queue_wait_seconds", dimensions: [("host", host)], factory: factory)
+            .recordNanoseconds(waited.nanoseconds)
+    }
+
     func tokens(_ usage: Usage, provider: String) {
         Counter(label: "aloft_model_tokens_total", dimensions: [("provider", provider), ("direction", "input")], factory: factory).increment(by: usage.inputTokens)
         Counter(label: "aloft_model_tokens_total", dimensions: [("provider", provider), ("direction", "output")], factory: factory).increment(by: usage.outputTokens)

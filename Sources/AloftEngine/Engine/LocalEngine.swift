@@ -1,6 +1,5 @@
 public import AloftCore
 public import AloftStore
-public import AsyncHTTPClient
 import Foundation
 public import Logging
 public import ServiceLifecycle
@@ -22,11 +21,11 @@ public final class LocalEngine: Service, Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     private let startingSessions = Mutex<Set<String>>([])
 
-    public init(store: SQLiteStore, configuration: EngineConfiguration = EngineConfiguration(), httpClient: HTTPClient = .shared, logger: Logger) {
+    public init(store: SQLiteStore, configuration: EngineConfiguration = EngineConfiguration(), logger: Logger) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        self.catalog = AgentCatalog(configuration: configuration, client: httpClient)
+        self.catalog = AgentCatalog(configuration: configuration)
     }
 
     var driver: RunDriver {

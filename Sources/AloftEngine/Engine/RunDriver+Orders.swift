@@ -84,7 +84,10 @@ extension RunDriver {
         do {
             let response = try await StepRetrier(policy: policies.modelRetry).run(
                 onRetry: { attempt, error, delay in
-                    logger.warning("model call failed; retrying", metadata: ["attempt": "\(attempt)", "delay_s": "\(delay)", "error": "\(error)"])
+                    logger.warning(
+                        "model call failed; retrying",
+                        metadata: ["attempt": "\(attempt)", "delay_s": "\(delay)", "error": "\(error)", "detail": "\((error as? ModelError)?.detail ?? "")"]
+                    )
                 }
             ) { _ in
                 var lastSave = clock.now
@@ -99,7 +102,10 @@ extension RunDriver {
                     }
                 } catch let error as ModelError where !streamed.value.isEmpty {
                     // Text already reached subscribers: a retry would repeat it.
-                    throw ModelError(code: .invalidResponse, message: "the stream broke after text arrived: \(error.message)", statusCode: error.statusCode)
+                    throw ModelError(
+                        code: .streamBroken, message: "the answer broke off after part of it was streamed: \(error.message)",
+                        statusCode: error.statusCode, detail: error.detail
+                    )
                 }
             }
             metrics.modelCall(provider: provider, duration: clock.now - started, failed: false)
@@ -113,7 +119,13 @@ extension RunDriver {
                 if !text.isEmpty { try? await saveStreamed(text, run: run, position: position, interrupted: true) }
                 return .interrupted
             }
-            let code: RunError.Code = (error as? ModelError)?.code == .timeout ? .modelTimeout : .modelFailed
+            guard let error = error as? ModelError else {
+                // Not ours to describe to a client: the details go to the log only.
+                logger.error("model call failed", metadata: ["error": "\(error)"])
+                return .model(step: step, .failure(RunError(code: .modelFailed, message: "the model call failed; see the server log")))
+            }
+            if let detail = error.detail { logger.warning("model call failed", metadata: ["error": "\(error)", "detail": "\(detail)"]) }
+            let code: RunError.Code = error.code == .timeout ? .modelTimeout : .modelFailed
             return .model(step: step, .failure(RunError(code: code, message: "\(error)")))
         }
     }
@@ -156,7 +168,13 @@ extension RunDriver {
         } catch {
             if Task.isCancelled || error is CancellationError { return .interrupted }
             metrics.toolCall(name: call.name, duration: clock.now - started, failed: true)
-            let message = (error as? ToolError)?.message ?? "\(error)"
+            let message: String
+            if let error = error as? ToolError {
+                message = error.message
+            } else {
+                logger.error("tool call failed", metadata: ["tool": "\(call.name)", "error": "\(error)"])
+                message = "the tool failed unexpectedly"
+            }
             return .tool(ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError))
         }
     }
@@ -165,7 +183,7 @@ extension RunDriver {
         try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask { try await operation() }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                try await Task.sleep(for: .milliseconds(Int64(min(max(seconds, 0.001), AgentLimits.maxSeconds) * 1000)))
                 return nil
             }
             defer { group.cancelAll() }

@@ -1,5 +1,4 @@
 public import AloftCore
-public import AsyncHTTPClient
 import Foundation
 
 /// Anthropic Messages over HTTP, streamed or not, with `tool_use` / `tool_result`.
@@ -11,10 +10,10 @@ public struct AnthropicProvider: ModelProvider {
     let apiKey: String?
     let transport: ModelHTTPTransport
 
-    public init(settings: ModelSettings, apiKey: String?, client: HTTPClient, timeoutSeconds: Double = 120) {
+    public init(settings: ModelSettings, apiKey: String?, http: ModelHTTPClient, limits: ModelCallLimits = ModelCallLimits()) {
         self.settings = settings
         self.apiKey = apiKey
-        self.transport = ModelHTTPTransport(client: client, timeoutSeconds: timeoutSeconds)
+        self.transport = ModelHTTPTransport(http: http, limits: limits)
     }
 
     var url: String {
@@ -96,10 +95,10 @@ public struct AnthropicProvider: ModelProvider {
             default: break
             }
         }
-        return ModelResponse(text: answer, toolCalls: calls, usage: usage(value["usage"]))
+        return ModelResponse(text: answer, toolCalls: calls, usage: try usage(value["usage"]))
     }
 
-    static func usage(_ value: JSONValue?) -> Usage {
-        Usage(inputTokens: Int(value?["input_tokens"]?.numberValue ?? 0), outputTokens: Int(value?["output_tokens"]?.numberValue ?? 0))
+    static func usage(_ value: JSONValue?) throws -> Usage {
+        try Usage.read(value, input: "input_tokens", output: "output_tokens")
     }
 }

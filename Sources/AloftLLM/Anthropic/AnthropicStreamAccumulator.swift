@@ -2,10 +2,15 @@ import AloftCore
 
 /// Builds a complete response from Messages stream events: `message_start` (input usage),
 /// `content_block_start/delta/stop` (text and `tool_use` with `input_json_delta`),
-/// `message_delta` (output usage), `error`.
+/// `message_delta` (output usage), `error`. Complete only at `message_stop`: a stream that
+/// just stops is malformed.
 struct AnthropicStreamAccumulator: ModelStreamAccumulator {
+    /// Most content blocks one answer may carry; a higher `index` is malformed.
+    static let maxBlocks = 128
+
     private var blocks: [Int: (type: String, text: String, id: String, name: String, json: String)] = [:]
     private var usage = Usage()
+    private var stopped = false
 
     mutating func consume(_ data: String) throws -> [String] {
         try consumeEvent(data).map { [$0] } ?? []
@@ -13,22 +18,21 @@ struct AnthropicStreamAccumulator: ModelStreamAccumulator {
 
     /// Consumes one event's data; returns its text delta, if any.
     private mutating func consumeEvent(_ data: String) throws -> String? {
-        guard let event = try? JSONValue.parse(data) else {
+        guard let event = try? JSONValue.parse(data), case .object = event else {
             throw ModelError(code: .invalidResponse, message: "unreadable stream event: \(data.prefix(200))")
         }
         switch event["type"]?.stringValue {
         case "message_start":
-            usage.inputTokens = Int(event["message"]?["usage"]?["input_tokens"]?.numberValue ?? 0)
-            usage.outputTokens = Int(event["message"]?["usage"]?["output_tokens"]?.numberValue ?? 0)
+            usage = try AnthropicProvider.usage(event["message"]?["usage"])
         case "content_block_start":
-            let index = Int(event["index"]?.numberValue ?? 0)
+            let index = try Self.index(event)
             let block = event["content_block"]
             blocks[index] = (
                 block?["type"]?.stringValue ?? "text", block?["text"]?.stringValue ?? "", block?["id"]?.stringValue ?? "",
                 block?["name"]?.stringValue ?? "", ""
             )
         case "content_block_delta":
-            let index = Int(event["index"]?.numberValue ?? 0)
+            let index = try Self.index(event)
             var block = blocks[index] ?? ("text", "", "", "", "")
             defer { blocks[index] = block }
             switch event["delta"]?["type"]?.stringValue {
@@ -41,7 +45,11 @@ struct AnthropicStreamAccumulator: ModelStreamAccumulator {
             default: break
             }
         case "message_delta":
-            if let output = event["usage"]?["output_tokens"]?.numberValue { usage.outputTokens = Int(output) }
+            if let output = event["usage"]?["output_tokens"], output != .null {
+                usage.outputTokens = try Usage.count(output, field: "output_tokens")
+            }
+        case "message_stop":
+            stopped = true
         case "error":
             let type = event["error"]?["type"]?.stringValue ?? "error"
             let message = event["error"]?["message"]?.stringValue ?? "error in stream"
@@ -51,7 +59,19 @@ struct AnthropicStreamAccumulator: ModelStreamAccumulator {
         return nil
     }
 
+    /// A block's `index`: a whole number below `maxBlocks`, else the stream is malformed.
+    private static func index(_ event: JSONValue) throws -> Int {
+        guard let given = event["index"] else { return 0 }
+        guard let index = given.integer(in: 0...(maxBlocks - 1)) else {
+            throw ModelError(code: .invalidResponse, message: "a content block's index is not a number from 0 to \(maxBlocks - 1)")
+        }
+        return index
+    }
+
     func response() throws -> ModelResponse {
+        guard stopped else {
+            throw ModelError(code: .invalidResponse, message: "the answer stream ended before it was complete (no message_stop)")
+        }
         var text = ""
         var calls: [ToolCall] = []
         for index in blocks.keys.sorted() {

@@ -1,5 +1,4 @@
 public import AloftCore
-public import AsyncHTTPClient
 import Foundation
 
 /// OpenAI Chat Completions over HTTP, streamed (SSE) or not, with parallel tool calls and usage.
@@ -11,10 +10,10 @@ public struct OpenAIChatProvider: ModelProvider {
     let apiKey: String?
     let transport: ModelHTTPTransport
 
-    public init(settings: ModelSettings, apiKey: String?, client: HTTPClient, timeoutSeconds: Double = 120) {
+    public init(settings: ModelSettings, apiKey: String?, http: ModelHTTPClient, limits: ModelCallLimits = ModelCallLimits()) {
         self.settings = settings
         self.apiKey = apiKey
-        self.transport = ModelHTTPTransport(client: client, timeoutSeconds: timeoutSeconds)
+        self.transport = ModelHTTPTransport(http: http, limits: limits)
     }
 
     var url: String {
@@ -84,6 +83,9 @@ public struct OpenAIChatProvider: ModelProvider {
         else {
             throw ModelError(code: .invalidResponse, message: "not a Chat Completions response: \(text.prefix(200))")
         }
+        guard message["content"].map({ $0 == .null || $0.stringValue != nil }) ?? true else {
+            throw ModelError(code: .invalidResponse, message: "the answer's content is not text")
+        }
         var calls: [ToolCall] = []
         if case .array(let toolCalls) = message["tool_calls"] {
             for call in toolCalls {
@@ -96,13 +98,10 @@ public struct OpenAIChatProvider: ModelProvider {
                 )
             }
         }
-        return ModelResponse(text: message["content"]?.stringValue ?? "", toolCalls: calls, usage: usage(value["usage"]))
+        return ModelResponse(text: message["content"]?.stringValue ?? "", toolCalls: calls, usage: try usage(value["usage"]))
     }
 
-    static func usage(_ value: JSONValue?) -> Usage {
-        Usage(
-            inputTokens: Int(value?["prompt_tokens"]?.numberValue ?? 0),
-            outputTokens: Int(value?["completion_tokens"]?.numberValue ?? 0)
-        )
+    static func usage(_ value: JSONValue?) throws -> Usage {
+        try Usage.read(value, input: "prompt_tokens", output: "completion_tokens")
     }
 }

@@ -18,8 +18,11 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, Re
         public static let authentication = Code(rawValue: "model_authentication_failed")
         /// Another 4xx: the request is wrong and retrying will not help.
         public static let badRequest = Code(rawValue: "model_bad_request")
-        /// The server answered something we cannot read.
+        /// The server answered something we cannot read (truncated, not the format asked
+        /// for, out-of-range numbers, empty): retry.
         public static let invalidResponse = Code(rawValue: "model_invalid_response")
+        /// The answer broke off after part of it reached subscribers: a retry would repeat it.
+        public static let streamBroken = Code(rawValue: "model_stream_broken")
         /// The provider is not configured well enough to call (no API key, no script reply).
         public static let misconfigured = Code(rawValue: "model_misconfigured")
     }
@@ -28,16 +31,19 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, Re
     public var message: String
     public var statusCode: Int?
     public var retryAfterSeconds: Double?
+    /// What the HTTP library said, for the log only: it may name addresses and internals.
+    public var detail: String?
 
-    public init(code: Code, message: String, statusCode: Int? = nil, retryAfterSeconds: Double? = nil) {
+    public init(code: Code, message: String, statusCode: Int? = nil, retryAfterSeconds: Double? = nil, detail: String? = nil) {
         self.code = code
         self.message = message
         self.statusCode = statusCode
         self.retryAfterSeconds = retryAfterSeconds
+        self.detail = detail
     }
 
     public var isRetryable: Bool {
-        code == .rateLimited || code == .serverError || code == .timeout || code == .connection
+        code == .rateLimited || code == .serverError || code == .timeout || code == .connection || code == .invalidResponse
     }
 
     public var description: String {
@@ -67,12 +73,12 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, Re
     /// `Retry-After` is seconds or an HTTP date.
     static func parseRetryAfter(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed) { return max(0, seconds) }
+        if let seconds = Double(trimmed) { return seconds.isFinite ? max(0, seconds) : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: trimmed).map { max(0, $0.timeIntervalSinceNow) }
+        return formatter.date(from: trimmed).map { max(0, $0.timeIntervalSinceNow) }.flatMap { $0.isFinite ? $0 : nil }
     }
 }
 

@@ -1,16 +1,15 @@
 public import AloftCore
-public import AsyncHTTPClient
 import Foundation
 import Yams
 
 /// Builds the provider an agent's model settings name, resolving API keys from the
 /// environment and script files relative to the agent file.
 public struct ModelProviderFactory: Sendable {
-    let client: HTTPClient
+    let http: ModelHTTPClient
     let environment: [String: String]
 
-    public init(client: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.client = client
+    public init(http: ModelHTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.http = http
         self.environment = environment
     }
 
@@ -24,9 +23,19 @@ public struct ModelProviderFactory: Sendable {
         }
     }
 
-    public func provider(for settings: ModelSettings, timeoutSeconds: Double = 120) throws -> any ModelProvider {
+    /// The base URL an agent's model calls go to: its own, else `OPENAI_BASE_URL` /
+    /// `ANTHROPIC_BASE_URL` (like the official SDKs), else the provider's.
+    public static func effectiveBaseURL(for settings: ModelSettings, environment: [String: String]) -> String? {
+        if let baseURL = settings.baseURL { return baseURL }
+        switch settings.provider {
+        case .openai: return environment["OPENAI_BASE_URL"] ?? OpenAIChatProvider.defaultBaseURL
+        case .anthropic: return environment["ANTHROPIC_BASE_URL"] ?? AnthropicProvider.defaultBaseURL
+        case .scripted: return nil
+        }
+    }
+
+    public func provider(for settings: ModelSettings, limits: ModelCallLimits = ModelCallLimits()) throws -> any ModelProvider {
         var settings = settings
-        // Like the official SDKs: OPENAI_BASE_URL / ANTHROPIC_BASE_URL point an agent at another server.
         if settings.baseURL == nil {
             switch settings.provider {
             case .openai: settings.baseURL = environment["OPENAI_BASE_URL"]
@@ -43,7 +52,7 @@ public struct ModelProviderFactory: Sendable {
                     message: "set \(Self.apiKeyVariable(for: settings) ?? "OPENAI_API_KEY") to your OpenAI API key, or base_url to an OpenAI-compatible server"
                 )
             }
-            return OpenAIChatProvider(settings: settings, apiKey: apiKey, client: client, timeoutSeconds: timeoutSeconds)
+            return OpenAIChatProvider(settings: settings, apiKey: apiKey, http: http, limits: limits)
         case .anthropic:
             if apiKey == nil, settings.baseURL == nil {
                 throw ModelError(
@@ -51,7 +60,7 @@ public struct ModelProviderFactory: Sendable {
                     message: "set \(Self.apiKeyVariable(for: settings) ?? "ANTHROPIC_API_KEY") to your Anthropic API key"
                 )
             }
-            return AnthropicProvider(settings: settings, apiKey: apiKey, client: client, timeoutSeconds: timeoutSeconds)
+            return AnthropicProvider(settings: settings, apiKey: apiKey, http: http, limits: limits)
         case .scripted:
             guard let replies = settings.script else {
                 throw ModelError(code: .misconfigured, message: "the scripted provider has no script")

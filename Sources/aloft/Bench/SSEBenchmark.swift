@@ -152,7 +152,7 @@ struct SSEBenchmark {
         let clock = ContinuousClock()
         for try await chunk in response.body {
             let now = clock.now
-            for event in parser.feed(chunk.readableBytesView) {
+            for event in try parser.feed(chunk.readableBytesView) {
                 if event.event == "run_content", let id = event.id {
                     arrived.record("\(runId)/\(id)#\(number)", at: now)
                 }

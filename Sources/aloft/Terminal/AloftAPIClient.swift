@@ -64,7 +64,7 @@ struct AloftAPIClient: Sendable {
                         }
                         var parser = ServerSentEventParser()
                         for try await chunk in response.body {
-                            for sse in parser.feed(chunk.readableBytesView) {
+                            for sse in try parser.feed(chunk.readableBytesView) {
                                 if sse.event == "snapshot" {
                                     // A run that already waits for approval: say so, whatever events we missed.
                                     if let snapshot = try? JSONValue.parse(sse.data), let paused = Self.pausedEvent(from: snapshot, runId: runId) {
@@ -99,15 +99,15 @@ struct AloftAPIClient: Sendable {
         guard snapshot["phase"] == "waiting_for_approval", case .array(let approvals) = snapshot["pending_approvals"] ?? .null,
             !approvals.isEmpty
         else { return nil }
-        let seq = Int(snapshot["last_event_seq"]?.numberValue ?? 0)
+        let seq = snapshot["last_event_seq"]?.integer(in: 0...Int.max) ?? 0
         return RunEvent(runId: runId, seq: seq, kind: .runPaused, data: ["tool_calls": .array(approvals.compactMap { $0["tool_call"] })])
     }
 
     static func event(_ value: JSONValue) -> RunEvent? {
-        guard let runId = value["run_id"]?.stringValue, let seq = value["seq"]?.numberValue,
+        guard let runId = value["run_id"]?.stringValue, let seq = value["seq"]?.integer(in: 0...Int.max),
             let type = value["type"]?.stringValue, let kind = RunEvent.Kind(rawValue: type)
         else { return nil }
-        return RunEvent(runId: runId, seq: Int(seq), kind: kind, data: value["data"] ?? [:])
+        return RunEvent(runId: runId, seq: seq, kind: kind, data: value["data"] ?? [:])
     }
 }
 
@@ -132,7 +132,7 @@ struct RemoteRunChannel: RunChannel {
     func summary(runId: String) async throws -> (phase: RunPhase, line: String) {
         let run = try await api.send(.GET, "/v1/runs/\(runId)")
         let phase = run["phase"]?.stringValue.flatMap(RunPhase.init) ?? .running
-        let usage = "\(Int(run["iterations"]?.numberValue ?? 0)) model call(s)"
+        let usage = "\(run["iterations"]?.integer(in: 0...Int.max) ?? 0) model call(s)"
         switch phase {
         case .completed: return (phase, "✓ run \(runId) completed · \(usage)")
         case .failed: return (phase, "✗ run \(runId) failed · \(run["error"]?["message"]?.stringValue ?? "")")

@@ -24,7 +24,7 @@ private func sampleDatabase() throws -> String {
 private let context = ToolCallContext(runId: "run-1", callId: "call-1", idempotencyKey: "run-1:call-1")
 
 private func environment(_ variables: [String: String] = [:]) -> ToolEnvironment {
-    ToolEnvironment(baseDirectory: "/", variables: variables, client: .shared, timeoutSeconds: 5)
+    ToolEnvironment(baseDirectory: "/", variables: variables, client: ToolHTTPClient.shared, timeoutSeconds: 5)
 }
 
 @Suite("SQL tools")
@@ -63,6 +63,30 @@ struct SQLToolsTests {
         #expect(count == 300)
     }
 
+    @Test("results are capped in bytes too: a huge blob or text does not flood the run")
+    func byteCap() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-blob-\(UUID().uuidString).db").path
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "CREATE TABLE files (name TEXT, content BLOB)")
+            try db.execute(sql: "INSERT INTO files VALUES ('big', zeroblob(30000000))")
+            for index in 0..<200 { try db.execute(sql: "INSERT INTO files VALUES (?, ?)", arguments: ["f\(index)", String(repeating: "y", count: 10_000)]) }
+        }
+        let database = try ReadOnlySQLiteDatabase(path: path, maxRows: 10_000)
+        let text = try await SQLQueryTool(database: database).call(["sql": "SELECT * FROM files"], context: context)
+        #expect(text.utf8.count < 400 * 1024, "a 30 MB blob and 2 MB of text become a bounded result")
+        let result = try JSONValue.parse(text)
+        #expect(result["truncated"] != nil)
+        #expect(result["cells_cut"] != nil)
+    }
+
+    @Test("Aloft's own database cannot be opened by an agent, whatever path names it")
+    func ownDatabaseForbidden() throws {
+        let path = try sampleDatabase()
+        let folder = (path as NSString).deletingLastPathComponent
+        let sneaky = folder + "/./sub/../" + (path as NSString).lastPathComponent
+        #expect(throws: ToolConfigurationError.self) { try ReadOnlySQLiteDatabase(path: sneaky, forbidden: [path]) }
+    }
+
     @Test("bad SQL and unknown tables are errors the model can act on")
     func errors() async throws {
         let database = try ReadOnlySQLiteDatabase(path: try sampleDatabase())
@@ -95,7 +119,7 @@ struct HTTPToolsTests {
                 headers: ["Authorization": "Bearer ${TICKETS_TOKEN}"],
                 parameters: ["type": "object"]
             )
-            let tool = HTTPTool(spec: spec, environment: ["TICKETS_TOKEN": "s3cret"], client: .shared)
+            let tool = try HTTPTool(spec: spec, environment: ["TICKETS_TOKEN": "s3cret"], client: ToolHTTPClient.shared)
             return try await tool.call(["project": "a b", "title": "Broken"], context: context)
         }
         let request = try #require(seen.withLock { $0.first })
@@ -112,7 +136,7 @@ struct HTTPToolsTests {
         router.get("/busy") { _, _ -> Response in Response(status: .serviceUnavailable) }
         router.get("/missing") { _, _ -> Response in Response(status: .notFound) }
         try await withTestHTTPServer(router: router) { port in
-            let tool = HTTPGetTool(allowedHosts: ["127.0.0.1"], client: .shared)
+            let tool = try HTTPGetTool(allowedHosts: ["127.0.0.1:\(port)"], client: ToolHTTPClient.shared)
             await #expect { try await tool.call(["url": .string("http://127.0.0.1:\(port)/busy")], context: context) } throws: {
                 ($0 as? ToolError)?.isRetryable == true
             }
@@ -124,12 +148,110 @@ struct HTTPToolsTests {
 
     @Test("http_get refuses hosts that are not allowed")
     func allowList() async throws {
-        let tool = HTTPGetTool(allowedHosts: ["*.example.com"], client: .shared)
-        #expect(tool.isAllowed(host: "api.example.com"))
-        #expect(tool.isAllowed(host: "example.com"))
-        #expect(!tool.isAllowed(host: "example.com.evil.net"))
+        let tool = try HTTPGetTool(allowedHosts: ["*.example.com"], client: ToolHTTPClient.shared)
         await #expect { try await tool.call(["url": "http://169.254.169.254/latest"], context: context) } throws: {
             ($0 as? ToolError)?.code == .notAllowed
+        }
+        await #expect { try await tool.call(["url": "http://example.com.evil.net/"], context: context) } throws: {
+            ($0 as? ToolError)?.code == .notAllowed
+        }
+        #expect(throws: ToolConfigurationError.self) { try HTTPGetTool(allowedHosts: ["http://x.test/path"], client: ToolHTTPClient.shared) }
+    }
+
+    @Test("host patterns: ports matter, wildcards cover subdomains only")
+    func hostPatterns() throws {
+        let plain = try #require(HostPattern("api.example.com"))
+        #expect(plain.matches(host: "api.example.com", port: nil, scheme: "https"))
+        #expect(plain.matches(host: "API.example.com", port: 443, scheme: "https"))
+        #expect(!plain.matches(host: "api.example.com", port: 8080, scheme: "https"), "an entry without a port opens only the default one")
+        let wildcard = try #require(HostPattern("*.example.org"))
+        #expect(wildcard.matches(host: "a.b.example.org", port: nil, scheme: "http"))
+        #expect(!wildcard.matches(host: "example.org.evil.net", port: nil, scheme: "http"))
+        #expect(!wildcard.isExact)
+        #expect(try #require(HostPattern("localhost:*")).matches(host: "localhost", port: 9, scheme: "http"))
+        #expect(try #require(HostPattern("[::1]:8080")).matches(host: "::1", port: 8080, scheme: "http"))
+        for bad in ["", "*", "a/b", "x:0", "x:99999", "*.*.x", "user@x"] { #expect(HostPattern(bad) == nil, "\(bad)") }
+    }
+
+    @Test("http_get: a port not allowed is refused, even on an allowed host")
+    func portsMatter() async throws {
+        let router = Router()
+        router.get("/v1/runs") { _, _ -> String in "secret transcripts" }
+        try await withTestHTTPServer(router: router) { port in
+            let tool = try HTTPGetTool(allowedHosts: ["127.0.0.1"], client: ToolHTTPClient.shared)
+            await #expect { try await tool.call(["url": .string("http://127.0.0.1:\(port)/v1/runs")], context: context) } throws: {
+                ($0 as? ToolError)?.code == .notAllowed
+            }
+        }
+    }
+
+    @Test("redirects are re-checked at every hop: an allowed host cannot send the tool elsewhere")
+    func redirectsAreChecked() async throws {
+        let reached = Mutex<[String]>([])
+        let inner = Router()
+        inner.get("/admin") { request, _ -> String in
+            reached.withLock { $0.append(request.headers[.authorization] ?? "-") }
+            return "internal"
+        }
+        try await withTestHTTPServer(router: inner) { innerPort in
+            let outer = Router()
+            outer.get("/go") { _, _ -> Response in
+                Response(status: .found, headers: [.location: "http://127.0.0.1:\(innerPort)/admin"])
+            }
+            outer.get("/here") { _, _ -> Response in Response(status: .movedPermanently, headers: [.location: "/landing"]) }
+            outer.get("/landing") { _, _ -> String in "landed" }
+            outer.post("/tickets") { _, _ -> Response in Response(status: .temporaryRedirect, headers: [.location: "http://127.0.0.1:\(innerPort)/admin"]) }
+            try await withTestHTTPServer(router: outer) { outerPort in
+                let get = try HTTPGetTool(allowedHosts: ["127.0.0.1:\(outerPort)"], client: ToolHTTPClient.shared)
+                await #expect { try await get.call(["url": .string("http://127.0.0.1:\(outerPort)/go")], context: context) } throws: {
+                    ($0 as? ToolError)?.code == .notAllowed
+                }
+                let landed = try await get.call(["url": .string("http://127.0.0.1:\(outerPort)/here")], context: context)
+                #expect(landed.contains("landed"), "a redirect within the allowed origin is followed")
+                let spec = HTTPToolSpec(
+                    name: "t", description: "", method: "POST", url: "http://127.0.0.1:\(outerPort)/tickets",
+                    headers: ["Authorization": "Bearer ${TOKEN}"]
+                )
+                let tool = try HTTPTool(spec: spec, environment: ["TOKEN": "s3cret"], client: ToolHTTPClient.shared)
+                await #expect { try await tool.call([:], context: context) } throws: { ($0 as? ToolError)?.code == .notAllowed }
+            }
+        }
+        #expect(reached.withLock { $0 }.isEmpty, "no request reached the host behind the redirect")
+    }
+
+    @Test("a wildcard never reaches internal addresses; an exact entry may")
+    func internalAddresses() async throws {
+        let wildcard = try HTTPGetTool(allowedHosts: ["*.localhost:*"], client: ToolHTTPClient.shared)
+        await #expect { try await wildcard.call(["url": "http://api.localhost:1/"], context: context) } throws: {
+            ($0 as? ToolError)?.code == .notAllowed && ($0 as? ToolError)?.message.contains("internal") == true
+        }
+        #expect(NetworkAddress.isInternal("169.254.169.254") == true)
+        #expect(NetworkAddress.isInternal("10.1.2.3") == true)
+        #expect(NetworkAddress.isInternal("::ffff:127.0.0.1") == true)
+        #expect(NetworkAddress.isInternal("fd00::1") == true)
+        #expect(NetworkAddress.isInternal("93.184.216.34") == false)
+        #expect(NetworkAddress.isInternal("2606:4700::1") == false)
+        #expect(NetworkAddress.isInternal("example.com") == nil)
+    }
+
+    @Test("an HTTP tool's host must be written out, so the model cannot choose it")
+    func templatedHostRefused() {
+        #expect(HTTPToolSpec.origin(of: "https://{host}/x") == nil)
+        #expect(HTTPToolSpec.origin(of: "https://api.test:8443/{id}")! == ("https", "api.test", 8443))
+        #expect(throws: ToolConfigurationError.self) {
+            try HTTPTool(spec: HTTPToolSpec(name: "t", description: "", url: "http://{h}.test/"), environment: [:], client: ToolHTTPClient.shared)
+        }
+    }
+
+    @Test("response bodies are capped")
+    func bodyCap() async throws {
+        let router = Router()
+        router.get("/big") { _, _ -> String in String(repeating: "x", count: 1 << 20) }
+        try await withTestHTTPServer(router: router) { port in
+            let tool = try HTTPGetTool(allowedHosts: ["127.0.0.1:\(port)"], client: ToolHTTPClient.shared)
+            let result = try JSONValue.parse(try await tool.call(["url": .string("http://127.0.0.1:\(port)/big")], context: context))
+            #expect(result["truncated"] == true)
+            #expect((result["body"]?.stringValue?.utf8.count ?? 0) <= 256 * 1024)
         }
     }
 }

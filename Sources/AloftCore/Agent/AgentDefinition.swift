@@ -70,6 +70,8 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
                 problems += JSONSchemaValidator.problems(inSchema: http.parameters, path: "tools[\(index)].http.parameters")
                 if !(http.url.hasPrefix("http://") || http.url.hasPrefix("https://")) {
                     problems.append("tools[\(index)].http.url: must start with http:// or https://")
+                } else if HTTPToolSpec.origin(of: http.url) == nil {
+                    problems.append("tools[\(index)].http.url: the host and port must be written out, not {placeholders}")
                 }
                 if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(http.method) {
                     problems.append("tools[\(index)].http.method: '\(http.method)' is not GET, POST, PUT, PATCH or DELETE")

@@ -99,3 +99,34 @@ public struct HTTPToolSpec: Sendable, Hashable, Codable {
         sendBody = try c.decodeIfPresent(Bool.self, forKey: .sendBody)
     }
 }
+
+extension HTTPToolSpec {
+    /// The scheme, host and port a URL template reaches, when they are fixed text (a
+    /// `{placeholder}` there would let the model choose the host); nil otherwise.
+    public static func origin(of template: String) -> (scheme: String, host: String, port: Int)? {
+        let lower = template.lowercased()
+        let scheme: String
+        if lower.hasPrefix("https://") { scheme = "https" } else if lower.hasPrefix("http://") { scheme = "http" } else { return nil }
+        let rest = template.dropFirst(scheme.count + 3)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.isEmpty, !authority.contains("{"), !authority.contains("}"), !authority.contains("@") else { return nil }
+        var host = String(authority)
+        var port = scheme == "https" ? 443 : 80
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":"), let number = Int(after.dropFirst()), (1...65535).contains(number) else { return nil }
+                port = number
+            }
+            host = "[" + host + "]"
+        } else if let colon = authority.lastIndex(of: ":") {
+            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            host = String(authority[..<colon])
+            port = number
+        }
+        guard !host.isEmpty else { return nil }
+        return (scheme, host.lowercased(), port)
+    }
+}

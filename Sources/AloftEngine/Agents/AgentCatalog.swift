@@ -26,8 +26,11 @@ final class AgentCatalog: Sendable {
     private let client: HTTPClient
     private let modelHTTP: ModelHTTPClient
 
-    init(configuration: EngineConfiguration) {
+    private let forbiddenFiles: [String]
+
+    init(configuration: EngineConfiguration, forbiddenFiles: [String] = []) {
         self.configuration = configuration
+        self.forbiddenFiles = forbiddenFiles
         let metrics = EngineMetrics(factory: configuration.metrics)
         self.modelHTTP = ModelHTTPClient.shared(configuration.outbound) { host, waited in metrics.modelQueueWait(host: host, waited: waited) }
         self.client = modelHTTP.client
@@ -49,7 +52,7 @@ final class AgentCatalog: Sendable {
                 agent: definition,
                 environment: ToolEnvironment(
                     baseDirectory: "/", variables: configuration.environment, client: client,
-                    timeoutSeconds: definition.policies.toolTimeoutSeconds
+                    timeoutSeconds: definition.policies.toolTimeoutSeconds, forbiddenFiles: forbiddenFiles
                 ),
                 builtins: configuration.builtins
             )

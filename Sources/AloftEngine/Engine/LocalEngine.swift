@@ -25,7 +25,8 @@ public final class LocalEngine: Service, Sendable {
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        self.catalog = AgentCatalog(configuration: configuration)
+        // No agent may read the engine's own database, whatever its SQL tools name.
+        self.catalog = AgentCatalog(configuration: configuration, forbiddenFiles: ["", "-wal", "-shm", "-journal"].map { store.path + $0 })
     }
 
     var driver: RunDriver {

@@ -2,14 +2,23 @@ public import AloftCore
 public import AsyncHTTPClient
 import Foundation
 
-/// `http_get`: fetches a URL on one of the hosts the agent file allows.
+/// `http_get`: fetches a URL on one of the hosts the agent file allows (host and port;
+/// see `HostPattern`), following redirects only to allowed hosts.
 public struct HTTPGetTool: Tool {
     let allowedHosts: [String]
     let transport: ToolHTTPTransport
 
-    public init(allowedHosts: [String], client: HTTPClient, timeoutSeconds: Double = 30) {
-        self.allowedHosts = allowedHosts.map { $0.lowercased() }
-        self.transport = ToolHTTPTransport(client: client, timeoutSeconds: timeoutSeconds)
+    /// Throws `ToolConfigurationError` naming an entry that is not a host pattern.
+    public init(allowedHosts: [String], client: HTTPClient = ToolHTTPClient.shared, timeoutSeconds: Double = 30) throws {
+        var patterns: [HostPattern] = []
+        for entry in allowedHosts {
+            guard let pattern = HostPattern(entry) else {
+                throw ToolConfigurationError(problems: ["allowed_hosts: '\(entry)' is not a host, host:port or *.domain"])
+            }
+            patterns.append(pattern)
+        }
+        self.allowedHosts = patterns.map(\.description)
+        self.transport = ToolHTTPTransport(client: client, timeoutSeconds: timeoutSeconds, allowList: patterns)
     }
 
     public var definition: ToolDefinition {
@@ -25,30 +34,10 @@ public struct HTTPGetTool: Tool {
         )
     }
 
-    /// `example.com` allows that host; `*.example.com` allows its subdomains too.
-    func isAllowed(host: String) -> Bool {
-        let host = host.lowercased()
-        return allowedHosts.contains { pattern in
-            if pattern.hasPrefix("*.") {
-                let base = String(pattern.dropFirst(2))
-                return host == base || host.hasSuffix("." + base)
-            }
-            return host == pattern
-        }
-    }
-
     public func call(_ arguments: JSONValue, context: ToolCallContext) async throws -> String {
         let text = arguments["url"]?.stringValue ?? ""
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host
-        else {
-            throw ToolError(code: .invalidArguments, message: "'\(text)' is not an http:// or https:// URL")
-        }
-        guard isAllowed(host: host) else {
-            throw ToolError(
-                code: .notAllowed,
-                message: "host '\(host)' is not allowed; allowed hosts: \(allowedHosts.joined(separator: ", "))"
-            )
+        guard ToolHTTPTransport.Target(text) != nil else {
+            throw ToolError(code: .invalidArguments, message: "'\(text.prefix(200))' is not an http:// or https:// URL")
         }
         let answer = try await transport.send(method: .GET, url: text, headers: [("Idempotency-Key", context.idempotencyKey)], body: nil)
         return ToolHTTPTransport.result(answer)

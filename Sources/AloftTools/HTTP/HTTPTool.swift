@@ -12,10 +12,15 @@ public struct HTTPTool: Tool {
     let environment: [String: String]
     let transport: ToolHTTPTransport
 
-    public init(spec: HTTPToolSpec, environment: [String: String], client: HTTPClient, timeoutSeconds: Double = 30) {
+    /// The tool reaches the origin of its URL template only (redirects included).
+    /// Throws `ToolConfigurationError` when that origin is not fixed text.
+    public init(spec: HTTPToolSpec, environment: [String: String], client: HTTPClient = ToolHTTPClient.shared, timeoutSeconds: Double = 30) throws {
+        guard let origin = HTTPToolSpec.origin(of: spec.url), let pattern = HostPattern(origin.host + ":" + String(origin.port)) else {
+            throw ToolConfigurationError(problems: ["url: the scheme, host and port must be written out (no {placeholders}) and valid"])
+        }
         self.spec = spec
         self.environment = environment
-        self.transport = ToolHTTPTransport(client: client, timeoutSeconds: timeoutSeconds)
+        self.transport = ToolHTTPTransport(client: client, timeoutSeconds: timeoutSeconds, allowList: [pattern])
     }
 
     public var definition: ToolDefinition {

@@ -4,15 +4,27 @@ import GRDB
 
 /// A SQLite database opened read-only, for the SQL tools. Read-only by construction: the
 /// connection is opened with `SQLITE_OPEN_READONLY` and `query_only`, so no statement the
-/// model writes can change it.
+/// model writes can change it. Results are bounded in rows and in bytes (`maxResultBytes`;
+/// a long text or blob cell is cut at `maxCellBytes`), so one query cannot flood a run.
 public final class ReadOnlySQLiteDatabase: Sendable {
+    /// Largest result handed to the model, in bytes of JSON.
+    public static let maxResultBytes = 256 * 1024
+    /// Largest single cell, in bytes (blobs are counted before base64).
+    public static let maxCellBytes = 16 * 1024
+
     let queue: DatabaseQueue
     public let path: String
     public let maxRows: Int
 
-    public init(path: String, maxRows: Int = 200) throws {
+    /// Opens `path` read-only. `forbidden` lists files no agent may read (Aloft's own
+    /// database); they are compared after resolving symbolic links and `..`.
+    public init(path: String, maxRows: Int = 200, forbidden: [String] = []) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ToolConfigurationError(problems: ["database '\(path)' does not exist"])
+        }
+        let real = Self.realPath(path)
+        if forbidden.contains(where: { Self.realPath($0) == real }) {
+            throw ToolConfigurationError(problems: ["database '\(path)' is Aloft's own database; agents may not read it"])
         }
         var configuration = Configuration()
         configuration.readonly = true
@@ -66,6 +78,8 @@ public final class ReadOnlySQLiteDatabase: Sendable {
             }
             var rows: [JSONValue] = []
             var truncated = false
+            var bytes = 0
+            var cutCells = false
             do {
                 let cursor = try Row.fetchCursor(statement)
                 while let row = try cursor.next() {
@@ -73,7 +87,18 @@ public final class ReadOnlySQLiteDatabase: Sendable {
                         truncated = true
                         break
                     }
-                    rows.append(.array(row.databaseValues.map(Self.json)))
+                    let values = row.databaseValues.map { value -> JSONValue in
+                        let (json, cut) = Self.json(value)
+                        cutCells = cutCells || cut
+                        return json
+                    }
+                    let item = JSONValue.array(Array(values))
+                    bytes += item.jsonText().utf8.count + 1
+                    if bytes > Self.maxResultBytes {
+                        truncated = true
+                        break
+                    }
+                    rows.append(item)
                 }
             } catch let error as DatabaseError {
                 throw ToolError(code: .invalidArguments, message: "SQL error: \(error.message ?? "\(error)")")
@@ -82,7 +107,12 @@ public final class ReadOnlySQLiteDatabase: Sendable {
                 "columns": .array(statement.columnNames.map(JSONValue.string)), "rows": .array(rows),
                 "row_count": .number(Double(rows.count)),
             ]
-            if truncated { result["truncated"] = .string("only the first \(maxRows) rows are shown; add LIMIT or aggregate") }
+            if truncated {
+                result["truncated"] = .string(
+                    "only the first \(rows.count) rows are shown (at most \(maxRows) rows and \(Self.maxResultBytes / 1024) KiB); add LIMIT or aggregate"
+                )
+            }
+            if cutCells { result["cells_cut"] = .string("long values were cut at \(Self.maxCellBytes) bytes; select substr(...) or length(...)") }
             return .object(result)
         }
     }
@@ -104,13 +134,21 @@ public final class ReadOnlySQLiteDatabase: Sendable {
         return ["SELECT", "WITH", "VALUES"].contains(keyword)
     }
 
-    static func json(_ value: DatabaseValue) -> JSONValue {
+    /// A cell as JSON, and whether it was cut to `maxCellBytes`.
+    static func json(_ value: DatabaseValue) -> (JSONValue, Bool) {
         switch value.storage {
-        case .null: .null
-        case .int64(let number): .number(Double(number))
-        case .double(let number): .number(number)
-        case .string(let text): .string(text)
-        case .blob(let data): .string(data.base64EncodedString())
+        case .null: return (.null, false)
+        case .int64(let number): return (.number(Double(number)), false)
+        case .double(let number): return (number.isFinite ? .number(number) : .null, false)
+        case .string(let text):
+            guard text.utf8.count > maxCellBytes else { return (.string(text), false) }
+            return (.string(String(decoding: text.utf8.prefix(maxCellBytes), as: UTF8.self)), true)
+        case .blob(let data):
+            return (.string(data.prefix(maxCellBytes).base64EncodedString()), data.count > maxCellBytes)
         }
+    }
+
+    static func realPath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 }

@@ -9,12 +9,18 @@ public struct ToolEnvironment: Sendable {
     public var variables: [String: String]
     public var client: HTTPClient
     public var timeoutSeconds: Double
+    /// Files no tool may open, whatever an agent says: Aloft's own database (every run's
+    /// input and output).
+    public var forbiddenFiles: [String]
 
-    public init(baseDirectory: String, variables: [String: String], client: HTTPClient, timeoutSeconds: Double = 60) {
+    public init(
+        baseDirectory: String, variables: [String: String], client: HTTPClient, timeoutSeconds: Double = 60, forbiddenFiles: [String] = []
+    ) {
         self.baseDirectory = baseDirectory
         self.variables = variables
         self.client = client
         self.timeoutSeconds = timeoutSeconds
+        self.forbiddenFiles = forbiddenFiles
     }
 
     /// `path` made absolute against `baseDirectory`.
@@ -40,7 +46,7 @@ public struct Toolbox: Sendable {
             guard let hosts = spec.allowedHosts, !hosts.isEmpty else {
                 throw ToolConfigurationError(problems: ["http_get needs 'allowed_hosts': the hosts it may fetch from"])
             }
-            return HTTPGetTool(allowedHosts: hosts, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
+            return try HTTPGetTool(allowedHosts: hosts, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
         },
         "list_tables": { spec, environment in ListTablesTool(database: try database(spec, environment)) },
         "describe_table": { spec, environment in DescribeTableTool(database: try database(spec, environment)) },
@@ -51,7 +57,9 @@ public struct Toolbox: Sendable {
         guard let path = spec.database else {
             throw ToolConfigurationError(problems: ["\(spec.name) needs 'database': the path of a SQLite file"])
         }
-        return try ReadOnlySQLiteDatabase(path: environment.resolve(path), maxRows: spec.maxRows ?? 200)
+        return try ReadOnlySQLiteDatabase(
+            path: environment.resolve(path), maxRows: min(max(spec.maxRows ?? 200, 1), AgentLimits.maxRows), forbidden: environment.forbiddenFiles
+        )
     }
 
     /// Builds every tool of `agent`; throws every problem found, each naming its tool.
@@ -69,7 +77,7 @@ public struct Toolbox: Sendable {
                         problems.append("\(label): environment variable \(missing.joined(separator: ", ")) is not set")
                         continue
                     }
-                    tool = HTTPTool(spec: http, environment: environment.variables, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
+                    tool = try HTTPTool(spec: http, environment: environment.variables, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
                 } else if let name = spec.builtin, let factory = builtins[name] {
                     tool = try factory(spec, environment)
                 } else {

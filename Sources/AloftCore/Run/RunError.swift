@@ -25,6 +25,9 @@ public struct RunError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let invalidJournal = Code(rawValue: "invalid_journal")
         /// A run could not start: its agent or input is unusable.
         public static let invalidRun = Code(rawValue: "invalid_run")
+        /// The engine process died again and again while driving the run, without getting any
+        /// further: the run is stopped so that it cannot take the server down at every start.
+        public static let crashLoop = Code(rawValue: "run_crash_loop")
     }
 
     public var code: Code

@@ -21,6 +21,9 @@ public struct EngineConfiguration: Sendable {
     public var metrics: any MetricsFactory
     /// Connect timeout and connections per host of model and tool calls.
     public var outbound: OutboundHTTPConfiguration
+    /// How many starts in a row may find a run unfinished, with no step recorded in
+    /// between, before it is failed (`run_crash_loop`) instead of resumed again.
+    public var maxResumesWithoutProgress: Int
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -30,9 +33,11 @@ public struct EngineConfiguration: Sendable {
         maxInputBytes: Int = 256 * 1024,
         now: @escaping @Sendable () -> Date = { Date() },
         metrics: any MetricsFactory = NOOPMetricsHandler.instance,
-        outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration()
+        outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration(),
+        maxResumesWithoutProgress: Int = 5
     ) {
         self.outbound = outbound
+        self.maxResumesWithoutProgress = maxResumesWithoutProgress
         self.metrics = metrics
         self.environment = environment
         self.builtins = builtins

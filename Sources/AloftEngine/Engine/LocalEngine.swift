@@ -53,11 +53,31 @@ public final class LocalEngine: Service, Sendable {
     /// Schedules every run that was under way when the engine last stopped (a crash, a
     /// kill, a shutdown); each is rebuilt from its journal. Runs waiting for a person stay
     /// parked until a decision arrives. `run()` does this on start.
+    ///
+    /// A run that the process died while driving `maxResumesWithoutProgress` times in a row,
+    /// with no step recorded in between, is not resumed again: it fails with
+    /// `run_crash_loop`, so that one poisonous run cannot crash-loop the server.
     public func resumeUnfinished() async throws {
+        let resumes = try await store.countResumes()
         let unfinished = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval }
-        for run in unfinished { registry.schedule(runId: run.id) }
-        if !unfinished.isEmpty {
-            logger.info("resuming unfinished runs", metadata: ["count": "\(unfinished.count)"])
+        var resumed = 0
+        for run in unfinished {
+            let count = resumes[run.id] ?? 0
+            guard count > configuration.maxResumesWithoutProgress else {
+                registry.schedule(runId: run.id)
+                resumed += 1
+                continue
+            }
+            logger.error("run stopped: the engine died while driving it \(count) times in a row", metadata: ["run.id": "\(run.id)"])
+            let error = RunError(
+                code: .crashLoop,
+                message: "the engine stopped \(count) times in a row while running this run without getting further; it was ended so that it cannot stop the server again (see the server log)"
+            )
+            try await driver.fail(run, journal: try await store.journal(runId: run.id), control: RunControl(runId: run.id), error: error)
+            hub.release(runId: run.id)
+        }
+        if resumed > 0 {
+            logger.info("resuming unfinished runs", metadata: ["count": "\(resumed)"])
         }
     }
 

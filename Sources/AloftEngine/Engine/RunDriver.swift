@@ -64,12 +64,7 @@ struct RunDriver: Sendable {
             runtime = try await catalog.runtime(version: run.agentVersion, store: store)
         } catch {
             // The agent cannot run here any more (a missing API key or database): fail clearly.
-            let empty = LoopConfiguration(tools: [], policies: AgentPolicies())
-            var execution = RunExecution(
-                run: run, state: RunState(configuration: empty, journal: journal), control: control, store: store, hub: hub,
-                now: configuration.now
-            )
-            try await execution.record([.finished(.failed(RunError(code: .invalidRun, message: "\(error)")))])
+            try await fail(run, journal: journal, control: control, error: RunError(code: .invalidRun, message: "\(error)"))
             return
         }
         var execution = RunExecution(
@@ -107,6 +102,18 @@ struct RunDriver: Sendable {
                 try await carryOut(executable, runtime: runtime, in: &execution, logger: logger)
             }
         }
+    }
+
+    /// Ends a run as failed without driving it: the failure is recorded in its journal like
+    /// any other ending, with its event.
+    func fail(_ run: Run, journal: [JournalEntry], control: RunControl, error: RunError) async throws {
+        let empty = LoopConfiguration(tools: [], policies: AgentPolicies())
+        control.eventSeq = run.eventSeq
+        var execution = RunExecution(
+            run: run, state: RunState(configuration: empty, journal: journal), control: control, store: store, hub: hub, now: configuration.now
+        )
+        try await execution.record([.finished(.failed(error))])
+        EngineMetrics(factory: configuration.metrics).runFinished(.failed)
     }
 
     /// Turns commands into journal entries: a stop, an approval decision, a passed deadline.

@@ -120,6 +120,28 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v3-hardening") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN resumes_without_progress INTEGER NOT NULL DEFAULT 0;
+
+                    CREATE TABLE run_phase_counts (phase TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO run_phase_counts (phase, count) SELECT phase, COUNT(*) FROM runs GROUP BY phase;
+                    CREATE TRIGGER runs_counted_on_insert AFTER INSERT ON runs BEGIN
+                        INSERT INTO run_phase_counts (phase, count) VALUES (new.phase, 1)
+                            ON CONFLICT (phase) DO UPDATE SET count = count + 1;
+                    END;
+                    CREATE TRIGGER runs_counted_on_delete AFTER DELETE ON runs BEGIN
+                        UPDATE run_phase_counts SET count = count - 1 WHERE phase = old.phase;
+                    END;
+                    CREATE TRIGGER runs_counted_on_phase AFTER UPDATE OF phase ON runs WHEN old.phase != new.phase BEGIN
+                        UPDATE run_phase_counts SET count = count - 1 WHERE phase = old.phase;
+                        INSERT INTO run_phase_counts (phase, count) VALUES (new.phase, 1)
+                            ON CONFLICT (phase) DO UPDATE SET count = count + 1;
+                    END;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -79,8 +79,9 @@ let package = Package(
         .target(
             name: "AloftServer",
             dependencies: [
-                "AloftCore", "AloftStore", "AloftEngine",
+                "AloftCore", "AloftLLM", "AloftTools", "AloftStore", "AloftEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

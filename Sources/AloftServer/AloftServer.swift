@@ -1,5 +1,6 @@
 public import AloftEngine
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 public import Prometheus
 
@@ -13,16 +14,20 @@ public func buildApplication(
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router()
-    // Browsers on other origins (a page's EventSource, fetch) may call the API; there are no
-    // cookies, so allowing any origin exposes nothing that the API key does not guard.
-    router.add(
-        middleware: CORSMiddleware(
-            allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin, .init("Last-Event-ID")!],
-            allowMethods: [.get, .post, .put, .delete, .head, .options]
-        )
-    )
     router.add(middleware: HTTPMetricsMiddleware(registry: metrics))
+    if !configuration.corsOrigins.isEmpty {
+        // Answers preflights and adds CORS headers (errors included) for the listed origins
+        // only; CrossSiteProtectionMiddleware refuses the others before any route runs.
+        router.add(
+            middleware: CORSMiddleware(
+                allowOrigin: .originBased, allowHeaders: [.accept, .authorization, .contentType, .origin, .init("Last-Event-ID")!],
+                allowMethods: [.get, .post, .put, .delete, .head, .options]
+            )
+        )
+    }
     router.add(middleware: ErrorMiddleware())
+    // Before anything answers: refuse DNS rebinding, cross-site pages and non-JSON bodies.
+    router.add(middleware: CrossSiteProtectionMiddleware(configuration: configuration))
     HealthRoutes(engine: engine).register(on: router)
     MetricsRoute(engine: engine, registry: metrics).register(on: router)
     let api = router.group("v1")
@@ -35,6 +40,9 @@ public func buildApplication(
     AgentRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
     return Application(
         router: router,
+        // A connection silent for this long (a slowloris sending its head a byte at a time, an
+        // idle keep-alive) is closed; responses in progress, event streams included, are not.
+        server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(configuration.effectiveHost, port: configuration.port), serverName: "aloft"),
         logger: logger
     )

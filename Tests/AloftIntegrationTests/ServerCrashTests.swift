@@ -23,7 +23,10 @@ func freePort() throws -> Int {
 func http(_ method: String, _ url: String, json: String? = nil) async throws -> (status: Int, body: JSONValue) {
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method)
-    if let json { request.body = .bytes(ByteBuffer(string: json)) }
+    if let json {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+    }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     let body = try await response.body.collect(upTo: 1 << 20)
     return (Int(response.status.code), (try? JSONValue.parse(String(buffer: body))) ?? .null)

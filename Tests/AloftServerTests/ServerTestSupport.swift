@@ -17,25 +17,33 @@ struct TestServer {
     var modelURL: String?
     var replies: [ScriptedReply] = [ScriptedReply(text: "Hello from the script.")]
     var approval: [String] = []
+    /// The environment the engine sees (secrets, model keys).
+    var environment: [String: String] = [:]
+    /// A folder of agent files loaded at start.
+    var agentsDirectory: String?
+    /// The database file; a fresh temporary one when nil.
+    var databasePath: String?
 
     func run<Result: Sendable>(
         _ framework: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol, LocalEngine) async throws -> Result
     ) async throws -> Result {
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-server-\(UUID().uuidString)/aloft.db").path
+        let path = databasePath ?? FileManager.default.temporaryDirectory.appendingPathComponent("aloft-server-\(UUID().uuidString)/aloft.db").path
         let store = try SQLiteStore(path: path)
         let metrics = PrometheusCollectorRegistry()
         let engine = LocalEngine(
             store: store,
             configuration: EngineConfiguration(
-                environment: [:], streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20),
+                environment: environment, streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20),
                 metrics: PrometheusMetricsFactory(registry: metrics)
             ),
             logger: logger
         )
         let agents = AgentRegistry(store: store)
-        try await agents.load(directory: nil, validate: engine.validate)
+        let policy = configuration.apiAgents
+        let environment = environment
+        try await agents.load(directory: agentsDirectory, validate: engine.validate, admit: { policy.admit($0, environment: environment) })
         let scripted = AgentDefinition(
             name: "scripted", instructions: "Be brief.", model: ModelSettings(provider: .scripted, name: "scripted", script: replies),
             tools: [ToolSpec(builtin: "current_time")], policies: AgentPolicies(requireApproval: approval)
@@ -67,8 +75,11 @@ extension TestResponse {
 
 extension TestClientProtocol {
     @discardableResult
+    /// Sends `json` as the body, as `application/json` unless `headers` say otherwise.
     func send(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
-        try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        var headers = headers
+        if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
 
     /// Polls a run until it reaches one of `phases`.

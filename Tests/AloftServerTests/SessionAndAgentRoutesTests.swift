@@ -97,19 +97,6 @@ struct SessionAndAgentRoutesTests {
         }
     }
 
-    @Test("browsers on other origins may call the API (CORS)")
-    func cors() async throws {
-        try await TestServer().run { client, _ in
-            let preflight = try await client.send(
-                .options, "/v1/runs", headers: [.origin: "http://example.test", .accessControlRequestMethod: "POST"]
-            )
-            #expect(preflight.headers[.accessControlAllowOrigin] == "*")
-            #expect(preflight.headers[.accessControlAllowMethods]?.contains("POST") == true)
-            let simple = try await client.send(.get, "/v1/runs", headers: [.origin: "http://example.test"])
-            #expect(simple.headers[.accessControlAllowOrigin] == "*")
-        }
-    }
-
     @Test("unknown routes and ids are 404 in the error shape")
     func notFound() async throws {
         try await TestServer().run { client, _ in

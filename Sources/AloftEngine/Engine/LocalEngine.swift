@@ -29,6 +29,9 @@ public final class LocalEngine: Service, Sendable {
         self.catalog = AgentCatalog(configuration: configuration, forbiddenFiles: ["", "-wal", "-shm", "-journal"].map { store.path + $0 })
     }
 
+    /// The environment agents' secrets and model keys come from.
+    public var environment: [String: String] { configuration.environment }
+
     var driver: RunDriver {
         RunDriver(
             store: store, catalog: catalog, hub: hub, registry: registry, configuration: configuration, logger: logger,

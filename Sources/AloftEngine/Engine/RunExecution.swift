@@ -69,13 +69,20 @@ struct RunExecution {
             }
         }
         drafts += extraEvents
-        run.phase = AgentLoop.phase(of: next)
+        adjust(&write)
+        let phase = AgentLoop.phase(of: next)
+        // A run shows as waiting for approval only from the step that stores what it waits
+        // on: a reader never sees it waiting with no pending approvals.
+        if phase == .waitingForApproval, run.phase != .waitingForApproval, write.addApprovals.isEmpty {
+            run.phase = .running
+        } else {
+            run.phase = phase
+        }
         run.iterations = next.iterations.count
         run.usage = next.usage
         run.updatedAt = now()
         run.eventSeq = control.eventSeq + drafts.count
         write.run = run
-        adjust(&write)
         try await store.commit(write)
         state = next
         for draft in drafts { control.emit(draft, to: hub) }

@@ -12,12 +12,6 @@ public final class AgentRegistry: Sendable {
         case file(String)
         case api
 
-        var label: String {
-            switch self {
-            case .file(let path): "file:\(path)"
-            case .api: "api"
-            }
-        }
     }
 
     struct Entry: Sendable {
@@ -36,11 +30,24 @@ public final class AgentRegistry: Sendable {
     /// `directory`. A bad file is reported (by name, line and field) and skipped; the others load.
     /// Returns the problems found.
     @discardableResult
-    public func load(directory: String?, validate: (AgentDefinition) throws -> Void) async throws -> [String] {
+    /// Agents stored through the API are checked again with `admit` (the configuration may
+    /// have changed since they were created); one no longer allowed is reported and not offered.
+    public func load(
+        directory: String?, validate: (AgentDefinition) throws -> Void,
+        admit: (AgentDefinition) -> Result<AgentDefinition, APIAgentRefusal> = { .success($0) }
+    ) async throws -> [String] {
         var problems: [String] = []
         var loaded: [String: Entry] = [:]
         for stored in try await store.storedAgents() {
-            loaded[stored.definition.name] = Entry(definition: stored.definition, source: .api)
+            switch admit(stored.definition) {
+            case .success(let definition):
+                loaded[definition.name] = Entry(definition: definition, source: .api)
+            case .failure(let refusal):
+                problems.append(
+                    "agent '\(stored.definition.name)' (created through the API) is not offered: "
+                        + refusal.problems.joined(separator: "; ")
+                )
+            }
         }
         if let directory {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

@@ -1,5 +1,5 @@
+public import AloftLLM
 import Foundation
-import Yams
 
 /// How `aloft serve` runs: from a YAML file, then environment variables, then flags
 /// (each overriding the one before).
@@ -16,10 +16,22 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Seconds between comment heartbeats on idle event streams.
     public var heartbeatSeconds: Int
     public var durability: String
+    /// Browser origins (`https://app.example.com`) allowed to call the API across sites
+    /// (CORS). Empty: none; the API answers no cross-site browser request.
+    public var corsOrigins: [String]
+    /// Seconds a connection may stay silent (while sending its request head, or between
+    /// requests) before it is closed: slow or stalled clients cannot hold connections open.
+    public var idleTimeoutSeconds: Int
+    /// What agents defined through the API may reference.
+    public var apiAgents: APIAgentPolicy
+    /// Connect timeout and connections per host of model and tool calls.
+    public var outbound: OutboundHTTPConfiguration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = ".aloft/aloft.db", agentsDirectory: String? = nil,
-        apiKeys: [String] = [], maxBodyBytes: Int = 1 << 20, heartbeatSeconds: Int = 15, durability: String = "power-cut"
+        apiKeys: [String] = [], maxBodyBytes: Int = 1 << 20, heartbeatSeconds: Int = 15, durability: String = "power-cut",
+        corsOrigins: [String] = [], idleTimeoutSeconds: Int = 30, apiAgents: APIAgentPolicy = APIAgentPolicy(),
+        outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration()
     ) {
         self.host = host
         self.port = port
@@ -29,6 +41,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.maxBodyBytes = maxBodyBytes
         self.heartbeatSeconds = heartbeatSeconds
         self.durability = durability
+        self.corsOrigins = corsOrigins
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.apiAgents = apiAgents
+        self.outbound = outbound
     }
 
     /// Whether the server may listen beyond loopback: only with API keys.
@@ -37,41 +53,15 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The address actually bound: loopback when there are no keys, whatever was asked.
     public var effectiveHost: String { bindsLoopbackOnly ? "127.0.0.1" : host }
 
-    private struct File: Decodable {
-        var host: String?
-        var port: Int?
-        var database: String?
-        var agents_directory: String?
-        var api_keys: [String]?
-        var max_body_bytes: Int?
-        var heartbeat_seconds: Int?
-        var durability: String?
-    }
-
-    /// Reads a YAML configuration file over the defaults.
-    public mutating func apply(file path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigurationError(message: "\(path): cannot be read")
-        }
-        let file: File
-        do {
-            file = try YAMLDecoder().decode(File.self, from: text)
-        } catch {
-            throw ConfigurationError(message: "\(path): \(error)")
-        }
-        if let value = file.host { host = value }
-        if let value = file.port { port = value }
-        if let value = file.database { database = value }
-        if let value = file.agents_directory { agentsDirectory = value }
-        if let value = file.api_keys { apiKeys = value }
-        if let value = file.max_body_bytes { maxBodyBytes = value }
-        if let value = file.heartbeat_seconds { heartbeatSeconds = value }
-        if let value = file.durability { durability = value }
-    }
+    /// Whether inline agent definitions are accepted: as configured, else only with API keys.
+    public var acceptsInlineAgents: Bool { apiAgents.inlineDefinitions ?? !apiKeys.isEmpty }
 
     /// `ALOFT_HOST`, `ALOFT_PORT`, `ALOFT_DB`, `ALOFT_AGENTS_DIR`, `ALOFT_API_KEYS` (comma-separated),
-    /// `ALOFT_MAX_BODY_BYTES`.
+    /// `ALOFT_MAX_BODY_BYTES`, `ALOFT_CORS_ORIGINS` (comma-separated).
     public mutating func apply(environment: [String: String]) throws {
+        func list(_ value: String) -> [String] {
+            value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         if let value = environment["ALOFT_HOST"] { host = value }
         if let value = environment["ALOFT_PORT"] {
             guard let port = Int(value) else { throw ConfigurationError(message: "ALOFT_PORT must be a number, not '\(value)'") }
@@ -79,23 +69,30 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         if let value = environment["ALOFT_DB"] { database = value }
         if let value = environment["ALOFT_AGENTS_DIR"] { agentsDirectory = value }
-        if let value = environment["ALOFT_API_KEYS"] {
-            apiKeys = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        if let value = environment["ALOFT_API_KEYS"] { apiKeys = list(value) }
         if let value = environment["ALOFT_MAX_BODY_BYTES"] {
             guard let bytes = Int(value) else { throw ConfigurationError(message: "ALOFT_MAX_BODY_BYTES must be a number") }
             maxBodyBytes = bytes
         }
+        if let value = environment["ALOFT_CORS_ORIGINS"] { corsOrigins = list(value) }
     }
 
     /// Every problem that stops the server from starting.
     public func problems() -> [String] {
         var problems: [String] = []
         if !(0...65535).contains(port) { problems.append("port must be between 0 and 65535, not \(port)") }
-        if maxBodyBytes < 1024 { problems.append("max_body_bytes must be at least 1024") }
-        if heartbeatSeconds < 1 { problems.append("heartbeat_seconds must be at least 1") }
+        if !(1024...(1 << 30)).contains(maxBodyBytes) { problems.append("max_body_bytes must be between 1024 and 1073741824") }
+        if !(1...3600).contains(heartbeatSeconds) { problems.append("heartbeat_seconds must be between 1 and 3600") }
+        if !(1...3600).contains(idleTimeoutSeconds) { problems.append("idle_timeout_seconds must be between 1 and 3600") }
         if !["power-cut", "process-crash"].contains(durability) { problems.append("durability must be power-cut or process-crash") }
         if apiKeys.contains(where: { $0.count < 16 }) { problems.append("API keys must be at least 16 characters long") }
+        for origin in corsOrigins where origin != "*" && CORSPolicy.normalizedOrigin(origin) == nil {
+            problems.append("cors_origins: '\(origin)' is not an origin such as https://app.example.com")
+        }
+        if corsOrigins.contains("*") {
+            problems.append("cors_origins: '*' is not accepted; list the origins of the web apps that call this server")
+        }
+        problems += outbound.problems().map { "outbound.\($0)" }
         return problems
     }
 }

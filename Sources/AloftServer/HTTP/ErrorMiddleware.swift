@@ -17,7 +17,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let api = Self.map(error)
             return .json(api.body, status: api.status)
         } catch let error as HTTPError {
-            let code: String =
+            let code: APIError.Code =
                 switch error.status {
                 case .notFound: "not_found"
                 case .methodNotAllowed: "method_not_allowed"
@@ -39,7 +39,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .sessionBusy, .runFinished, .runNotFinished, .notAwaitingApproval, .sessionAgentMismatch: .conflict
             default: .unprocessableContent
             }
-        return APIError(status, code: error.code.rawValue, message: error.message)
+        return APIError(status, code: APIError.Code(rawValue: error.code.rawValue), message: error.message)
     }
 }
 

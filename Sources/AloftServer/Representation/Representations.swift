@@ -57,12 +57,24 @@ enum Representation {
         ["run_id": .string(event.runId), "seq": .number(Double(event.seq)), "type": .string(event.kind.rawValue), "data": event.data]
     }
 
-    static func agent(_ agent: AgentDefinition, source: String) -> JSONValue {
+    /// An agent as clients see it: no absolute server paths (a file agent's source and its
+    /// databases and script files are shown by file name only).
+    static func agent(_ agent: AgentDefinition, source: AgentRegistry.Source) -> JSONValue {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let definition = (try? encoder.encode(agent)).flatMap { try? JSONValue.parse(String(decoding: $0, as: UTF8.self)) } ?? .null
+        var shown = agent
+        for index in shown.tools.indices {
+            shown.tools[index].database = shown.tools[index].database.map { ($0 as NSString).lastPathComponent }
+        }
+        shown.model.scriptFile = shown.model.scriptFile.map { ($0 as NSString).lastPathComponent }
+        let definition = (try? encoder.encode(shown)).flatMap { try? JSONValue.parse(String(decoding: $0, as: UTF8.self)) } ?? .null
+        let label: String
+        switch source {
+        case .file(let path): label = "file:" + (path as NSString).lastPathComponent
+        case .api: label = "api"
+        }
         return ["name": .string(agent.name), "description": .string(agent.description), "version": .string(agent.version),
-                "source": .string(source), "definition": definition]
+                "source": .string(label), "definition": definition]
     }
 
     /// A page of items with the cursor for the next one (null at the end).

@@ -11,19 +11,20 @@ struct AgentRoutes {
 
     func register(on router: RouterGroup<BasicRequestContext>) {
         router.get("/agents") { _, _ -> Response in
-            Response.json(["data": .array(agents.all().map { Representation.agent($0.definition, source: $0.source.label) })])
+            Response.json(["data": .array(agents.all().map { Representation.agent($0.definition, source: $0.source) })])
         }
         router.get("/agents/{name}") { _, context -> Response in
             let name = try context.parameters.require("name")
             guard let entry = agents.entry(named: name) else { throw APIError.notFound("no agent named '\(name)'") }
-            return Response.json(Representation.agent(entry.definition, source: entry.source.label))
+            return Response.json(Representation.agent(entry.definition, source: entry.source))
         }
         router.put("/agents/{name}") { request, context -> Response in try await put(request, name: try context.parameters.require("name")) }
         router.delete("/agents/{name}") { _, context -> Response in
             let name = try context.parameters.require("name")
             guard let entry = agents.entry(named: name) else { throw APIError.notFound("no agent named '\(name)'") }
             if case .file(let path) = entry.source {
-                throw APIError(.conflict, code: "agent_from_file", message: "agent '\(name)' is defined by \(path); remove the file instead")
+                let file = (path as NSString).lastPathComponent
+                throw APIError(.conflict, code: "agent_from_file", message: "agent '\(name)' is defined by the file \(file); remove the file instead")
             }
             _ = try await agents.remove(named: name)
             return Response(status: .noContent)
@@ -37,13 +38,27 @@ struct AgentRoutes {
             throw APIError.invalidField("name", "must match the name in the path ('\(name)') or be left out")
         }
         fields["name"] = .string(name)
-        let agent = try Self.decode(.object(fields), field: nil)
+        let agent = try Self.admit(Self.decode(.object(fields), field: nil), policy: configuration.apiAgents, environment: engine.environment)
         if let entry = agents.entry(named: name), case .file(let path) = entry.source {
-            throw APIError(.conflict, code: "agent_from_file", message: "agent '\(name)' is defined by \(path); edit the file instead")
+            let file = (path as NSString).lastPathComponent
+            throw APIError(.conflict, code: "agent_from_file", message: "agent '\(name)' is defined by the file \(file); edit the file instead")
         }
         try engine.validate(agent: agent)
         let created = try await agents.put(agent, at: Date())
-        return .json(Representation.agent(agent, source: "api"), status: created ? .created : .ok)
+        return .json(Representation.agent(agent, source: .api), status: created ? .created : .ok)
+    }
+
+    /// An API client's agent, checked against what the configuration grants API clients
+    /// (403 `agent_not_allowed`, naming every problem).
+    static func admit(_ agent: AgentDefinition, policy: APIAgentPolicy, environment: [String: String]) throws -> AgentDefinition {
+        switch policy.admit(agent, environment: environment) {
+        case .success(let admitted): return admitted
+        case .failure(let refusal):
+            throw APIError(
+                .forbidden, code: .agentNotAllowed, message: refusal.problems.joined(separator: "; "),
+                details: ["problems": .array(refusal.problems.map(JSONValue.string))]
+            )
+        }
     }
 
     /// An agent definition from JSON, with errors naming the field (under `field` when nested).

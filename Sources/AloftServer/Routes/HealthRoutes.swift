@@ -11,7 +11,7 @@ struct HealthRoutes {
         router.get("/healthz") { _, _ -> Response in Response.json(["status": "ok"]) }
         router.get("/readyz") { _, _ -> Response in
             do {
-                _ = try await engine.store.runCountsByPhase()
+                try await engine.store.ping()
                 return Response.json(["status": "ready"])
             } catch {
                 return Response.json(APIError(.serviceUnavailable, code: "not_ready", message: "the database does not answer").body, status: .serviceUnavailable)

@@ -41,7 +41,15 @@ struct RunRoutes {
             if body.fields["agent"] != nil, body.fields["agent"] != .null {
                 throw APIError.invalidField("agent", "give either agent or agent_definition, not both")
             }
-            agent = try AgentRoutes.decode(definition, field: "agent_definition")
+            guard configuration.acceptsInlineAgents else {
+                throw APIError(
+                    .forbidden, code: .inlineAgentsDisabled,
+                    message: "this server does not run agent definitions sent with a request; name an agent, or ask the operator to set api_agents.inline_definitions"
+                )
+            }
+            agent = try AgentRoutes.admit(
+                try AgentRoutes.decode(definition, field: "agent_definition"), policy: configuration.apiAgents, environment: engine.environment
+            )
         } else if let name = try body.string("agent", maxLength: 200) {
             guard let known = agents.agent(named: name) else { throw APIError.invalidField("agent", "no agent named '\(name)'") }
             agent = known

@@ -13,8 +13,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Serve the REST + SSE API (see /openapi.json) with the local engine.",
         discussion: """
             Configuration comes from --config (YAML), then ALOFT_HOST, ALOFT_PORT, ALOFT_DB, ALOFT_AGENTS_DIR,
-            ALOFT_API_KEYS (comma-separated), ALOFT_MAX_BODY_BYTES, then these flags. Without API keys the server
-            listens on 127.0.0.1 only. SIGTERM or Ctrl-C shut it down gracefully; runs resume on the next start.
+            ALOFT_API_KEYS (comma-separated), ALOFT_MAX_BODY_BYTES, ALOFT_CORS_ORIGINS, then these flags. Without API
+            keys the server listens on 127.0.0.1 only, answers only requests addressed to localhost, and refuses
+            agent definitions sent with a request. SIGTERM or Ctrl-C shut it down gracefully; runs resume on the
+            next start.
             """
     )
 
@@ -67,9 +69,17 @@ struct Serve: AsyncParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let metrics = PrometheusCollectorRegistry()
-        let engine = LocalEngine(store: store, configuration: EngineConfiguration(metrics: PrometheusMetricsFactory(registry: metrics)), logger: logger)
+        let engine = LocalEngine(
+            store: store,
+            configuration: EngineConfiguration(metrics: PrometheusMetricsFactory(registry: metrics), outbound: settings.outbound),
+            logger: logger
+        )
         let registry = AgentRegistry(store: store)
-        for problem in try await registry.load(directory: settings.agentsDirectory, validate: engine.validate) {
+        let policy = settings.apiAgents
+        let environment = engine.environment
+        for problem in try await registry.load(
+            directory: settings.agentsDirectory, validate: engine.validate, admit: { policy.admit($0, environment: environment) }
+        ) {
             printError("warning: \(problem)")
         }
         if settings.bindsLoopbackOnly {

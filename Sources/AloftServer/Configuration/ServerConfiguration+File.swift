@@ -1,0 +1,135 @@
+import AloftCore
+import AloftLLM
+import Foundation
+import Yams
+
+extension ServerConfiguration {
+    /// Reads a YAML configuration file over the current values. Unknown keys are errors:
+    /// a misspelt security setting must not pass silently.
+    public mutating func apply(file path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError(message: "\(path): cannot be read")
+        }
+        let file: ConfigurationFile
+        do {
+            file = try YAMLDecoder().decode(ConfigurationFile.self, from: text)
+        } catch let error as DecodingError {
+            throw ConfigurationError(message: "\(path): \(Self.describe(error))")
+        } catch {
+            throw ConfigurationError(message: "\(path): not valid YAML: \(error)")
+        }
+        if let value = file.host { host = value }
+        if let value = file.port { port = value }
+        if let value = file.database { database = value }
+        if let value = file.agentsDirectory { agentsDirectory = value }
+        if let value = file.apiKeys { apiKeys = value }
+        if let value = file.maxBodyBytes { maxBodyBytes = value }
+        if let value = file.heartbeatSeconds { heartbeatSeconds = value }
+        if let value = file.durability { durability = value }
+        if let value = file.corsOrigins { corsOrigins = value }
+        if let value = file.idleTimeoutSeconds { idleTimeoutSeconds = value }
+        if let api = file.apiAgents {
+            if let value = api.inlineDefinitions { apiAgents.inlineDefinitions = value }
+            if let value = api.secrets { apiAgents.secrets = value }
+            if let value = api.modelBaseURLs { apiAgents.modelBaseURLs = value }
+            if let value = api.sqlDirectories {
+                let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+                apiAgents.sqlDirectories = value.map { $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path }
+            }
+            if let value = api.internalHosts { apiAgents.internalHosts = value }
+        }
+        if let value = file.outbound {
+            if let seconds = value.connectTimeoutSeconds { outbound.connectSeconds = seconds }
+            if let count = value.connectionsPerHost { outbound.connectionsPerHost = count }
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String { path.map(\.stringValue).joined(separator: ".") }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(field(context.codingPath)): wrong type"
+        case .keyNotFound(let key, let context): return "\(field(context.codingPath + [key])): missing"
+        case .dataCorrupted(let context): return "\(field(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// The YAML configuration file, strictly decoded.
+struct ConfigurationFile: Decodable {
+    struct APIAgents: Decodable {
+        var inlineDefinitions: Bool?
+        var secrets: [String]?
+        var modelBaseURLs: [String]?
+        var sqlDirectories: [String]?
+        var internalHosts: [String]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case inlineDefinitions = "inline_definitions", secrets, modelBaseURLs = "model_base_urls"
+            case sqlDirectories = "sql_directories", internalHosts = "internal_hosts"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            inlineDefinitions = try c.decodeIfPresent(Bool.self, forKey: .inlineDefinitions)
+            secrets = try c.decodeIfPresent([String].self, forKey: .secrets)
+            modelBaseURLs = try c.decodeIfPresent([String].self, forKey: .modelBaseURLs)
+            sqlDirectories = try c.decodeIfPresent([String].self, forKey: .sqlDirectories)
+            internalHosts = try c.decodeIfPresent([String].self, forKey: .internalHosts)
+        }
+    }
+
+    struct Outbound: Decodable {
+        var connectTimeoutSeconds: Double?
+        var connectionsPerHost: Int?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case connectTimeoutSeconds = "connect_timeout_seconds", connectionsPerHost = "connections_per_host"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            connectTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .connectTimeoutSeconds)
+            connectionsPerHost = try c.decodeIfPresent(Int.self, forKey: .connectionsPerHost)
+        }
+    }
+
+    var host: String?
+    var port: Int?
+    var database: String?
+    var agentsDirectory: String?
+    var apiKeys: [String]?
+    var maxBodyBytes: Int?
+    var heartbeatSeconds: Int?
+    var durability: String?
+    var corsOrigins: [String]?
+    var idleTimeoutSeconds: Int?
+    var apiAgents: APIAgents?
+    var outbound: Outbound?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case host, port, database, durability, outbound
+        case agentsDirectory = "agents_directory", apiKeys = "api_keys", maxBodyBytes = "max_body_bytes"
+        case heartbeatSeconds = "heartbeat_seconds", corsOrigins = "cors_origins", idleTimeoutSeconds = "idle_timeout_seconds"
+        case apiAgents = "api_agents"
+    }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decodeIfPresent(String.self, forKey: .host)
+        port = try c.decodeIfPresent(Int.self, forKey: .port)
+        database = try c.decodeIfPresent(String.self, forKey: .database)
+        agentsDirectory = try c.decodeIfPresent(String.self, forKey: .agentsDirectory)
+        apiKeys = try c.decodeIfPresent([String].self, forKey: .apiKeys)
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes)
+        heartbeatSeconds = try c.decodeIfPresent(Int.self, forKey: .heartbeatSeconds)
+        durability = try c.decodeIfPresent(String.self, forKey: .durability)
+        corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
+        idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds)
+        apiAgents = try c.decodeIfPresent(APIAgents.self, forKey: .apiAgents)
+        outbound = try c.decodeIfPresent(Outbound.self, forKey: .outbound)
+    }
+}

@@ -34,6 +34,16 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
                   }
                 }
               }
@@ -50,6 +60,16 @@ extension OpenAPIDocument {
                       "application/json": {
                         "schema": {
                           "$ref": "#/components/schemas/Status"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
                         }
                       }
                     }
@@ -86,6 +106,35 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
+                  "200": {
+                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "object",
+                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
+                          "required": [
+                            "data"
+                          ],
+                          "properties": {
+                            "event": {
+                              "type": "string"
+                            },
+                            "data": {
+                              "type": "string",
+                              "contentMediaType": "application/json"
+                            },
+                            "id": {
+                              "type": "string"
+                            },
+                            "retry": {
+                              "type": "integer"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
                   "201": {
                     "description": "The run, started",
                     "content": {
@@ -128,35 +177,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "200": {
-                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
-                    "content": {
-                      "text/event-stream": {
-                        "schema": {
-                          "type": "object",
-                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
-                          "required": [
-                            "data"
-                          ],
-                          "properties": {
-                            "event": {
-                              "type": "string"
-                            },
-                            "data": {
-                              "type": "string",
-                              "contentMediaType": "application/json"
-                            },
-                            "id": {
-                              "type": "string"
-                            },
-                            "retry": {
-                              "type": "integer"
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
                   "400": {
                     "description": "Malformed JSON",
                     "content": {
@@ -169,6 +189,16 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -199,6 +229,16 @@ extension OpenAPIDocument {
                   },
                   "413": {
                     "description": "Body over the size limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "415": {
+                    "description": "The body is not application/json (unsupported_media_type)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -301,6 +341,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -350,6 +400,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -371,6 +431,16 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -497,6 +567,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -576,6 +656,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -598,6 +688,16 @@ extension OpenAPIDocument {
                   },
                   "413": {
                     "description": "Body over the size limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "415": {
+                    "description": "The body is not application/json (unsupported_media_type)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -675,6 +775,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -697,6 +807,16 @@ extension OpenAPIDocument {
                   },
                   "413": {
                     "description": "Body over the size limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "415": {
+                    "description": "The body is not application/json (unsupported_media_type)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -793,8 +913,28 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "413": {
                     "description": "Body over the size limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "415": {
+                    "description": "The body is not application/json (unsupported_media_type)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -880,6 +1020,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -953,6 +1103,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -984,6 +1144,16 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1044,6 +1214,35 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
+                  "200": {
+                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "object",
+                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
+                          "required": [
+                            "data"
+                          ],
+                          "properties": {
+                            "event": {
+                              "type": "string"
+                            },
+                            "data": {
+                              "type": "string",
+                              "contentMediaType": "application/json"
+                            },
+                            "id": {
+                              "type": "string"
+                            },
+                            "retry": {
+                              "type": "integer"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
                   "201": {
                     "description": "OK",
                     "content": {
@@ -1074,35 +1273,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "200": {
-                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
-                    "content": {
-                      "text/event-stream": {
-                        "schema": {
-                          "type": "object",
-                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
-                          "required": [
-                            "data"
-                          ],
-                          "properties": {
-                            "event": {
-                              "type": "string"
-                            },
-                            "data": {
-                              "type": "string",
-                              "contentMediaType": "application/json"
-                            },
-                            "id": {
-                              "type": "string"
-                            },
-                            "retry": {
-                              "type": "integer"
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
                   "400": {
                     "description": "Malformed JSON",
                     "content": {
@@ -1115,6 +1285,16 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1145,6 +1325,16 @@ extension OpenAPIDocument {
                   },
                   "413": {
                     "description": "Body over the size limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "415": {
+                    "description": "The body is not application/json (unsupported_media_type)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1222,6 +1412,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -1244,6 +1444,16 @@ extension OpenAPIDocument {
                   },
                   "413": {
                     "description": "Body over the size limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "415": {
+                    "description": "The body is not application/json (unsupported_media_type)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1289,6 +1499,16 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
                   }
                 }
               }
@@ -1321,6 +1541,16 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1395,6 +1625,16 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
                   "409": {
                     "description": "Conflicts with the record's state",
                     "content": {
@@ -1407,6 +1647,16 @@ extension OpenAPIDocument {
                   },
                   "413": {
                     "description": "Body over the size limit",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "415": {
+                    "description": "The body is not application/json (unsupported_media_type)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1436,6 +1686,16 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1482,6 +1742,16 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
                   }
                 }
               }
@@ -1498,6 +1768,16 @@ extension OpenAPIDocument {
                       "application/json": {
                         "schema": {
                           "type": "object"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
                         }
                       }
                     }
@@ -2075,7 +2355,8 @@ extension OpenAPIDocument {
                     "description": "An agent by name"
                   },
                   "agent_definition": {
-                    "$ref": "#/components/schemas/AgentDefinition"
+                    "$ref": "#/components/schemas/AgentDefinition",
+                    "description": "Accepted only when the server allows inline agents (api_agents.inline_definitions; off on a server without API keys), and checked against what the configuration grants API clients."
                   },
                   "input": {
                     "type": "string"

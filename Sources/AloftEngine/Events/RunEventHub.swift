@@ -3,13 +3,39 @@ import Synchronization
 
 /// Fans a run's events out to live subscribers, keeping the recent ones so that a subscriber
 /// arriving late (or reconnecting with the last number it saw) gets what it missed.
+///
+/// Bounded in bytes, not only in events: a run keeps at most `bufferBytes` of recent events
+/// (and `bufferLimit` events), and the runs kept after they end or pause hold at most
+/// `retainedBytes` together; the oldest go first.
 final class RunEventHub: Sendable {
     static let bufferLimit = 2048
+    /// Most bytes of events one run keeps for late readers.
+    static let bufferBytes = 256 * 1024
+    /// Most bytes of events kept, all ended or waiting runs together.
+    static let retainedBytes = 64 * 1024 * 1024
 
     private struct Channel {
         var buffer: [RunEvent] = []
+        /// Where the buffer starts in `buffer` (events before it were dropped; compacted now and then).
+        var start = 0
+        var bytes = 0
         var subscribers: [Int: AsyncStream<RunEvent>.Continuation] = [:]
         var ended = false
+
+        var events: ArraySlice<RunEvent> { buffer[start...] }
+
+        mutating func append(_ event: RunEvent) {
+            buffer.append(event)
+            bytes += event.approximateBytes
+            while buffer.count - start > RunEventHub.bufferLimit || (bytes > RunEventHub.bufferBytes && buffer.count - start > 1) {
+                bytes -= buffer[start].approximateBytes
+                start += 1
+            }
+            if start > 1024, start * 2 > buffer.count {
+                buffer.removeFirst(start)
+                start = 0
+            }
+        }
     }
 
     private struct State {
@@ -17,6 +43,8 @@ final class RunEventHub: Sendable {
         var nextSubscriber = 0
         /// Ended runs whose events are kept for late readers, oldest first.
         var retained: [String] = []
+        var retainedSet: Set<String> = []
+        var retainedBytes = 0
     }
 
     /// How many ended or waiting runs keep their recent events, so a client that subscribes
@@ -37,7 +65,7 @@ final class RunEventHub: Sendable {
                 return
             }
             var channel = state.channels[runId] ?? Channel()
-            for event in channel.buffer where event.seq > after { continuation.yield(event) }
+            for event in channel.events where event.seq > after { continuation.yield(event) }
             if channel.ended {
                 continuation.finish()
             } else {
@@ -54,8 +82,9 @@ final class RunEventHub: Sendable {
     func publish(_ event: RunEvent) {
         let ending: [AsyncStream<RunEvent>.Continuation] = state.withLock { state in
             var channel = state.channels[event.runId] ?? Channel()
-            channel.buffer.append(event)
-            if channel.buffer.count > Self.bufferLimit { channel.buffer.removeFirst(channel.buffer.count - Self.bufferLimit) }
+            let before = channel.bytes
+            channel.append(event)
+            if state.retainedSet.contains(event.runId) { state.retainedBytes += channel.bytes - before }
             for continuation in channel.subscribers.values { continuation.yield(event) }
             var ending: [AsyncStream<RunEvent>.Continuation] = []
             if event.kind.isTerminal {
@@ -76,20 +105,29 @@ final class RunEventHub: Sendable {
     /// events stay for late readers, among a bounded number of such runs.
     func release(runId: String) {
         state.withLock { state in
-            guard state.channels[runId] != nil, !state.retained.contains(runId) else { return }
+            guard let channel = state.channels[runId], state.retainedSet.insert(runId).inserted else { return }
             state.retained.append(runId)
-            while state.retained.count > Self.retainedEndedRuns {
+            state.retainedBytes += channel.bytes
+            while state.retained.count > Self.retainedEndedRuns || (state.retainedBytes > Self.retainedBytes && state.retained.count > 1) {
                 let oldest = state.retained.removeFirst()
+                state.retainedSet.remove(oldest)
+                state.retainedBytes -= state.channels[oldest]?.bytes ?? 0
                 if state.channels[oldest]?.subscribers.isEmpty ?? true { state.channels[oldest] = nil }
             }
         }
     }
 
+    /// Bytes of events kept for runs that ended or wait (for tests and metrics).
+    var retainedBytes: Int { state.withLock { $0.retainedBytes } }
+
     /// Forgets a deleted run.
     func forget(runId: String) {
         state.withLock { state in
+            if state.retainedSet.remove(runId) != nil {
+                state.retainedBytes -= state.channels[runId]?.bytes ?? 0
+                state.retained.removeAll { $0 == runId }
+            }
             state.channels[runId] = nil
-            state.retained.removeAll { $0 == runId }
         }
     }
 
@@ -97,5 +135,17 @@ final class RunEventHub: Sendable {
         state.withLock { state in
             state.channels[runId]?.subscribers[id] = nil
         }
+    }
+}
+
+extension RunEvent {
+    /// About how much memory the event holds: its text plus a fixed overhead. Cheap enough for
+    /// every delta (no encoding).
+    var approximateBytes: Int {
+        var bytes = 128 + runId.utf8.count
+        for (key, value) in data.objectValue ?? [:] {
+            bytes += key.utf8.count + (value.stringValue?.utf8.count ?? 32)
+        }
+        return bytes
     }
 }

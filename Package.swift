@@ -106,6 +106,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AloftFuzzing",
+            dependencies: ["AloftCore", "AloftLLM", "AloftEngine"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "aloft-fuzz", dependencies: ["AloftFuzzing"], swiftSettings: swiftSettings),
+        .target(
             name: "AloftTestSupport",
             dependencies: [
                 "AloftCore",
@@ -128,6 +134,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AloftStoreTests", dependencies: ["AloftStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AloftFuzzingTests", dependencies: ["AloftFuzzing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AloftEngineTests",
             dependencies: ["AloftEngine", "AloftTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],

@@ -76,7 +76,7 @@ public struct AnthropicProvider: ModelProvider {
     }
 
     /// Reads a non-streamed Messages response.
-    static func response(from text: String) throws -> ModelResponse {
+    package static func response(from text: String) throws -> ModelResponse {
         guard let value = try? JSONValue.parse(text), case .array(let content) = value["content"] else {
             throw ModelError(code: .invalidResponse, message: "not a Messages response: \(text.prefix(200))")
         }

@@ -4,7 +4,9 @@ import AloftCore
 /// `content_block_start/delta/stop` (text and `tool_use` with `input_json_delta`),
 /// `message_delta` (output usage), `error`. Complete only at `message_stop`: a stream that
 /// just stops is malformed.
-struct AnthropicStreamAccumulator: ModelStreamAccumulator {
+package struct AnthropicStreamAccumulator: ModelStreamAccumulator {
+    package init() {}
+
     /// Most content blocks one answer may carry; a higher `index` is malformed.
     static let maxBlocks = 128
 
@@ -12,7 +14,7 @@ struct AnthropicStreamAccumulator: ModelStreamAccumulator {
     private var usage = Usage()
     private var stopped = false
 
-    mutating func consume(_ data: String) throws -> [String] {
+    package mutating func consume(_ data: String) throws -> [String] {
         try consumeEvent(data).map { [$0] } ?? []
     }
 
@@ -68,7 +70,7 @@ struct AnthropicStreamAccumulator: ModelStreamAccumulator {
         return index
     }
 
-    func response() throws -> ModelResponse {
+    package func response() throws -> ModelResponse {
         guard stopped else {
             throw ModelError(code: .invalidResponse, message: "the answer stream ended before it was complete (no message_stop)")
         }

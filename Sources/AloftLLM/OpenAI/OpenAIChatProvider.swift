@@ -77,7 +77,7 @@ public struct OpenAIChatProvider: ModelProvider {
     }
 
     /// Reads a non-streamed Chat Completions response.
-    static func response(from text: String) throws -> ModelResponse {
+    package static func response(from text: String) throws -> ModelResponse {
         guard let value = try? JSONValue.parse(text), case .array(let choices) = value["choices"], let first = choices.first,
             let message = first["message"]
         else {

@@ -4,7 +4,9 @@ import AloftCore
 /// whose id, name and arguments arrive in pieces by index, and the final usage chunk.
 /// A stream is complete only with `[DONE]` or a `finish_reason`; one that just stops is
 /// malformed (a dropped connection must not pass for a short answer).
-struct OpenAIStreamAccumulator: ModelStreamAccumulator {
+package struct OpenAIStreamAccumulator: ModelStreamAccumulator {
+    package init() {}
+
     /// Most parallel tool calls one answer may carry; a higher `index` is malformed.
     static let maxToolCalls = 128
 
@@ -15,7 +17,7 @@ struct OpenAIStreamAccumulator: ModelStreamAccumulator {
     private var finished = false
 
     /// Consumes one `data:` payload; returns the text deltas it carried.
-    mutating func consume(_ data: String) throws -> [String] {
+    package mutating func consume(_ data: String) throws -> [String] {
         if data == "[DONE]" {
             done = true
             return []
@@ -63,7 +65,7 @@ struct OpenAIStreamAccumulator: ModelStreamAccumulator {
         return deltas
     }
 
-    func response() throws -> ModelResponse {
+    package func response() throws -> ModelResponse {
         guard done || finished else {
             throw ModelError(code: .invalidResponse, message: "the answer stream ended before it was complete (no finish_reason or [DONE])")
         }

@@ -1,7 +1,7 @@
 import AloftCore
 
 /// Builds a complete model response from a provider's stream events, one `data:` payload at a time.
-protocol ModelStreamAccumulator {
+package protocol ModelStreamAccumulator {
     /// Consumes one event's data; returns the text deltas it carried.
     mutating func consume(_ data: String) throws -> [String]
     /// The response built so far (all of it, once the stream has ended).

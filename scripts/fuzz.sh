@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (libFuzzer) of the parsers of outside text: JSON, server-sent
+# events, the OpenAI and Anthropic stream readers, agent files. Each target runs for
+# ALOFT_FUZZ_SECONDS (default 60) from its corpus in Fuzz/Corpus/<target>; inputs that reach
+# new code are added there (commit them: the test suite replays the corpus), and a crash
+# stops the script with the input that caused it in .build-fuzz/artifacts/.
+# Usage: scripts/fuzz.sh [target…]   (targets: json sse openai-stream anthropic-stream agent-file)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${ALOFT_FUZZ_SECONDS:-60}"
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(json sse openai-stream anthropic-stream agent-file)
+scratch=.build-fuzz
+echo "building aloft-fuzz with libFuzzer (a separate build in $scratch; the first takes several minutes)…" >&2
+swift build --scratch-path "$scratch" --product aloft-fuzz --sanitize=fuzzer -Xswiftc -DALOFT_FUZZING 2>&1 \
+  | grep -E "error|warning: |Build complete" | grep -v "unhandled; explicitly declare" >&2 || true
+binary="$scratch/debug/aloft-fuzz"
+[ -x "$binary" ] || { echo "error: the fuzz build failed; run the swift build line of $0 to see why" >&2; exit 1; }
+mkdir -p "$scratch/artifacts"
+for target in "${targets[@]}"; do
+  corpus="Fuzz/Corpus/$target"
+  [ -d "$corpus" ] || { echo "error: no corpus folder $corpus" >&2; exit 2; }
+  echo "fuzzing $target for ${seconds}s (corpus: $(ls "$corpus" | wc -l) inputs)…" >&2
+  if ! ALOFT_FUZZ_TARGET="$target" "$binary" "$corpus" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
+      -rss_limit_mb=2048 -artifact_prefix="$scratch/artifacts/$target-" -print_final_stats=1 > "$scratch/$target.log" 2>&1; then
+    echo "error: fuzzing $target found a crash; the input is in $scratch/artifacts/ (replay: swift run aloft-fuzz $target FILE)" >&2
+    tail -40 "$scratch/$target.log" >&2
+    exit 1
+  fi
+  grep -E "stat::number_of_executed_units|cov:" "$scratch/$target.log" | tail -2 >&2 || true
+done
+echo "fuzzing: no crashes in ${#targets[@]} target(s)" >&2

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer) of the parsers of outside text: JSON, server-sent
 # events, the OpenAI and Anthropic stream readers, agent files. Each target runs for
-# ALOFT_FUZZ_SECONDS (default 60) from its corpus in Fuzz/Corpus/<target>; inputs that reach
-# new code are added there (commit them: the test suite replays the corpus), and a crash
-# stops the script with the input that caused it in .build-fuzz/artifacts/.
+# ALOFT_FUZZ_SECONDS (default 60) from the hand-written seeds in Fuzz/Seeds/<target> and the
+# corpus in Fuzz/Corpus/<target>; inputs that reach new code are added to the corpus, which
+# is then minimized (commit it: the test suite replays seeds and corpus), and a crash stops
+# the script with the input that caused it in .build-fuzz/artifacts/.
 # Usage: scripts/fuzz.sh [target…]   (targets: json sse openai-stream anthropic-stream agent-file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,14 +20,21 @@ binary="$scratch/debug/aloft-fuzz"
 mkdir -p "$scratch/artifacts"
 for target in "${targets[@]}"; do
   corpus="Fuzz/Corpus/$target"
-  [ -d "$corpus" ] || { echo "error: no corpus folder $corpus" >&2; exit 2; }
-  echo "fuzzing $target for ${seconds}s (corpus: $(ls "$corpus" | wc -l) inputs)…" >&2
-  if ! ALOFT_FUZZ_TARGET="$target" "$binary" "$corpus" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
+  seeds="Fuzz/Seeds/$target"
+  [ -d "$seeds" ] || { echo "error: no seed folder $seeds" >&2; exit 2; }
+  mkdir -p "$corpus"
+  echo "fuzzing $target for ${seconds}s (seeds: $(ls "$seeds" | wc -l), corpus: $(ls "$corpus" | wc -l) inputs)…" >&2
+  if ! ALOFT_FUZZ_TARGET="$target" "$binary" "$corpus" "$seeds" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
       -rss_limit_mb=2048 -artifact_prefix="$scratch/artifacts/$target-" -print_final_stats=1 > "$scratch/$target.log" 2>&1; then
     echo "error: fuzzing $target found a crash; the input is in $scratch/artifacts/ (replay: swift run aloft-fuzz $target FILE)" >&2
     tail -40 "$scratch/$target.log" >&2
     exit 1
   fi
-  grep -E "stat::number_of_executed_units|cov:" "$scratch/$target.log" | tail -2 >&2 || true
+  grep -E "DONE" "$scratch/$target.log" | tail -1 >&2 || true
+  # Keep the corpus small: only inputs that add coverage stay (libFuzzer's merge).
+  merged="$scratch/merged-$target"
+  rm -rf "$merged" && mkdir -p "$merged"
+  ALOFT_FUZZ_TARGET="$target" "$binary" -merge=1 "$merged" "$corpus" > "$scratch/$target-merge.log" 2>&1 \
+    && find "$corpus" -type f -delete && find "$merged" -type f -exec cp {} "$corpus"/ \;
 done
 echo "fuzzing: no crashes in ${#targets[@]} target(s)" >&2

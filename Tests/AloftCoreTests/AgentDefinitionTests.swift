@@ -30,6 +30,18 @@ struct AgentDefinitionTests {
         #expect(problems.contains { $0.hasPrefix(field + ":") }, "\(problems)")
     }
 
+    @Test("YAML's .inf and .nan are refused wherever a JSON value is expected")
+    func nonFinite() {
+        let definition = AgentDefinition(
+            name: "a", instructions: "",
+            model: ModelSettings(provider: .scripted, name: "s", script: [ScriptedReply(toolCalls: [.init(name: "t", arguments: ["x": .number(.nan)])])]),
+            tools: [ToolSpec(http: HTTPToolSpec(name: "t", description: "", url: "https://x.test", parameters: ["type": "object", "enum": [.number(.infinity)]]))]
+        )
+        let problems = definition.problems()
+        #expect(problems.contains { $0.hasPrefix("model.script[0].tool_calls:") })
+        #expect(problems.contains { $0.hasPrefix("tools[0].http.parameters:") })
+    }
+
     @Test("the model's numbers are checked too")
     func modelNumbers() throws {
         let definition = try Self.agent(#"{"name":"a","model":{"provider":"openai","temperature":1e300,"max_tokens":-4}}"#)

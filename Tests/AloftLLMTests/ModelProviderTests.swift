@@ -220,27 +220,34 @@ struct MisbehavingModelServerTests {
     @Test("requests over the per-host limit wait in a queue that does not count against their timeout, and the wait is reported")
     func queueing() async throws {
         let slow = FakeModelServer.Reply.raw(
-            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 400
+            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 200
         )
-        let server = FakeModelServer(replies: Array(repeating: slow, count: 8))
+        let server = FakeModelServer(replies: Array(repeating: slow, count: 12))
         let waits = Mutex<[Duration]>([])
-        let http = ModelHTTPClient(client: ModelHTTPClient.shared(OutboundHTTPConfiguration()).client, limiter: HostConcurrencyLimiter(limit: 2)) { _, waited in
+        let http = ModelHTTPClient(client: ModelHTTPClient.shared(OutboundHTTPConfiguration()).client, limiter: HostConcurrencyLimiter(limit: 1)) { _, waited in
             waits.withLock { $0.append(waited) }
         }
-        let outcomes = try await server.run { baseURL in
+        let failures = try await server.run { baseURL in
             let settings = ModelSettings(provider: .openai, name: "m", baseURL: baseURL, stream: true)
-            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 1.5, idleSeconds: 1.5))
-            return await withTaskGroup(of: Bool.self) { group in
-                for _ in 0..<8 {
-                    group.addTask { (try? await provider.complete(ModelRequest(messages: [.user("hi")], tools: []))) != nil }
+            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 2, idleSeconds: 2))
+            return await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        do {
+                            _ = try await provider.complete(ModelRequest(messages: [.user("hi")], tools: []))
+                            return nil
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
                 }
-                return await group.reduce(into: [Bool]()) { $0.append($1) }
+                return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
             }
         }
-        #expect(outcomes == Array(repeating: true, count: 8), "8 calls of 0.4 s through 2 slots take 1.6 s, beyond each call's 1.5 s, and all succeed")
+        #expect(failures.isEmpty, "12 calls of 0.2 s through 1 slot take 2.4 s, beyond each call's 2 s, and all succeed: \(failures)")
         let recorded = waits.withLock { $0 }
-        #expect(recorded.count == 8)
-        #expect(recorded.filter { $0 > .milliseconds(300) }.count >= 4, "the later calls waited, and said so: \(recorded)")
+        #expect(recorded.count == 12)
+        #expect(recorded.contains { $0 > .seconds(2) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
     }
 
     @Test("Retry-After that is not a finite number is ignored, not trusted", arguments: ["1e400", "nan", "inf", "-3"])

@@ -68,6 +68,9 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
             }
             if let http = tool.http {
                 problems += JSONSchemaValidator.problems(inSchema: http.parameters, path: "tools[\(index)].http.parameters")
+                if http.parameters.containsNonFiniteNumber {
+                    problems.append("tools[\(index)].http.parameters: numbers must be finite (no .inf or .nan)")
+                }
                 if !(http.url.hasPrefix("http://") || http.url.hasPrefix("https://")) {
                     problems.append("tools[\(index)].http.url: must start with http:// or https://")
                 } else if HTTPToolSpec.origin(of: http.url) == nil {

@@ -87,9 +87,13 @@ extension ModelSettings {
         if let maxTokens, !(1...AgentLimits.maxTokens).contains(maxTokens) {
             problems.append("model.max_tokens: must be between 1 and \(AgentLimits.maxTokens)")
         }
-        for (index, reply) in (script ?? []).enumerated()
-        where !(0...AgentLimits.maxChunkDelayMilliseconds).contains(reply.chunkDelayMilliseconds) {
-            problems.append("model.script[\(index)].chunk_delay_ms: must be between 0 and \(AgentLimits.maxChunkDelayMilliseconds)")
+        for (index, reply) in (script ?? []).enumerated() {
+            if !(0...AgentLimits.maxChunkDelayMilliseconds).contains(reply.chunkDelayMilliseconds) {
+                problems.append("model.script[\(index)].chunk_delay_ms: must be between 0 and \(AgentLimits.maxChunkDelayMilliseconds)")
+            }
+            if reply.toolCalls.contains(where: { $0.arguments.containsNonFiniteNumber }) {
+                problems.append("model.script[\(index)].tool_calls: numbers must be finite (no .inf or .nan)")
+            }
         }
         return problems
     }

@@ -101,3 +101,16 @@ extension JSONValue {
         return value
     }
 }
+
+extension JSONValue {
+    /// Whether a number anywhere inside is infinite or NaN: JSON text cannot hold one, but
+    /// YAML (`.inf`, `.nan`) can, and nothing downstream can write it back.
+    public var containsNonFiniteNumber: Bool {
+        switch self {
+        case .number(let number): !number.isFinite
+        case .array(let values): values.contains { $0.containsNonFiniteNumber }
+        case .object(let members): members.values.contains { $0.containsNonFiniteNumber }
+        case .null, .bool, .string: false
+        }
+    }
+}

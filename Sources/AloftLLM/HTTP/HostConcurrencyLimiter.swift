@@ -46,23 +46,28 @@ public final class HostConcurrencyLimiter: Sendable {
     }
 
     private func acquire(host: String) async throws {
-        let id: UInt64? = state.withLock { state in
-            if state.hosts[host, default: HostState()].active < limit {
-                state.hosts[host, default: HostState()].active += 1
-                return nil
-            }
+        // Deciding and queueing happen under one lock, so a release cannot slip in between.
+        let id = state.withLock { state -> UInt64 in
             state.nextId += 1
             return state.nextId
         }
-        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let cancelled = state.withLock { state -> Bool in
-                    if Task.isCancelled { return true }
+                enum Decision { case go, wait, cancelled }
+                let decision = state.withLock { state -> Decision in
+                    if Task.isCancelled { return .cancelled }
+                    if state.hosts[host, default: HostState()].active < limit {
+                        state.hosts[host, default: HostState()].active += 1
+                        return .go
+                    }
                     state.hosts[host, default: HostState()].waiters.append(Waiter(id: id, continuation: continuation))
-                    return false
+                    return .wait
                 }
-                if cancelled { continuation.resume(throwing: CancellationError()) }
+                switch decision {
+                case .go: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .wait: break
+                }
             }
         } onCancel: {
             let waiter = state.withLock { state -> Waiter? in

@@ -36,14 +36,7 @@ extension OpenAPIDocument {
                     }
                   },
                   "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -64,16 +57,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "503": {
                     "description": "Not ready",
                     "content": {
@@ -83,6 +66,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -106,35 +92,6 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
-                  "200": {
-                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
-                    "content": {
-                      "text/event-stream": {
-                        "schema": {
-                          "type": "object",
-                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
-                          "required": [
-                            "data"
-                          ],
-                          "properties": {
-                            "event": {
-                              "type": "string"
-                            },
-                            "data": {
-                              "type": "string",
-                              "contentMediaType": "application/json"
-                            },
-                            "id": {
-                              "type": "string"
-                            },
-                            "retry": {
-                              "type": "integer"
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
                   "201": {
                     "description": "The run, started",
                     "content": {
@@ -177,6 +134,35 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "200": {
+                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "object",
+                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
+                          "required": [
+                            "data"
+                          ],
+                          "properties": {
+                            "event": {
+                              "type": "string"
+                            },
+                            "data": {
+                              "type": "string",
+                              "contentMediaType": "application/json"
+                            },
+                            "id": {
+                              "type": "string"
+                            },
+                            "retry": {
+                              "type": "integer"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
                   "400": {
                     "description": "Malformed JSON",
                     "content": {
@@ -189,16 +175,6 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -237,16 +213,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "415": {
-                    "description": "The body is not application/json (unsupported_media_type)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -256,6 +222,12 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/UnsupportedMediaType"
                   }
                 }
               },
@@ -341,16 +313,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -360,6 +322,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -400,16 +365,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -419,6 +374,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               },
@@ -431,16 +389,6 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -468,6 +416,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -567,16 +518,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -596,6 +537,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -656,16 +600,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -696,16 +630,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "415": {
-                    "description": "The body is not application/json (unsupported_media_type)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -715,6 +639,12 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/UnsupportedMediaType"
                   }
                 }
               }
@@ -775,16 +705,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -815,16 +735,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "415": {
-                    "description": "The body is not application/json (unsupported_media_type)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -834,6 +744,12 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/UnsupportedMediaType"
                   }
                 }
               }
@@ -913,28 +829,8 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "413": {
                     "description": "Body over the size limit",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "415": {
-                    "description": "The body is not application/json (unsupported_media_type)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -952,6 +848,12 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/UnsupportedMediaType"
                   }
                 }
               },
@@ -1020,16 +922,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -1039,6 +931,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -1103,16 +998,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -1132,6 +1017,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               },
@@ -1144,16 +1032,6 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1181,6 +1059,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -1214,35 +1095,6 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
-                  "200": {
-                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
-                    "content": {
-                      "text/event-stream": {
-                        "schema": {
-                          "type": "object",
-                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
-                          "required": [
-                            "data"
-                          ],
-                          "properties": {
-                            "event": {
-                              "type": "string"
-                            },
-                            "data": {
-                              "type": "string",
-                              "contentMediaType": "application/json"
-                            },
-                            "id": {
-                              "type": "string"
-                            },
-                            "retry": {
-                              "type": "integer"
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
                   "201": {
                     "description": "OK",
                     "content": {
@@ -1273,6 +1125,35 @@ extension OpenAPIDocument {
                       }
                     }
                   },
+                  "200": {
+                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "object",
+                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
+                          "required": [
+                            "data"
+                          ],
+                          "properties": {
+                            "event": {
+                              "type": "string"
+                            },
+                            "data": {
+                              "type": "string",
+                              "contentMediaType": "application/json"
+                            },
+                            "id": {
+                              "type": "string"
+                            },
+                            "retry": {
+                              "type": "integer"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
                   "400": {
                     "description": "Malformed JSON",
                     "content": {
@@ -1285,16 +1166,6 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1333,16 +1204,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "415": {
-                    "description": "The body is not application/json (unsupported_media_type)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -1352,6 +1213,12 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/UnsupportedMediaType"
                   }
                 }
               }
@@ -1412,16 +1279,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -1452,16 +1309,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "415": {
-                    "description": "The body is not application/json (unsupported_media_type)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -1471,6 +1318,12 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/UnsupportedMediaType"
                   }
                 }
               }
@@ -1501,14 +1354,7 @@ extension OpenAPIDocument {
                     }
                   },
                   "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -1549,16 +1395,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "404": {
                     "description": "No such record",
                     "content": {
@@ -1568,6 +1404,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               },
@@ -1625,16 +1464,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "409": {
                     "description": "Conflicts with the record's state",
                     "content": {
@@ -1655,16 +1484,6 @@ extension OpenAPIDocument {
                       }
                     }
                   },
-                  "415": {
-                    "description": "The body is not application/json (unsupported_media_type)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
                   "422": {
                     "description": "A field is missing, of the wrong type, or unknown",
                     "content": {
@@ -1674,6 +1493,12 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/UnsupportedMediaType"
                   }
                 }
               },
@@ -1686,16 +1511,6 @@ extension OpenAPIDocument {
                   },
                   "401": {
                     "description": "Missing or wrong API key",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
-                  },
-                  "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
                     "content": {
                       "application/json": {
                         "schema": {
@@ -1723,6 +1538,9 @@ extension OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -1744,14 +1562,7 @@ extension OpenAPIDocument {
                     }
                   },
                   "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -1773,14 +1584,7 @@ extension OpenAPIDocument {
                     }
                   },
                   "403": {
-                    "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Error"
-                        }
-                      }
-                    }
+                    "$ref": "#/components/responses/Forbidden"
                   }
                 }
               }
@@ -2474,6 +2278,28 @@ extension OpenAPIDocument {
                 "properties": {
                   "status": {
                     "type": "string"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "Forbidden": {
+                "description": "Refused: a request from a web page on an origin not in cors_origins (origin_not_allowed), a keyless server addressed by a name other than localhost (host_not_allowed), an agent definition on a server that accepts none (inline_agents_disabled), or an agent that references what the configuration does not grant API clients (agent_not_allowed)",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "UnsupportedMediaType": {
+                "description": "The body is not application/json (unsupported_media_type)",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
                   }
                 }
               }

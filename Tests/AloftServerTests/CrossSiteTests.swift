@@ -65,10 +65,10 @@ struct CrossSiteTests {
         }
     }
 
-    private static func status(port: Int, host: String, path: String = "/v1/runs", extra: String = "") throws -> String {
+    private static func status(port: Int, host: String, path: String = "/v1/runs", extra: String = "") async throws -> String {
         let socket = try RawSocket(port: port)
         try socket.write("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\(extra)Connection: close\r\n\r\n")
-        let answer = socket.readUntilClosed(seconds: 10).text
+        let answer = await socket.readUntilClosed(seconds: 30).text
         return String(answer.split(separator: "\r\n").first ?? "")
     }
 
@@ -77,17 +77,30 @@ struct CrossSiteTests {
         try await TestServer().run(.live) { client, _ in
             let port = try #require(client.port)
             for host in ["localhost:\(port)", "127.0.0.1:\(port)", "[::1]:\(port)", "localhost"] {
-                #expect(try Self.status(port: port, host: host).contains(" 200 "), "\(host)")
+                #expect(try await Self.status(port: port, host: host).contains(" 200 "), "\(host)")
             }
-            let rebound = try Self.status(port: port, host: "attacker.example:\(port)")
+            let rebound = try await Self.status(port: port, host: "attacker.example:\(port)")
             #expect(rebound.contains(" 403 "), "\(rebound)")
         }
         var keyed = TestServer()
         keyed.configuration.apiKeys = ["k-0123456789abcdef"]
         try await keyed.run(.live) { client, _ in
             let port = try #require(client.port)
-            let named = try Self.status(port: port, host: "aloft.example:8080", extra: "Authorization: Bearer k-0123456789abcdef\r\n")
+            let named = try await Self.status(port: port, host: "aloft.example:8080", extra: "Authorization: Bearer k-0123456789abcdef\r\n")
             #expect(named.contains(" 200 "), "with API keys the server may be reached by any name: \(named)")
+        }
+    }
+
+    @Test("the server's own pages may call it (same origin, behind a TLS proxy too)")
+    func sameOrigin() async throws {
+        try await TestServer().run(.live) { client, _ in
+            let port = try #require(client.port)
+            for origin in ["http://localhost:\(port)", "https://localhost:\(port)"] {
+                let status = try await Self.status(port: port, host: "localhost:\(port)", extra: "Origin: \(origin)\r\n")
+                #expect(status.contains(" 200 "), "\(origin): \(status)")
+            }
+            let other = try await Self.status(port: port, host: "localhost:\(port)", extra: "Origin: http://localhost:1\r\n")
+            #expect(other.contains(" 403 "), "another port is another origin")
         }
     }
 
@@ -99,7 +112,8 @@ struct CrossSiteTests {
             let port = try #require(client.port)
             let socket = try RawSocket(port: port)
             try socket.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
-            #expect(socket.readUntilClosed(seconds: 10).closed, "the server closes the connection")
+            let closed = await socket.readUntilClosed(seconds: 10).closed
+            #expect(closed, "the server closes the connection")
         }
     }
 }

@@ -3,10 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 
 /// A plain TCP connection to a loopback port, for requests no HTTP client would send:
-/// a forged `Host`, a request head sent a byte at a time.
-public final class RawSocket {
+/// a forged `Host`, a request head sent a byte at a time. Reads block a Dispatch thread,
+/// never one of Swift concurrency's (which the server under test needs).
+public final class RawSocket: @unchecked Sendable {  // one test uses it at a time; the descriptor never changes
     private let descriptor: Int32
 
     public init(port: Int) throws {
@@ -37,7 +39,13 @@ public final class RawSocket {
     }
 
     /// Everything the server sends until it closes the connection or `seconds` pass.
-    public func readUntilClosed(seconds: Int) -> (text: String, closed: Bool) {
+    public func readUntilClosed(seconds: Int) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.blockingRead(seconds: seconds)) }
+        }
+    }
+
+    private func blockingRead(seconds: Int) -> (text: String, closed: Bool) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         for _ in 0..<seconds {

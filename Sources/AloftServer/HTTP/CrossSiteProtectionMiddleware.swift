@@ -32,7 +32,10 @@ struct CrossSiteProtectionMiddleware<Context: RequestContext>: RouterMiddleware 
         }
         if let origin = request.headers[.origin] {
             let normalized = CORSPolicy.normalizedOrigin(origin)
-            let sameOrigin = normalized != nil && authority.map { normalized == CORSPolicy.normalizedOrigin("http://" + $0) } == true
+            // The server's own pages (behind a TLS proxy too) send its own host as their origin.
+            let sameOrigin = normalized != nil && authority.map { authority in
+                ["http://", "https://"].contains { normalized == CORSPolicy.normalizedOrigin($0 + authority) }
+            } == true
             guard let normalized, sameOrigin || allowedOrigins.contains(normalized) else {
                 throw APIError(
                     .forbidden, code: .originNotAllowed,

@@ -27,6 +27,41 @@ struct ConfigurationTests {
         #expect(configuration.problems().count == 2)
     }
 
+    @Test("security settings are read from the file; a misspelt key is an error, not a silent default")
+    func securitySettings() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-config-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/aloft.yaml"
+        try """
+            cors_origins: [https://console.example.com]
+            idle_timeout_seconds: 10
+            outbound: { connect_timeout_seconds: 3, connections_per_host: 16 }
+            api_agents:
+              inline_definitions: false
+              secrets: [TICKETS_TOKEN]
+              model_base_urls: [http://127.0.0.1:8000/v1]
+              sql_directories: [data]
+              internal_hosts: [10.0.0.5]
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        var configuration = ServerConfiguration(apiKeys: ["k-0123456789abcdef"])
+        try configuration.apply(file: path)
+        #expect(configuration.corsOrigins == ["https://console.example.com"])
+        #expect(configuration.idleTimeoutSeconds == 10)
+        #expect(configuration.outbound.connectionsPerHost == 16)
+        #expect(!configuration.acceptsInlineAgents)
+        #expect(configuration.apiAgents.secrets == ["TICKETS_TOKEN"])
+        #expect(configuration.apiAgents.sqlDirectories == [folder + "/data"], "relative to the configuration file")
+        #expect(configuration.problems().isEmpty)
+        #expect(ServerConfiguration(apiKeys: ["k-0123456789abcdef"]).acceptsInlineAgents, "on by default with keys")
+        #expect(!ServerConfiguration().acceptsInlineAgents, "off by default without keys")
+
+        try "api_agents:\n  secret: [X]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try configuration.apply(file: path) } throws: { "\($0)".contains("unknown field 'secret'") }
+        configuration.corsOrigins = ["*"]
+        configuration.outbound.connectionsPerHost = 0
+        #expect(configuration.problems().count == 2)
+    }
+
     @Test("a bad agent file is reported by name, line and field; the others load")
     func agentsDirectory() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-agents-\(UUID().uuidString)").path

@@ -142,6 +142,15 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v4-flat-cost") { db in
+            // Statements on every finished run look messages and timers up by run.
+            try db.execute(
+                sql: """
+                    CREATE INDEX messages_by_run ON messages(run_id);
+                    CREATE INDEX timers_by_run ON timers(run_id);
+                    """
+            )
+        }
         return migrator
     }
 }

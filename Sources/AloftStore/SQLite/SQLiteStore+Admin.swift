@@ -106,11 +106,12 @@ extension SQLiteStore {
     /// process died (or stopped) while driving the run without getting any further.
     public func countResumes() async throws -> [String: Int] {
         try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE runs SET resumes_without_progress = resumes_without_progress + 1 WHERE phase IN ('pending', 'running')"
-            )
+            // Written with the partial index's own condition, so SQLite uses it (unfinished runs
+            // only) instead of scanning every run ever stored.
+            let unfinished = "phase IN ('pending', 'running', 'waiting_for_approval') AND phase != 'waiting_for_approval'"
+            try db.execute(sql: "UPDATE runs SET resumes_without_progress = resumes_without_progress + 1 WHERE \(unfinished)")
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, resumes_without_progress FROM runs WHERE phase IN ('pending', 'running')") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, resumes_without_progress FROM runs WHERE \(unfinished)") {
                 counts[row["id"]] = row["resumes_without_progress"]
             }
             return counts
@@ -167,6 +168,18 @@ extension SQLiteStore {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM agents WHERE name = ?", arguments: [name])
             return db.changesCount > 0
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// How SQLite would run `sql` (`EXPLAIN QUERY PLAN`, one line per step), for the test that
+    /// no hot-path statement scans a table that grows with runs.
+    package func queryPlan(of sql: String) async throws -> [String] {
+        try await pool.read { db in
+            let statement = try db.makeStatement(sql: "EXPLAIN QUERY PLAN " + sql)
+            statement.setUncheckedArguments([])  // unbound parameters read as NULL: the plan is the same
+            return try Row.fetchAll(statement).map { $0["detail"] as String }
         }
     }
 }

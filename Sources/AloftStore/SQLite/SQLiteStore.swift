@@ -13,7 +13,13 @@ public final class SQLiteStore: Sendable {
     private let groupCommit: GroupCommit<EncodedStepWrite>
 
     /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String, durability: Durability = .powerCut) throws {
+    public convenience init(path: String, durability: Durability = .powerCut) throws {
+        try self.init(path: path, durability: durability, traceStatements: nil)
+    }
+
+    /// As `init(path:durability:)`, telling `traceStatements` the SQL of every statement run
+    /// (with `?` for values): for the test that every hot-path statement uses an index.
+    package init(path: String, durability: Durability = .powerCut, traceStatements: (@Sendable (String) -> Void)?) throws {
         self.path = path
         self.durability = durability
         let directory = (path as NSString).deletingLastPathComponent
@@ -25,6 +31,11 @@ public final class SQLiteStore: Sendable {
         let synchronous = durability == .powerCut ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            if let traceStatements {
+                db.trace(options: .statement) { event in
+                    if case .statement(let statement) = event { traceStatements(statement.sql) }
+                }
+            }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -23,6 +23,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Runs before measuring.")
     var warmup = 100
 
+    @Option(name: .long, help: "Finished runs (with their sessions, messages and journal) stored before measuring, to show that a run costs the same in a full database.")
+    var preload = 0
+
     @Option(name: .long, help: "Folder for the benchmark database (a new temporary one by default).")
     var workdir: String?
 
@@ -31,6 +34,9 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard seq >= 0, conc >= 1, total >= 0, warmup >= 0 else { throw ValidationError("counts must not be negative; --conc at least 1") }
+        guard (0...100_000_000).contains(preload), preload == 0 || warmup >= 1 else {
+            throw ValidationError("--preload must be between 0 and 100000000, and needs --warmup of at least 1 (the run it copies)")
+        }
         guard Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be power-cut or process-crash") }
     }
 
@@ -40,9 +46,12 @@ struct Bench: AsyncParsableCommand {
         let path = (folder as NSString).appendingPathComponent("bench-\(UUID().uuidString.prefix(8)).db")
         let mode = Durability(rawValue: durability) ?? .powerCut
         let store = try SQLiteStore(path: path, durability: mode)
-        let (seq, conc, total, warmup) = (seq, conc, total, warmup)
+        let (seq, conc, total, warmup, preload) = (seq, conc, total, warmup, preload)
         let result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
             for index in 0..<warmup { _ = try await BenchmarkWorkload.runOnce(engine, index: index) }
+            if preload > 0, let finished = try await store.runs(RunQuery(phase: .completed, limit: 1)).first {
+                try await store.preload(copiesOf: finished.id, count: preload)
+            }
             try await store.checkpoint()
             let sizeBefore = store.sizeOnDisk()
             let cpuBefore = BenchmarkWorkload.cpuMilliseconds()
@@ -83,6 +92,7 @@ struct Bench: AsyncParsableCommand {
             "system": "aloft",
             "config": [
                 "seq": .number(Double(seq)), "conc": .number(Double(conc)), "total": .number(Double(total)), "warmup": .number(Double(warmup)),
+                "preload": .number(Double(preload)),
                 "workload": "input → model(tool call lookup) → tool → model(answer) → complete",
                 "engine": "local", "store": "sqlite-wal", "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)),
             ],

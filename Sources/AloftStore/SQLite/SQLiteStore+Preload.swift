@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    /// Fills the database with `count` copies of the finished run `runId` (its session,
+    /// messages and journal), older than anything stored, in transactions of `batch` runs:
+    /// for benchmarks that measure the cost of a run in a database that already holds many.
+    public func preload(copiesOf runId: String, count: Int, batch: Int = 20_000) async throws {
+        var done = 0
+        while done < count {
+            let first = done + 1
+            let last = min(done + batch, count)
+            try await pool.write { db in
+                let numbers = "WITH RECURSIVE k(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM k WHERE i < ?)"
+                let arguments: StatementArguments = [first, last, runId]
+                try db.execute(
+                    sql: """
+                        \(numbers)
+                        INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at)
+                        SELECT 'ses_pre_' || k.i, s.agent, s.user_id, s.title, s.summary, NULL, s.created_at - 1e7 - k.i, s.updated_at - 1e7 - k.i
+                        FROM k, runs r JOIN sessions s ON s.id = r.session_id WHERE r.id = ?
+                        """,
+                    arguments: arguments
+                )
+                try db.execute(
+                    sql: """
+                        \(numbers)
+                        INSERT INTO runs (id, session_id, agent, agent_version, phase, input, output, error_code, error_message,
+                                          iterations, input_tokens, output_tokens, correlation_id, metadata, event_seq, message_base,
+                                          created_at, updated_at, finished_at)
+                        SELECT 'run_pre_' || k.i, 'ses_pre_' || k.i, r.agent, r.agent_version, r.phase, r.input, r.output, r.error_code,
+                               r.error_message, r.iterations, r.input_tokens, r.output_tokens, r.correlation_id, r.metadata, r.event_seq,
+                               r.message_base, r.created_at - 1e7 - k.i, r.updated_at - 1e7 - k.i, r.finished_at - 1e7 - k.i
+                        FROM k, runs r WHERE r.id = ?
+                        """,
+                    arguments: arguments
+                )
+                try db.execute(
+                    sql: """
+                        \(numbers)
+                        INSERT INTO messages (session_id, run_id, position, role, content, tool_calls, tool_call_id, tool_name,
+                                              created_at, completed_at, interrupted, error)
+                        SELECT 'ses_pre_' || k.i, 'run_pre_' || k.i, m.position, m.role, m.content, m.tool_calls, m.tool_call_id,
+                               m.tool_name, m.created_at - 1e7 - k.i, m.completed_at - 1e7 - k.i, m.interrupted, m.error
+                        FROM k, messages m WHERE m.run_id = ?
+                        """,
+                    arguments: arguments
+                )
+                try db.execute(
+                    sql: """
+                        \(numbers)
+                        INSERT INTO journal (run_id, seq, entry, recorded_at)
+                        SELECT 'run_pre_' || k.i, j.seq, j.entry, j.recorded_at - 1e7 - k.i FROM k, journal j WHERE j.run_id = ?
+                        """,
+                    arguments: arguments
+                )
+            }
+            done = last
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import AloftCore
+import AloftStore
+import Foundation
+import Synchronization
+import Testing
+
+@testable import AloftEngine
+
+/// Every statement the engine and the API run on the way of a run must find its rows through
+/// an index: a `SCAN` of a table that grows with runs makes each run cost more as the
+/// database fills (the cost per run must stay flat to millions of runs).
+@Suite("Query plans")
+struct QueryPlanTests {
+    /// Tables whose size grows with the runs stored.
+    static let growing: Set<String> = ["runs", "sessions", "messages", "journal", "pending_approvals", "timers", "agent_versions", "agents"]
+
+    @Test("no statement of a run's life scans a table that grows with runs")
+    func everyStatementUsesAnIndex() async throws {
+        let seen = StatementLog()
+        let store = try SQLiteStore(path: temporaryDatabasePath(), traceStatements: { seen.add($0) })
+        seen.start()  // after the migrations, which run once
+        let log = ToolCallLog()
+        let tools = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "echo", arguments: ["text": "hi"])]), ScriptedReply(text: "done")])
+        let approval = scriptedAgent(
+            [ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "ok")], tools: ["delete_everything"],
+            approval: ["delete_everything"], deadline: 0.2
+        )
+        let slow = scriptedAgent([ScriptedReply(text: String(repeating: "word ", count: 200), chunkDelayMilliseconds: 5)])
+        try await withEngine(store: store, configuration: testConfiguration(log: log)) { engine in
+            let first = try await engine.start(StartRunRequest(agent: tools, input: "go"))
+            _ = try await waitForPhase(store, runId: first.id, [.completed])
+            let second = try await engine.start(StartRunRequest(agent: tools, input: "again", sessionId: first.sessionId))
+            _ = try await waitForPhase(store, runId: second.id, [.completed])
+            let approved = try await engine.start(StartRunRequest(agent: approval, input: "clean"))
+            _ = try await waitForPhase(store, runId: approved.id, [.waitingForApproval])
+            let call = try #require(try await store.pendingApprovals(runId: approved.id).first)
+            try await engine.resolveApproval(runId: approved.id, decision: ApprovalDecision(callId: call.call.id, approved: true))
+            _ = try await waitForPhase(store, runId: approved.id, [.completed])
+            let timedOut = try await engine.start(StartRunRequest(agent: approval, input: "clean later"))
+            _ = try await waitForPhase(store, runId: timedOut.id, [.completed])
+            let stopped = try await engine.start(StartRunRequest(agent: slow, input: "talk"))
+            try await Task.sleep(for: .milliseconds(50))
+            try await engine.cancel(runId: stopped.id)
+            _ = try await waitForPhase(store, runId: stopped.id, [.cancelled])
+            _ = try await store.runs(RunQuery(limit: 20))
+            _ = try await store.runs(RunQuery(sessionId: first.sessionId, limit: 20))
+            _ = try await store.messages(runId: first.id)
+            _ = try await store.messages(sessionId: first.sessionId, after: 0, limit: 50)
+            _ = try await store.runCountsByPhase()
+            try await store.ping()
+            try await engine.deleteRun(id: stopped.id)
+            try await engine.deleteSession(id: first.sessionId)
+        }
+        try await LocalEngine(store: store, configuration: testConfiguration(log: log), logger: .init(label: "quiet")).resumeUnfinished()
+
+        let statements = seen.statements.filter { sql in
+            let verb = sql.trimmingCharacters(in: .whitespacesAndNewlines).prefix(6).uppercased()
+            return ["SELECT", "INSERT", "UPDATE", "DELETE"].contains(verb) && !sql.contains("sqlite_master") && !sql.contains("grdb_migrations")
+        }
+        #expect(statements.count > 20, "the workload ran the engine's statements: \(statements.count)")
+        var scans: [String] = []
+        for sql in statements.sorted() {
+            for step in try await store.queryPlan(of: sql) where step.hasPrefix("SCAN ") {
+                let table = step.dropFirst(5).split(separator: " ").first.map(String.init) ?? ""
+                // Walking an index in order is fine when the statement stops after a page.
+                let pagedIndexWalk = step.contains(" USING ") && step.contains("INDEX") && sql.uppercased().contains("LIMIT")
+                if Self.growing.contains(table), !pagedIndexWalk {
+                    scans.append("\(step) ← \(sql.replacingOccurrences(of: "\n", with: " ").prefix(160))")
+                }
+            }
+        }
+        #expect(scans.isEmpty, "statements scanning a growing table:\n\(scans.joined(separator: "\n"))")
+    }
+}
+
+/// The distinct SQL statements a store ran.
+final class StatementLog: Sendable {
+    private let seen = Mutex((recording: false, statements: Set<String>()))
+    func start() { seen.withLock { $0.recording = true } }
+    func add(_ sql: String) { seen.withLock { if $0.recording { $0.statements.insert(sql) } } }
+    var statements: Set<String> { seen.withLock { $0.statements } }
+}
+
+@Suite("Benchmark preload")
+struct PreloadTests {
+    @Test("preloading copies a finished run whole, counted by phase, and new runs still finish")
+    func copies() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let agent = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "echo", arguments: ["text": "hi"])]), ScriptedReply(text: "done")])
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+            let original = try await engine.start(StartRunRequest(agent: agent, input: "go"))
+            _ = try await waitForPhase(store, runId: original.id, [.completed])
+            try await store.preload(copiesOf: original.id, count: 2_500, batch: 1_000)
+            #expect(try await store.runCountsByPhase()[.completed] == 2_501)
+            let copy = try #require(try await store.run(id: "run_pre_1234"))
+            #expect(copy.output == "done" && copy.phase == .completed)
+            #expect(try await store.messages(runId: copy.id).count == (try await store.messages(runId: original.id)).count)
+            #expect(try await store.journal(runId: copy.id) == (try await store.journal(runId: original.id)))
+            #expect(try await store.runs(RunQuery(limit: 1)).first?.id == original.id, "copies are older than every real run")
+            let next = try await engine.start(StartRunRequest(agent: agent, input: "again"))
+            #expect(try await waitForPhase(store, runId: next.id, [.completed]).output == "done")
+        }
+    }
+}

@@ -3,6 +3,7 @@ public import Hummingbird
 import HummingbirdCore
 public import Logging
 public import Prometheus
+import ServiceLifecycle
 
 /// Builds Aloft's HTTP application: REST + SSE under `/v1` over a running `LocalEngine`.
 /// The CLI's `aloft serve` and the tests both use it.
@@ -35,6 +36,10 @@ public func buildApplication(
         api.add(middleware: BearerAuthMiddleware(keys: Set(configuration.apiKeys)))
     }
     let finished = FinishedRunCache()
+    var services: [any Service] = []
+    if let days = configuration.retentionDays {
+        services.append(RetentionService(store: engine.store, days: days, logger: logger) { _ in finished.removeAll() })
+    }
     RunRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)
     SessionRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)
     AgentRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
@@ -44,6 +49,7 @@ public func buildApplication(
         // idle keep-alive) is closed; responses in progress, event streams included, are not.
         server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(configuration.effectiveHost, port: configuration.port), serverName: "aloft"),
+        services: services,
         logger: logger
     )
 }

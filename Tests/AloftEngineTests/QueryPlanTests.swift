@@ -52,6 +52,7 @@ struct QueryPlanTests {
             try await engine.deleteSession(id: first.sessionId)
         }
         try await LocalEngine(store: store, configuration: testConfiguration(log: log), logger: .init(label: "quiet")).resumeUnfinished()
+        _ = try await store.prune(finishedBefore: Date().addingTimeInterval(3600), batch: 1)
 
         let statements = seen.statements.filter { sql in
             let verb = sql.trimmingCharacters(in: .whitespacesAndNewlines).prefix(6).uppercased()
@@ -99,6 +100,38 @@ struct PreloadTests {
             #expect(try await store.runs(RunQuery(limit: 1)).first?.id == original.id, "copies are older than every real run")
             let next = try await engine.start(StartRunRequest(agent: agent, input: "again"))
             #expect(try await waitForPhase(store, runId: next.id, [.completed]).output == "done")
+        }
+    }
+}
+
+@Suite("Retention")
+struct RetentionTests {
+    @Test("pruning deletes runs finished before the cutoff with their sessions and messages, in batches; newer and unfinished runs stay")
+    func prune() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let agent = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "echo", arguments: ["text": "hi"])]), ScriptedReply(text: "done")])
+        let waiting = scriptedAgent(
+            [ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "ok")], tools: ["delete_everything"],
+            approval: ["delete_everything"]
+        )
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+            let recent = try await engine.start(StartRunRequest(agent: agent, input: "go"))
+            _ = try await waitForPhase(store, runId: recent.id, [.completed])
+            let paused = try await engine.start(StartRunRequest(agent: waiting, input: "clean"))
+            _ = try await waitForPhase(store, runId: paused.id, [.waitingForApproval])
+            try await store.preload(copiesOf: recent.id, count: 1_200, batch: 500)  // finished about four months ago
+            let deleted = try await store.prune(finishedBefore: Date().addingTimeInterval(-86_400), batch: 500)
+            #expect(deleted == 1_200)
+            #expect(try await store.run(id: "run_pre_7") == nil)
+            #expect(try await store.session(id: "ses_pre_7") == nil, "a session left without runs goes too")
+            #expect(try await store.messages(sessionId: "ses_pre_7").isEmpty)
+            #expect(try await store.journal(runId: "run_pre_7").isEmpty)
+            #expect(try await store.run(id: recent.id)?.phase == .completed, "a newer run stays")
+            #expect(try await store.run(id: paused.id)?.phase == .waitingForApproval, "an unfinished run stays, whatever its age")
+            #expect(try await store.runCountsByPhase()[.completed] == 1)
+            #expect(try await store.prune(finishedBefore: Date().addingTimeInterval(-86_400)) == 0)
+            #expect(try await store.prune(finishedBefore: Date().addingTimeInterval(60)) == 1)
+            #expect(try await store.session(id: recent.sessionId) == nil)
         }
     }
 }

@@ -35,6 +35,7 @@ struct ConfigurationTests {
         try """
             cors_origins: [https://console.example.com]
             idle_timeout_seconds: 10
+            retention_days: 30
             outbound: { connect_timeout_seconds: 3, connections_per_host: 16 }
             api_agents:
               inline_definitions: false
@@ -47,6 +48,7 @@ struct ConfigurationTests {
         try configuration.apply(file: path)
         #expect(configuration.corsOrigins == ["https://console.example.com"])
         #expect(configuration.idleTimeoutSeconds == 10)
+        #expect(configuration.retentionDays == 30)
         #expect(configuration.outbound.connectionsPerHost == 16)
         #expect(!configuration.acceptsInlineAgents)
         #expect(configuration.apiAgents.secrets == ["TICKETS_TOKEN"])

@@ -28,6 +28,7 @@ extension ServerConfiguration {
         if let value = file.durability { durability = value }
         if let value = file.corsOrigins { corsOrigins = value }
         if let value = file.idleTimeoutSeconds { idleTimeoutSeconds = value }
+        if let value = file.retentionDays { retentionDays = value }
         if let api = file.apiAgents {
             if let value = api.inlineDefinitions { apiAgents.inlineDefinitions = value }
             if let value = api.secrets { apiAgents.secrets = value }
@@ -106,6 +107,7 @@ struct ConfigurationFile: Decodable {
     var durability: String?
     var corsOrigins: [String]?
     var idleTimeoutSeconds: Int?
+    var retentionDays: Int?
     var apiAgents: APIAgents?
     var outbound: Outbound?
 
@@ -113,7 +115,7 @@ struct ConfigurationFile: Decodable {
         case host, port, database, durability, outbound
         case agentsDirectory = "agents_directory", apiKeys = "api_keys", maxBodyBytes = "max_body_bytes"
         case heartbeatSeconds = "heartbeat_seconds", corsOrigins = "cors_origins", idleTimeoutSeconds = "idle_timeout_seconds"
-        case apiAgents = "api_agents"
+        case apiAgents = "api_agents", retentionDays = "retention_days"
     }
 
     init(from decoder: any Decoder) throws {
@@ -129,6 +131,7 @@ struct ConfigurationFile: Decodable {
         durability = try c.decodeIfPresent(String.self, forKey: .durability)
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
         idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds)
+        retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
         apiAgents = try c.decodeIfPresent(APIAgents.self, forKey: .apiAgents)
         outbound = try c.decodeIfPresent(Outbound.self, forKey: .outbound)
     }

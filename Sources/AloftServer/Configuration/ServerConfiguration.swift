@@ -26,13 +26,16 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var apiAgents: APIAgentPolicy
     /// Connect timeout and connections per host of model and tool calls.
     public var outbound: OutboundHTTPConfiguration
+    /// Runs that finished more than this many days ago are deleted (hourly). nil: kept.
+    public var retentionDays: Int?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = ".aloft/aloft.db", agentsDirectory: String? = nil,
         apiKeys: [String] = [], maxBodyBytes: Int = 1 << 20, heartbeatSeconds: Int = 15, durability: String = "power-cut",
         corsOrigins: [String] = [], idleTimeoutSeconds: Int = 30, apiAgents: APIAgentPolicy = APIAgentPolicy(),
-        outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration()
+        outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration(), retentionDays: Int? = nil
     ) {
+        self.retentionDays = retentionDays
         self.host = host
         self.port = port
         self.database = database
@@ -57,7 +60,7 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var acceptsInlineAgents: Bool { apiAgents.inlineDefinitions ?? !apiKeys.isEmpty }
 
     /// `ALOFT_HOST`, `ALOFT_PORT`, `ALOFT_DB`, `ALOFT_AGENTS_DIR`, `ALOFT_API_KEYS` (comma-separated),
-    /// `ALOFT_MAX_BODY_BYTES`, `ALOFT_CORS_ORIGINS` (comma-separated).
+    /// `ALOFT_MAX_BODY_BYTES`, `ALOFT_CORS_ORIGINS` (comma-separated), `ALOFT_RETENTION_DAYS`.
     public mutating func apply(environment: [String: String]) throws {
         func list(_ value: String) -> [String] {
             value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -75,6 +78,10 @@ public struct ServerConfiguration: Sendable, Hashable {
             maxBodyBytes = bytes
         }
         if let value = environment["ALOFT_CORS_ORIGINS"] { corsOrigins = list(value) }
+        if let value = environment["ALOFT_RETENTION_DAYS"] {
+            guard let days = Int(value) else { throw ConfigurationError(message: "ALOFT_RETENTION_DAYS must be a number of days") }
+            retentionDays = days
+        }
     }
 
     /// Every problem that stops the server from starting.
@@ -93,6 +100,7 @@ public struct ServerConfiguration: Sendable, Hashable {
             problems.append("cors_origins: '*' is not accepted; list the origins of the web apps that call this server")
         }
         problems += outbound.problems().map { "outbound.\($0)" }
+        if let days = retentionDays, !(1...36_500).contains(days) { problems.append("retention_days must be between 1 and 36500") }
         return problems
     }
 }

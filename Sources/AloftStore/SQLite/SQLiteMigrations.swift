@@ -151,6 +151,10 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v5-retention") { db in
+            // Pruning finds the oldest finished runs without reading the others.
+            try db.execute(sql: "CREATE INDEX runs_by_finished ON runs(finished_at) WHERE finished_at IS NOT NULL")
+        }
         return migrator
     }
 }

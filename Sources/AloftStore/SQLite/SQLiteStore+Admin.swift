@@ -87,7 +87,7 @@ extension SQLiteStore {
         }
     }
 
-    private static func deleteRunRows(_ runId: String, db: Database) throws {
+    static func deleteRunRows(_ runId: String, db: Database) throws {
         for table in ["journal", "pending_approvals", "timers", "run_commands", "messages"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ?", arguments: [runId])
         }

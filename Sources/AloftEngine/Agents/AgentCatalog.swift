@@ -14,14 +14,17 @@ struct AgentRuntime: Sendable {
     var loop: LoopConfiguration
 }
 
-/// Builds agents into runtimes once per version and keeps them: tools open their databases
-/// and clients once, not per run.
+/// Builds agents into runtimes once per version and keeps the recent ones: tools open their
+/// databases and clients once, not per run. Bounded: API clients can send any number of
+/// distinct definitions; a runtime forgotten is simply built again when next needed.
 final class AgentCatalog: Sendable {
-    private let runtimes = Mutex<[String: AgentRuntime]>([:])
+    static let maxRuntimes = 256
+    let runtimes = BoundedCache<String, AgentRuntime>(capacity: maxRuntimes)
     /// Versions by definition, so the content hash is computed once per definition.
-    private let versions = Mutex<[AgentDefinition: String]>([:])
-    /// Versions known to be in the database, so they are not written again.
-    private let stored = Mutex<Set<String>>([])
+    private let versions = BoundedCache<AgentDefinition, String>(capacity: 1_024)
+    /// Versions known to be in the database, so they are not written again (forgetting one
+    /// costs an `INSERT OR IGNORE`).
+    private let stored = BoundedCache<String, Bool>(capacity: 65_536)
     private let configuration: EngineConfiguration
     private let client: HTTPClient
     private let modelHTTP: ModelHTTPClient
@@ -39,12 +42,12 @@ final class AgentCatalog: Sendable {
     /// The runtime of `definition`, validating everything a run needs; throws
     /// `EngineError.invalidAgent` naming every problem.
     func runtime(for definition: AgentDefinition) throws -> AgentRuntime {
-        let version = versions.withLock { $0[definition] } ?? {
+        let version = versions[definition] ?? {
             let version = definition.version
-            versions.withLock { $0[definition] = version }
+            versions.set(version, for: definition)
             return version
         }()
-        if let cached = runtimes.withLock({ $0[version] }) { return cached }
+        if let cached = runtimes[version] { return cached }
         var problems = definition.problems()
         var toolbox: Toolbox?
         do {
@@ -78,22 +81,22 @@ final class AgentCatalog: Sendable {
             definition: definition, version: version, toolbox: toolbox, provider: provider,
             loop: LoopConfiguration(tools: toolbox.definitions, policies: definition.policies)
         )
-        runtimes.withLock { $0[version] = runtime }
+        runtimes.set(runtime, for: version)
         return runtime
     }
 
     /// Whether `version` still has to be written with the next run that uses it.
     func needsStoring(_ version: String) -> Bool {
-        !stored.withLock { $0.contains(version) }
+        stored[version] == nil
     }
 
     func markStored(_ version: String) {
-        _ = stored.withLock { $0.insert(version) }
+        stored.set(true, for: version)
     }
 
     /// The runtime of a stored agent version (a run resuming after a restart).
     func runtime(version: String, store: SQLiteStore) async throws -> AgentRuntime {
-        if let cached = runtimes.withLock({ $0[version] }) { return cached }
+        if let cached = runtimes[version] { return cached }
         markStored(version)
         guard let definition = try await store.agentDefinition(version: version) else {
             throw EngineError(code: .invalidAgent, message: "agent version \(version) is not in the database")

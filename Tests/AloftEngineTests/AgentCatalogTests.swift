@@ -1,0 +1,36 @@
+import AloftCore
+import AloftStore
+import Testing
+
+@testable import AloftEngine
+
+@Suite("Agent catalog memory")
+struct AgentCatalogTests {
+    @Test("any number of distinct inline agents keeps a bounded number of runtimes; their runs complete")
+    func bounded() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+            var first: Run?
+            for index in 0..<(AgentCatalog.maxRuntimes + 200) {
+                let agent = AgentDefinition(
+                    name: "a\(index)", instructions: "", model: ModelSettings(provider: .scripted, name: "s", script: [ScriptedReply(text: "hi \(index)")])
+                )
+                let run = try await engine.start(StartRunRequest(agent: agent, input: "go"))
+                first = first ?? run
+            }
+            #expect(engine.catalog.runtimes.count <= AgentCatalog.maxRuntimes)
+            let oldest = try #require(first)
+            #expect(try await waitForPhase(store, runId: oldest.id, [.completed, .failed]).output == "hi 0")
+        }
+    }
+
+    @Test("a bounded cache forgets its oldest entries first")
+    func fifo() {
+        let cache = BoundedCache<Int, Int>(capacity: 3)
+        for key in 0..<10 { cache.set(key * 10, for: key) }
+        #expect(cache.count == 3)
+        #expect(cache[9] == 90 && cache[7] == 70 && cache[6] == nil)
+        cache.set(99, for: 9)
+        #expect(cache[9] == 99 && cache.count == 3)
+    }
+}

@@ -27,8 +27,9 @@ struct Prune: AsyncParsableCommand {
     func run() async throws {
         guard let age = Self.seconds(finishedBefore) else { throw ExitCode(2) }
         let store = try database.openStore()
-        let deleted = try await store.prune(finishedBefore: Date().addingTimeInterval(-age))
-        print("pruned \(deleted) run(s) that finished before \(Date().addingTimeInterval(-age).formatted(.iso8601))")
+        let cutoff = Date().addingTimeInterval(-age)
+        let deleted = try await store.prune(finishedBefore: cutoff)
+        print("pruned \(deleted) run(s) that finished before \(cutoff.formatted(.iso8601))")
     }
 
     /// `30d`, `12h`, `90m`, `3600s` as seconds; nil for anything else (or more than 100 years).

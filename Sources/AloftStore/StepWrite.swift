@@ -25,6 +25,12 @@ public struct StepWrite: Sendable {
     public var removeAllTimers = false
     /// Set (or clear) the session's active run.
     public var sessionActiveRun: (sessionId: String, runId: String?)?
+    /// Events this step emits (numbered), stored in the run's event log; text deltas already
+    /// sent live are stored here too, with the save that carries their message.
+    public var events: [RunEvent] = []
+    /// The run's highest event number after this step, for a step that does not rewrite the
+    /// run row (`run`), such as saving a streamed answer.
+    public var eventSeq: Int?
     /// Inbox commands this step has taken into account.
     public var consumedCommands: [Int64] = []
 

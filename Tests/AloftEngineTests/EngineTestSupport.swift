@@ -73,9 +73,11 @@ func withEngine<Result: Sendable>(
 }
 
 /// Collects a run's events until a terminal or pause event (or the stream ends).
-func collect(_ stream: AsyncStream<RunEvent>, until stop: Set<RunEvent.Kind> = [.runCompleted, .runFailed, .runCancelled, .runPaused]) async -> [RunEvent] {
+func collect<Events: AsyncSequence>(
+    _ stream: Events, until stop: Set<RunEvent.Kind> = [.runCompleted, .runFailed, .runCancelled, .runPaused]
+) async throws -> [RunEvent] where Events.Element == RunEvent {
     var events: [RunEvent] = []
-    for await event in stream {
+    for try await event in stream {
         events.append(event)
         if stop.contains(event.kind) { break }
     }

@@ -18,7 +18,7 @@ struct LocalEngineTests {
         ])
         let (run, events) = try await withEngine(store: store, configuration: testConfiguration(log: log)) { engine in
             let run = try await engine.start(StartRunRequest(agent: agent, input: "Echo ping"))
-            return (run, await collect(engine.events(runId: run.id)))
+            return (run, try await collect(try await engine.events(runId: run.id)))
         }
         #expect(events.map(\.seq) == Array(1...events.count))
         #expect(events.first?.kind == .runStarted)
@@ -45,10 +45,10 @@ struct LocalEngineTests {
             let agent = AgentDefinition(name: "chat", instructions: "Be kind.", model: ModelSettings(provider: .openai, name: "m", baseURL: baseURL))
             try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
                 let first = try await engine.start(StartRunRequest(agent: agent, input: "I am Ada."))
-                _ = await collect(engine.events(runId: first.id))
+                _ = try await collect(try await engine.events(runId: first.id))
                 _ = try await waitForPhase(store, runId: first.id, [.completed])
                 let second = try await engine.start(StartRunRequest(agent: agent, input: "What is my name?", sessionId: first.sessionId))
-                _ = await collect(engine.events(runId: second.id))
+                _ = try await collect(try await engine.events(runId: second.id))
                 #expect(try await waitForPhase(store, runId: second.id, [.completed]).output == "Your name is Ada.")
             }
         }
@@ -88,7 +88,7 @@ struct LocalEngineTests {
         )
         let runId = try await withEngine(store: try SQLiteStore(path: path), configuration: testConfiguration(log: log)) { engine in
             let run = try await engine.start(StartRunRequest(agent: agent, input: "Delete everything"))
-            let events = await collect(engine.events(runId: run.id))
+            let events = try await collect(try await engine.events(runId: run.id))
             #expect(events.last?.kind == .runPaused)
             _ = try await waitForPhase(engine.store, runId: run.id, [.waitingForApproval])
             await engine.waitUntilIdle()
@@ -159,7 +159,7 @@ struct LocalEngineTests {
         try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
             let run = try await engine.start(StartRunRequest(agent: agent, input: "talk"))
             var seen = ""
-            for await event in engine.events(runId: run.id) where event.kind == .runContent {
+            for try await event in try await engine.events(runId: run.id) where event.kind == .runContent {
                 seen += event.data["delta"]?.stringValue ?? ""
                 if seen.count > 30 { break }
             }
@@ -180,8 +180,8 @@ struct LocalEngineTests {
         let agent = scriptedAgent([ScriptedReply(toolCalls: [.init(name: tool)]), ScriptedReply(text: "never")], tools: [tool], approval: tool == "delete_everything" ? [tool] : [])
         try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog(), slowTool: .seconds(30))) { engine in
             let run = try await engine.start(StartRunRequest(agent: agent, input: "go"))
-            let events = engine.events(runId: run.id)
-            _ = await collect(events, until: [.toolCallStarted])
+            let events = try await engine.events(runId: run.id)
+            _ = try await collect(events, until: [.toolCallStarted])
             try await Task.sleep(for: .milliseconds(50))
             let clock = ContinuousClock()
             let started = clock.now

@@ -30,7 +30,7 @@ struct RunEventHubTests {
         let hub = RunEventHub()
         Self.publishLongRun(hub, runId: "long", deltas: 1_000, deltaBytes: 4_000)
         var seqs: [Int] = []
-        for await event in hub.subscribe(runId: "long", after: 0) { seqs.append(event.seq) }
+        for await event in hub.subscribe(runId: "long", after: 0).events { seqs.append(event.seq) }
         #expect(seqs.last == 1_002, "the terminal event is kept")
         #expect(seqs.count < 100, "about \(RunEventHub.bufferBytes) bytes of deltas, not all 4 MB: \(seqs.count) events")
         #expect(seqs == Array(seqs.sorted()), "in order")

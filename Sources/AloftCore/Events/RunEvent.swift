@@ -1,10 +1,15 @@
-/// What a run emits, in order. `seq` numbers a run's events from 1 without gaps in a live
-/// stream, so a client that reconnects with the last number it saw can ask for the rest.
+/// What a run emits, in order. `seq` numbers a run's events from 1, only rising, never given
+/// to two different events (not even across a crash): a client that reconnects with the last
+/// number it saw gets exactly the rest. Numbers may skip (after a restart they jump past any
+/// number the previous process could have used).
 public struct RunEvent: Sendable, Hashable, Codable {
     /// The kinds of run event.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         case runStarted = "run_started"
         case runContent = "run_content"
+        /// Drop the text received so far for a model step (`step`): it is being answered
+        /// again (`attempt`), after a retry or a restart.
+        case runContentReset = "run_content_reset"
         case toolCallStarted = "tool_call_started"
         case toolCallCompleted = "tool_call_completed"
         case runPaused = "run_paused"
@@ -97,6 +102,16 @@ extension RunEventDraft {
                 return [RunEventDraft(.runCancelled, reason.map { ["reason": .string($0)] } ?? [:])]
             }
         }
+    }
+
+    /// A piece of the answer of model step `step`, attempt `attempt`.
+    public static func content(_ delta: String, step: Int, attempt: Int) -> RunEventDraft {
+        RunEventDraft(.runContent, ["delta": .string(delta), "step": .number(Double(step)), "attempt": .number(Double(attempt))])
+    }
+
+    /// Clients drop the text of model step `step` received so far: attempt `attempt` answers again.
+    public static func contentReset(step: Int, attempt: Int) -> RunEventDraft {
+        RunEventDraft(.runContentReset, ["step": .number(Double(step)), "attempt": .number(Double(attempt))])
     }
 
     /// The event of a run pausing for approval of these calls.

@@ -16,8 +16,10 @@ public struct Run: Sendable, Hashable, Codable {
     public var usage: Usage
     public var correlationId: String?
     public var metadata: [String: String]
-    /// The last event sequence number handed out.
+    /// The highest event number stored (numbers may skip; see `RunEvent`).
     public var eventSeq: Int
+    /// Events up to this number were deleted by retention (0: none were).
+    public var eventsPrunedThrough: Int = 0
     /// Session position of this run's user message; its other messages follow.
     public var messageBase: Int
     public var createdAt: Date
@@ -27,9 +29,10 @@ public struct Run: Sendable, Hashable, Codable {
     public init(
         id: String, sessionId: String, agent: String, agentVersion: String, phase: RunPhase, input: String,
         output: String? = nil, error: RunError? = nil, iterations: Int = 0, usage: Usage = Usage(),
-        correlationId: String? = nil, metadata: [String: String] = [:], eventSeq: Int = 0, messageBase: Int = 0,
-        createdAt: Date, updatedAt: Date, finishedAt: Date? = nil
+        correlationId: String? = nil, metadata: [String: String] = [:], eventSeq: Int = 0, eventsPrunedThrough: Int = 0,
+        messageBase: Int = 0, createdAt: Date, updatedAt: Date, finishedAt: Date? = nil
     ) {
+        self.eventsPrunedThrough = eventsPrunedThrough
         self.id = id
         self.sessionId = sessionId
         self.agent = agent

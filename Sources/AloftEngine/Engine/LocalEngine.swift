@@ -67,7 +67,7 @@ public final class LocalEngine: Service, Sendable {
         for run in unfinished {
             let count = resumes[run.id] ?? 0
             guard count > configuration.maxResumesWithoutProgress else {
-                registry.schedule(runId: run.id)
+                registry.schedule(runId: run.id, abandonedAttempts: max(count, 1))
                 resumed += 1
                 continue
             }
@@ -76,7 +76,7 @@ public final class LocalEngine: Service, Sendable {
                 code: .crashLoop,
                 message: "the engine stopped \(count) times in a row while running this run without getting further; it was ended so that it cannot stop the server again (see the server log)"
             )
-            try await driver.fail(run, journal: try await store.journal(runId: run.id), control: RunControl(runId: run.id), error: error)
+            try await driver.fail(run, journal: try await store.journal(runId: run.id), control: RunControl(runId: run.id, abandonedAttempts: max(count, 1)), error: error)
             hub.release(runId: run.id)
         }
         if resumed > 0 {
@@ -159,32 +159,39 @@ public final class LocalEngine: Service, Sendable {
         var write = write
         let agent = runtime.definition
         let context = ConversationContext.build(instructions: agent.instructions, summary: session.summary, history: history, input: input)
-        let run = Run(
+        var run = Run(
             id: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, phase: .running, input: input,
-            correlationId: request.correlationId, metadata: request.metadata, eventSeq: 1, messageBase: base, createdAt: now, updatedAt: now
+            correlationId: request.correlationId, metadata: request.metadata, messageBase: base, createdAt: now, updatedAt: now
         )
         let storesVersion = catalog.needsStoring(runtime.version)
         if storesVersion { write.agentVersion = (runtime.version, agent) }
         let started = JournalEntry.started(
             RunStart(runId: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, context: context)
         )
+        // The run's first event, stored with its start like every event after it.
+        let startedEvents = RunEventDraft.events(for: started, after: RunState(configuration: runtime.loop, journal: [started]))
+            .enumerated().map { RunEvent(runId: runId, seq: $0.offset + 1, kind: $0.element.kind, data: $0.element.data) }
+        run.eventSeq = startedEvents.count
         write.newRun = run
         write.entries = [(1, started)]
+        write.events = startedEvents
         write.messages = [Message(sessionId: session.id, runId: runId, position: base, role: .user, content: input, createdAt: now, completedAt: now)]
         try await store.commit(write)
         if storesVersion { catalog.markStored(runtime.version) }
-        hub.publish(RunEvent(runId: runId, seq: 1, kind: .runStarted, data: ["session_id": .string(session.id), "agent": .string(agent.name)]))
+        for event in startedEvents { hub.publish(event) }
         // The driver starts from what was just written instead of reading it back.
         registry.schedule(runId: runId, seed: RunSeed(run: run, journal: [started]))
         return run
     }
 
-    /// The run's events after sequence number `after`, live; the stream ends after a terminal event.
-    /// Subscribe before or right after `start` to see every event.
-    /// With `endIfUnknown`, the stream ends at once when this process holds no events of
-    /// the run (it ended before this process started, or long ago).
-    public func events(runId: String, after: Int = 0, endIfUnknown: Bool = false) -> AsyncStream<RunEvent> {
-        hub.subscribe(runId: runId, after: after, endIfUnknown: endIfUnknown)
+    /// The run's events after number `after`: stored ones, then live ones; the feed ends after
+    /// the terminal event. Works for any run in the store, whichever process ran it and
+    /// however often the engine restarted since.
+    public func events(runId: String, after: Int = 0) async throws -> RunEventFeed {
+        guard let feed = try await RunEventFeed.make(runId: runId, after: after, hub: hub, store: store) else {
+            throw EngineError(code: .runNotFound, message: "no run \(runId)")
+        }
+        return feed
     }
 
     /// Asks a run to stop. Durable: recorded in the database first, then delivered.

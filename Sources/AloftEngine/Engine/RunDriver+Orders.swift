@@ -21,6 +21,7 @@ final class StreamedText: Sendable {
     private let text = Mutex("")
     var value: String { text.withLock { $0 } }
     func append(_ delta: String) { text.withLock { $0 += delta } }
+    func clear() { text.withLock { $0 = "" } }
 }
 
 extension RunDriver {
@@ -70,8 +71,10 @@ extension RunDriver {
         }
     }
 
-    /// Calls the model, streaming deltas to subscribers and saving the growing answer every
-    /// `streamFlushInterval`; retries retryable failures that happen before any text arrived.
+    /// Calls the model, streaming deltas to subscribers and saving the growing answer (with
+    /// the deltas) every `streamFlushInterval`; retries retryable failures. An attempt that
+    /// follows one whose text reached clients (a retry here, or a step redone after a crash)
+    /// first stores and sends `run_content_reset`, so clients drop the abandoned text.
     func callModel(
         step: Int, request: ModelRequest, runtime: AgentRuntime, run: Run, position: Int, control: RunControl, logger: Logger
     ) async -> OrderResult {
@@ -90,22 +93,19 @@ extension RunDriver {
                     )
                 }
             ) { _ in
+                let (attempt, reset) = control.beginModelAttempt(step: step)
+                if reset {
+                    streamed.clear()
+                    try await save(run: run, control: control, events: [RunEventDraft.contentReset(step: step, attempt: attempt)])
+                }
                 var lastSave = clock.now
-                do {
-                    return try await runtime.provider.respond(to: request) { delta in
-                        streamed.append(delta)
-                        control.emit(RunEventDraft(.runContent, ["delta": .string(delta), "step": .number(Double(step))]), to: hub)
-                        if clock.now - lastSave >= configuration.streamFlushInterval {
-                            lastSave = clock.now
-                            try await saveStreamed(streamed.value, run: run, position: position, interrupted: false)
-                        }
+                return try await runtime.provider.respond(to: request) { delta in
+                    streamed.append(delta)
+                    let mustSave = control.emitDelta(delta, step: step, to: hub)
+                    if mustSave || clock.now - lastSave >= configuration.streamFlushInterval {
+                        lastSave = clock.now
+                        try await save(run: run, control: control, streamed: (streamed.value, position, interrupted: false))
                     }
-                } catch let error as ModelError where !streamed.value.isEmpty {
-                    // Text already reached subscribers: a retry would repeat it.
-                    throw ModelError(
-                        code: .streamBroken, message: "the answer broke off after part of it was streamed: \(error.message)",
-                        statusCode: error.statusCode, detail: error.detail
-                    )
                 }
             }
             metrics.modelCall(provider: provider, duration: clock.now - started, failed: false)
@@ -116,7 +116,7 @@ extension RunDriver {
             if Task.isCancelled || error is CancellationError {
                 // Stopped: keep what the user already saw, marked interrupted.
                 let text = streamed.value
-                if !text.isEmpty { try? await saveStreamed(text, run: run, position: position, interrupted: true) }
+                if !text.isEmpty { try? await save(run: run, control: control, streamed: (text, position, interrupted: true)) }
                 return .interrupted
             }
             guard let error = error as? ModelError else {
@@ -130,16 +130,27 @@ extension RunDriver {
         }
     }
 
-    private func saveStreamed(_ text: String, run: Run, position: Int, interrupted: Bool) async throws {
+    /// Saves, outside a journal step: the deltas sent since the last save, the growing answer
+    /// (`streamed`: its text and session position) and `events`, which are published once stored.
+    private func save(
+        run: Run, control: RunControl, streamed: (text: String, position: Int, interrupted: Bool)? = nil, events drafts: [RunEventDraft] = []
+    ) async throws {
         var write = StepWrite(runId: run.id)
-        let time = configuration.now()
-        write.messages = [
-            Message(
-                sessionId: run.sessionId, runId: run.id, position: position, role: .assistant, content: text, createdAt: time,
-                completedAt: interrupted ? time : nil, interrupted: interrupted
-            )
-        ]
+        if let streamed {
+            let time = configuration.now()
+            write.messages = [
+                Message(
+                    sessionId: run.sessionId, runId: run.id, position: streamed.position, role: .assistant, content: streamed.text,
+                    createdAt: time, completedAt: streamed.interrupted ? time : nil, interrupted: streamed.interrupted
+                )
+            ]
+        }
+        let (events, fresh) = control.number(drafts)
+        write.events = events
+        let seq = control.eventSeq
+        write.eventSeq = seq
         try await store.commit(write)
+        control.stored(through: seq, publishing: fresh, to: hub)
     }
 
     /// Runs a tool with its timeout and retry policy. Failures become the call's result.

@@ -56,7 +56,7 @@ struct RunDriver: Sendable {
             try await discard(control.takeCommands())
             return
         }
-        control.eventSeq = run.eventSeq
+        control.adopt(storedSeq: run.eventSeq)
         let journal: [JournalEntry]
         if let seed { journal = seed.journal } else { journal = try await store.journal(runId: run.id) }
         let runtime: AgentRuntime
@@ -108,7 +108,7 @@ struct RunDriver: Sendable {
     /// any other ending, with its event.
     func fail(_ run: Run, journal: [JournalEntry], control: RunControl, error: RunError) async throws {
         let empty = LoopConfiguration(tools: [], policies: AgentPolicies())
-        control.eventSeq = run.eventSeq
+        control.adopt(storedSeq: run.eventSeq)
         var execution = RunExecution(
             run: run, state: RunState(configuration: empty, journal: journal), control: control, store: store, hub: hub, now: configuration.now
         )

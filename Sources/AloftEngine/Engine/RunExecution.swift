@@ -81,11 +81,14 @@ struct RunExecution {
         run.iterations = next.iterations.count
         run.usage = next.usage
         run.updatedAt = now()
-        run.eventSeq = control.eventSeq + drafts.count
+        // Deltas still unsaved are stored with this step; its own events are published once stored.
+        let (events, fresh) = control.number(drafts)
+        write.events = events
+        run.eventSeq = control.eventSeq
         write.run = run
         try await store.commit(write)
         state = next
-        for draft in drafts { control.emit(draft, to: hub) }
+        control.stored(through: run.eventSeq, publishing: fresh, to: hub)
     }
 
     static func timerId(runId: String, callId: String) -> String { "\(runId):approval:\(callId)" }

@@ -53,18 +53,27 @@ final class RunEventHub: Sendable {
 
     private let state = Mutex(State())
 
+    /// Most events a subscriber may fall behind by; one that falls further is ended (and
+    /// catches up from the event log, see `RunEventFeed`) instead of holding memory without end.
+    static let subscriberBacklog = 4096
+
+    /// A live subscription to a run's events.
+    struct Subscription: Sendable {
+        /// Buffered events above the number asked for, then live ones; finished after a
+        /// terminal event, or early when the subscriber fell `subscriberBacklog` behind.
+        var events: AsyncStream<RunEvent>
+        /// The lowest number from which `events` holds every event: the oldest buffered one.
+        /// Nil when the hub holds no event of the run: everything before what comes live must
+        /// be read from the event log.
+        var completeFrom: Int?
+    }
+
     /// Events of `runId` with a sequence number above `after`: those buffered, then live ones.
-    /// The stream ends after a terminal event.
-    /// With `endIfUnknown`, a run the hub knows nothing of (ended before this process, or
-    /// long ago) gives an empty, finished stream instead of one that waits.
-    func subscribe(runId: String, after: Int, endIfUnknown: Bool = false) -> AsyncStream<RunEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: RunEvent.self, bufferingPolicy: .unbounded)
-        state.withLock { state in
-            if endIfUnknown, state.channels[runId] == nil {
-                continuation.finish()
-                return
-            }
+    func subscribe(runId: String, after: Int) -> Subscription {
+        let (stream, continuation) = AsyncStream.makeStream(of: RunEvent.self, bufferingPolicy: .bufferingOldest(Self.subscriberBacklog))
+        let completeFrom: Int? = state.withLock { state in
             var channel = state.channels[runId] ?? Channel()
+            let first = channel.events.first?.seq
             for event in channel.events where event.seq > after { continuation.yield(event) }
             if channel.ended {
                 continuation.finish()
@@ -75,8 +84,9 @@ final class RunEventHub: Sendable {
                 continuation.onTermination = { [weak self] _ in self?.unsubscribe(runId: runId, id: id) }
             }
             state.channels[runId] = channel
+            return first
         }
-        return stream
+        return Subscription(events: stream, completeFrom: completeFrom)
     }
 
     func publish(_ event: RunEvent) {
@@ -85,11 +95,17 @@ final class RunEventHub: Sendable {
             let before = channel.bytes
             channel.append(event)
             if state.retainedSet.contains(event.runId) { state.retainedBytes += channel.bytes - before }
-            for continuation in channel.subscribers.values { continuation.yield(event) }
             var ending: [AsyncStream<RunEvent>.Continuation] = []
+            for (id, continuation) in channel.subscribers {
+                if case .dropped = continuation.yield(event) {
+                    // Too far behind: ended here, it catches up from the event log.
+                    channel.subscribers[id] = nil
+                    ending.append(continuation)
+                }
+            }
             if event.kind.isTerminal {
                 channel.ended = true
-                ending = Array(channel.subscribers.values)
+                ending += channel.subscribers.values
                 channel.subscribers = [:]
             }
             state.channels[event.runId] = channel
@@ -99,8 +115,6 @@ final class RunEventHub: Sendable {
         for continuation in ending { continuation.finish() }
     }
 
-    /// Forgets a run nobody watches (its driver is done with it for now). Holds no memory
-    /// for runs that wait or have ended.
     /// The driver is done with the run for now (it ended, or waits for a person). Its recent
     /// events stay for late readers, among a bounded number of such runs.
     func release(runId: String) {
@@ -133,9 +147,15 @@ final class RunEventHub: Sendable {
 
     private func unsubscribe(runId: String, id: Int) {
         state.withLock { state in
-            state.channels[runId]?.subscribers[id] = nil
+            guard var channel = state.channels[runId] else { return }
+            channel.subscribers[id] = nil
+            // A channel a subscriber opened for a run with no events here holds nothing worth keeping.
+            state.channels[runId] = channel.subscribers.isEmpty && channel.buffer.isEmpty && !state.retainedSet.contains(runId) ? nil : channel
         }
     }
+
+    /// How many runs the hub holds anything for (for tests).
+    var channelCount: Int { state.withLock { $0.channels.count } }
 }
 
 extension RunEvent {

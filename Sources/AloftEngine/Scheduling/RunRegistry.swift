@@ -19,8 +19,9 @@ final class RunRegistry: Sendable {
         (queue, queueContinuation) = AsyncStream.makeStream(of: RunControl.self, bufferingPolicy: .unbounded)
     }
 
-    /// Makes sure the run is driven, handing it `delivery` if given.
-    func schedule(runId: String, delivery: RunCommandDelivery? = nil, seed: RunSeed? = nil) {
+    /// Makes sure the run is driven, handing it `delivery` if given. `abandonedAttempts`: the
+    /// run is taken over after the engine stopped while driving it (see `RunControl`).
+    func schedule(runId: String, delivery: RunCommandDelivery? = nil, seed: RunSeed? = nil, abandonedAttempts: Int = 0) {
         let control: RunControl? = state.withLock { state in
             if let key = delivery.flatMap(Self.key) {
                 guard state.delivered.insert(key).inserted else { return nil }
@@ -29,7 +30,7 @@ final class RunRegistry: Sendable {
                 if let delivery { existing.deliver(delivery) }
                 return nil
             }
-            let control = RunControl(runId: runId, seed: seed)
+            let control = RunControl(runId: runId, seed: seed, abandonedAttempts: abandonedAttempts)
             if let delivery { control.deliver(delivery) }
             state.active[runId] = control
             return control

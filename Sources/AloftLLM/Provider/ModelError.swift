@@ -21,8 +21,6 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, Re
         /// The server answered something we cannot read (truncated, not the format asked
         /// for, out-of-range numbers, empty): retry.
         public static let invalidResponse = Code(rawValue: "model_invalid_response")
-        /// The answer broke off after part of it reached subscribers: a retry would repeat it.
-        public static let streamBroken = Code(rawValue: "model_stream_broken")
         /// The provider is not configured well enough to call (no API key, no script reply).
         public static let misconfigured = Code(rawValue: "model_misconfigured")
     }

@@ -7,8 +7,10 @@ import HTTPTypes
 import NIOCore
 
 /// A run's events as server-sent events: first a `snapshot` of the run, then every event
-/// after the client's `Last-Event-ID` (or `?after=`), each with `id: <seq>`, `event: <type>`,
-/// `data: <json>`; comment heartbeats while idle; closed after the terminal event.
+/// after the client's `Last-Event-ID` (or `?after=`) from the run's event log and then live,
+/// each with `id: <seq>`, `event: <type>`, `data: <json>`; comment heartbeats while idle;
+/// closed after the terminal event. When retention deleted events the client asked for, a
+/// `resync` event says so after the snapshot.
 /// A client that goes away does not stop the run.
 struct RunEventStream {
     let engine: LocalEngine
@@ -20,9 +22,8 @@ struct RunEventStream {
     }
 
     func response(runId: String, after: Int) async throws -> Response {
-        // Subscribe before reading the snapshot, so nothing falls between them.
         guard let run = try await engine.store.run(id: runId) else { throw APIError.notFound("no run \(runId)") }
-        let events = engine.events(runId: runId, after: after, endIfUnknown: run.phase.isTerminal)
+        let events = try await engine.events(runId: runId, after: after)
         let approvals = run.phase == .waitingForApproval ? try await engine.store.pendingApprovals(runId: runId) : []
         let snapshot = Representation.run(run, approvals: approvals)
         let heartbeat = self.heartbeat
@@ -34,11 +35,18 @@ struct RunEventStream {
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: "retry: 2000\nevent: snapshot\ndata: \(snapshot.jsonText())\n\n"))
+                if events.pruned {
+                    let resync: JSONValue = [
+                        "reason": "events_pruned",
+                        "message": .string("events after \(after) were deleted by retention; start again from the snapshot"),
+                    ]
+                    try await writer.write(ByteBuffer(string: "event: resync\ndata: \(resync.jsonText())\n\n"))
+                }
                 let (items, continuation) = AsyncStream.makeStream(of: Item.self)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        for await event in events { continuation.yield(.event(event)) }
-                        continuation.finish()
+                        defer { continuation.finish() }
+                        for try await event in events { continuation.yield(.event(event)) }
                     }
                     group.addTask {
                         while !Task.isCancelled {

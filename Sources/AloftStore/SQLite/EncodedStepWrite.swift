@@ -11,6 +11,7 @@ struct EncodedStepWrite: Sendable {
     let messageToolCalls: [String?]
     let timerCallIds: [String]
     let approvalArguments: [String]
+    let events: [(seq: Int, kind: String, data: String)]
     let recordedAt: Double
 
     init(_ write: StepWrite) throws {
@@ -27,6 +28,7 @@ struct EncodedStepWrite: Sendable {
         messageToolCalls = try write.messages.map { $0.toolCalls.isEmpty ? nil : try json($0.toolCalls) }
         timerCallIds = try write.addTimers.map { try json($0.callIds) }
         approvalArguments = write.addApprovals.map(\.call.arguments)
+        events = RunEventRecord.records(for: write.events).map { ($0.seq, $0.kind.rawValue, $0.data.jsonText()) }
         recordedAt = write.run?.updatedAt.timeIntervalSince1970 ?? write.newRun?.updatedAt.timeIntervalSince1970
             ?? Date().timeIntervalSince1970
     }
@@ -79,6 +81,15 @@ struct EncodedStepWrite: Sendable {
                 run.usage.inputTokens, run.usage.outputTokens, run.eventSeq, run.updatedAt.timeIntervalSince1970,
                 run.finishedAt?.timeIntervalSince1970, run.id,
             ])
+        }
+        if !events.isEmpty {
+            let insertEvent = try db.cachedStatement(sql: "INSERT INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)")
+            for event in events {
+                try insertEvent.execute(arguments: [w.runId, event.seq, event.kind, event.data])
+            }
+        }
+        if w.run == nil, let eventSeq = w.eventSeq {
+            try db.cachedStatement(sql: "UPDATE runs SET event_seq = MAX(event_seq, ?) WHERE id = ?").execute(arguments: [eventSeq, w.runId])
         }
         if w.interruptOpenMessages {
             try db.cachedStatement(

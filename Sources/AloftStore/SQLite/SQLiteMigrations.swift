@@ -155,6 +155,23 @@ enum SQLiteMigrations {
             // Pruning finds the oldest finished runs without reading the others.
             try db.execute(sql: "CREATE INDEX runs_by_finished ON runs(finished_at) WHERE finished_at IS NOT NULL")
         }
+        migrator.registerMigration("v6-event-log") { db in
+            // Every run event, stored with the step that produced it (text deltas one row per
+            // save window; see RunEventRecord). `events_pruned_through`: events up to this
+            // number were deleted by retention, so a client asking for them must resync.
+            try db.execute(
+                sql: """
+                    CREATE TABLE run_events (
+                        run_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        PRIMARY KEY (run_id, seq)
+                    ) WITHOUT ROWID;
+                    ALTER TABLE runs ADD COLUMN events_pruned_through INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
         return migrator
     }
 }

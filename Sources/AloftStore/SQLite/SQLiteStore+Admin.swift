@@ -88,7 +88,7 @@ extension SQLiteStore {
     }
 
     static func deleteRunRows(_ runId: String, db: Database) throws {
-        for table in ["journal", "pending_approvals", "timers", "run_commands", "messages"] {
+        for table in ["journal", "run_events", "pending_approvals", "timers", "run_commands", "messages"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ?", arguments: [runId])
         }
         try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [runId])

@@ -3,7 +3,7 @@ import GRDB
 
 extension SQLiteStore {
     /// Fills the database with `count` copies of the finished run `runId` (its session,
-    /// messages and journal), older than anything stored, in transactions of `batch` runs:
+    /// messages, journal and events), older than anything stored, in transactions of `batch` runs:
     /// for benchmarks that measure the cost of a run in a database that already holds many.
     public func preload(copiesOf runId: String, count: Int, batch: Int = 20_000) async throws {
         var done = 0
@@ -51,6 +51,14 @@ extension SQLiteStore {
                         \(numbers)
                         INSERT INTO journal (run_id, seq, entry, recorded_at)
                         SELECT 'run_pre_' || k.i, j.seq, j.entry, j.recorded_at - 1e7 - k.i FROM k, journal j WHERE j.run_id = ?
+                        """,
+                    arguments: arguments
+                )
+                try db.execute(
+                    sql: """
+                        \(numbers)
+                        INSERT INTO run_events (run_id, seq, kind, data)
+                        SELECT 'run_pre_' || k.i, e.seq, e.kind, e.data FROM k, run_events e WHERE e.run_id = ?
                         """,
                     arguments: arguments
                 )

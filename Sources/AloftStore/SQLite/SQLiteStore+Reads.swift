@@ -36,6 +36,31 @@ extension SQLiteStore {
         }
     }
 
+    /// A run's stored events with a number above `after` (and below `before`, when given), in
+    /// order, at most about `limit` (a record of deltas is never split); deltas stored
+    /// together come back as the events clients saw, with their numbers.
+    public func events(runId: String, after: Int, before: Int? = nil, limit: Int = 1000) async throws -> [RunEvent] {
+        let rows: [(seq: Int, kind: String, data: String)] = try await pool.read { db in
+            // A record of deltas numbered up to `seq` may hold events just above `after`: the
+            // first record read is the one whose last event is above `after`.
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT seq, kind, data FROM run_events WHERE run_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?"),
+                arguments: [runId, after, before ?? Int.max, max(1, limit)]
+            ).map { ($0["seq"], $0["kind"], $0["data"]) }
+        }
+        var events: [RunEvent] = []
+        for row in rows {
+            guard let kind = RunEvent.Kind(rawValue: row.kind), let data = try? JSONValue.parse(row.data) else {
+                throw StoreError(code: .corrupt, message: "run \(runId): stored event \(row.seq) cannot be read")
+            }
+            for event in RunEventRecord(seq: row.seq, kind: kind, data: data).events(runId: runId) where event.seq > after {
+                if let before, event.seq >= before { break }
+                events.append(event)
+            }
+        }
+        return events
+    }
+
     public func run(id: String) async throws -> Run? {
         try await pool.read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]).map(Run.init(row:))
@@ -201,6 +226,7 @@ extension Run {
             correlationId: row["correlation_id"],
             metadata: metadataText.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:],
             eventSeq: row["event_seq"],
+            eventsPrunedThrough: row["events_pruned_through"] ?? 0,
             messageBase: row["message_base"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]),

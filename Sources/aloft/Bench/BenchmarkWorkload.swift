@@ -51,7 +51,7 @@ enum BenchmarkWorkload {
         let started = clock.now
         let run = try await engine.start(StartRunRequest(agent: agent, input: "What does W-42 cost? (#\(index))"))
         var completed = false
-        for await event in engine.events(runId: run.id) where event.kind.isTerminal {
+        for try await event in try await engine.events(runId: run.id) where event.kind.isTerminal {
             completed = event.kind == .runCompleted
         }
         guard completed else { throw EngineError(code: .runFinished, message: "benchmark run \(run.id) did not complete") }

@@ -101,7 +101,7 @@ struct SSEBenchmark {
             for id in runIds {
                 let after = pausedAt[id] ?? 0
                 group.addTask {
-                    for await event in engine.events(runId: id, after: after) where event.kind == .runContent {
+                    for try await event in try await engine.events(runId: id, after: after) where event.kind == .runContent {
                         published.record("\(id)/\(event.seq)", at: clock.now)
                     }
                 }

@@ -17,11 +17,14 @@ struct EngineRunChannel: RunChannel {
     let engine: LocalEngine
 
     func events(runId: String, after: Int) -> AsyncThrowingStream<RunEvent, any Error> {
-        let events = engine.events(runId: runId, after: after)
-        return AsyncThrowingStream { continuation in
+        AsyncThrowingStream { continuation in
             let task = Task {
-                for await event in events { continuation.yield(event) }
-                continuation.finish()
+                do {
+                    for try await event in try await engine.events(runId: runId, after: after) { continuation.yield(event) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
             }
             continuation.onTermination = { _ in task.cancel() }
         }

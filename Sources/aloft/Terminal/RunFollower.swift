@@ -43,6 +43,12 @@ struct RunFollower: Sendable {
                     write(event.data["delta"]?.stringValue ?? "")
                     midLine = true
                 }
+            case .runContentReset:
+                // A terminal cannot take back what it printed: say that it no longer counts.
+                if !json {
+                    if midLine { write("\n"); midLine = false }
+                    printError("↺ the answer above broke off and is discarded; the model answers again (attempt \(event.data["attempt"]?.integer(in: 1...Int.max) ?? 2))")
+                }
             case .toolCallStarted:
                 if !json {
                     if midLine { write("\n"); midLine = false }

@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "AloftIntegrationTests",
             dependencies: [
-                "AloftCore", "AloftTestSupport", "aloft", .product(name: "Hummingbird", package: "hummingbird"),
+                "AloftCore", "AloftLLM", "AloftTestSupport", "aloft", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

@@ -12,7 +12,7 @@ import Testing
 @Suite("Query plans")
 struct QueryPlanTests {
     /// Tables whose size grows with the runs stored.
-    static let growing: Set<String> = ["runs", "sessions", "messages", "journal", "pending_approvals", "timers", "agent_versions", "agents"]
+    static let growing: Set<String> = ["runs", "sessions", "messages", "journal", "pending_approvals", "timers", "agent_versions", "agents", "run_events"]
 
     @Test("no statement of a run's life scans a table that grows with runs")
     func everyStatementUsesAnIndex() async throws {
@@ -47,6 +47,8 @@ struct QueryPlanTests {
             _ = try await store.messages(runId: first.id)
             _ = try await store.messages(sessionId: first.sessionId, after: 0, limit: 50)
             _ = try await store.runCountsByPhase()
+            _ = try await store.events(runId: first.id, after: 2, before: 5)
+            _ = try await store.events(runId: first.id, after: 0)
             try await store.ping()
             try await engine.deleteRun(id: stopped.id)
             try await engine.deleteSession(id: first.sessionId)

@@ -20,11 +20,14 @@ public final class LocalEngine: Service, Sendable {
     let catalog: AgentCatalog
     private let shuttingDown = Atomic<Bool>(false)
     private let startingSessions = Mutex<Set<String>>([])
+    /// When this engine was made: runs created before belong to engines that came before.
+    private let createdAt: Date
 
     public init(store: SQLiteStore, configuration: EngineConfiguration = EngineConfiguration(), logger: Logger) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
+        self.createdAt = configuration.now()
         // No agent may read the engine's own database, whatever its SQL tools name.
         self.catalog = AgentCatalog(configuration: configuration, forbiddenFiles: ["", "-wal", "-shm", "-journal"].map { store.path + $0 })
     }
@@ -61,8 +64,9 @@ public final class LocalEngine: Service, Sendable {
     /// with no step recorded in between, is not resumed again: it fails with
     /// `run_crash_loop`, so that one poisonous run cannot crash-loop the server.
     public func resumeUnfinished() async throws {
-        let resumes = try await store.countResumes()
-        let unfinished = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval }
+        // Runs this engine started itself (requests may arrive while it resumes) are its own.
+        let resumes = try await store.countResumes(createdBefore: createdAt)
+        let unfinished = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval && $0.createdAt < createdAt }
         var resumed = 0
         for run in unfinished {
             let count = resumes[run.id] ?? 0

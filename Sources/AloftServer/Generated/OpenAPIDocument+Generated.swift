@@ -135,12 +135,12 @@ extension OpenAPIDocument {
                     }
                   },
                   "200": {
-                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
+                    "description": "Server-sent events: a `snapshot` event (the run); a `resync` event (data: `{reason, message}`) when retention deleted events after the number asked for, so the client must start from the snapshot; then every event after the number asked for, first from the run's durable event log, then live (`id: <seq>`, `event: <type>`, `data: <RunEvent>`); comment heartbeats; closed after the terminal event. Works the same after a restart or a crash of the server: event numbers only rise and are never given to two different events (they may skip). Clients assembling an answer drop the text of a model step when a `run_content_reset` for that step arrives.",
                     "content": {
                       "text/event-stream": {
                         "schema": {
                           "type": "object",
-                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
+                          "description": "One server-sent event: `snapshot` (data: a Run), `resync` (data: an object with `reason` and `message`), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
                           "required": [
                             "data"
                           ],
@@ -446,7 +446,7 @@ extension OpenAPIDocument {
                     "schema": {
                       "type": "string"
                     },
-                    "description": "The last event number seen"
+                    "description": "The last event number seen: the stream continues with exactly the events after it, from the durable event log and then live"
                   },
                   {
                     "name": "after",
@@ -470,12 +470,12 @@ extension OpenAPIDocument {
                 ],
                 "responses": {
                   "200": {
-                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
+                    "description": "Server-sent events: a `snapshot` event (the run); a `resync` event (data: `{reason, message}`) when retention deleted events after the number asked for, so the client must start from the snapshot; then every event after the number asked for, first from the run's durable event log, then live (`id: <seq>`, `event: <type>`, `data: <RunEvent>`); comment heartbeats; closed after the terminal event. Works the same after a restart or a crash of the server: event numbers only rise and are never given to two different events (they may skip). Clients assembling an answer drop the text of a model step when a `run_content_reset` for that step arrives.",
                     "content": {
                       "text/event-stream": {
                         "schema": {
                           "type": "object",
-                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
+                          "description": "One server-sent event: `snapshot` (data: a Run), `resync` (data: an object with `reason` and `message`), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
                           "required": [
                             "data"
                           ],
@@ -1126,12 +1126,12 @@ extension OpenAPIDocument {
                     }
                   },
                   "200": {
-                    "description": "Server-sent events: a `snapshot` event (the run), then the run's events (`id: <seq>`, `event: <type>`, `data: <RunEvent>`), comment heartbeats, closed after the terminal event.",
+                    "description": "Server-sent events: a `snapshot` event (the run); a `resync` event (data: `{reason, message}`) when retention deleted events after the number asked for, so the client must start from the snapshot; then every event after the number asked for, first from the run's durable event log, then live (`id: <seq>`, `event: <type>`, `data: <RunEvent>`); comment heartbeats; closed after the terminal event. Works the same after a restart or a crash of the server: event numbers only rise and are never given to two different events (they may skip). Clients assembling an answer drop the text of a model step when a `run_content_reset` for that step arrives.",
                     "content": {
                       "text/event-stream": {
                         "schema": {
                           "type": "object",
-                          "description": "One server-sent event: `snapshot` (data: a Run), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
+                          "description": "One server-sent event: `snapshot` (data: a Run), `resync` (data: an object with `reason` and `message`), or a run event (id: its sequence number, event: its type, data: a RunEvent).",
                           "required": [
                             "data"
                           ],
@@ -1772,7 +1772,8 @@ extension OpenAPIDocument {
                     }
                   },
                   "last_event_seq": {
-                    "type": "integer"
+                    "type": "integer",
+                    "description": "The highest event number stored for the run"
                   },
                   "pending_approvals": {
                     "type": "array",
@@ -2126,13 +2127,15 @@ extension OpenAPIDocument {
                     "type": "string"
                   },
                   "seq": {
-                    "type": "integer"
+                    "type": "integer",
+                    "minimum": 1
                   },
                   "type": {
                     "type": "string",
                     "enum": [
                       "run_started",
                       "run_content",
+                      "run_content_reset",
                       "tool_call_started",
                       "tool_call_completed",
                       "run_paused",
@@ -2145,7 +2148,8 @@ extension OpenAPIDocument {
                   "data": {
                     "type": "object"
                   }
-                }
+                },
+                "description": "A run event. `seq` numbers a run's events: only rising, never reused (not even across crashes), possibly skipping. `run_content` data: `delta` (text), `step` (the model step, from 1) and `attempt` (from 1). `run_content_reset` data: `step` and `attempt`: drop the text of that step received so far; the model answers it again (a retry, or the step redone after a restart). It may come after a restart even when none of that step's text had arrived."
               },
               "StartRun": {
                 "type": "object",

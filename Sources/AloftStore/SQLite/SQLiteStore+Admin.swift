@@ -104,14 +104,17 @@ extension SQLiteStore {
     /// the engine that found it unfinished, and returns the counts. A step recorded for the
     /// run sets its count back to zero, so the count says how many times in a row the
     /// process died (or stopped) while driving the run without getting any further.
-    public func countResumes() async throws -> [String: Int] {
+    /// Only runs created before `createdBefore` count: an engine passes the moment it was made,
+    /// so runs it started itself (while it was still resuming) are not taken for abandoned ones.
+    public func countResumes(createdBefore: Date = .distantFuture) async throws -> [String: Int] {
         try await pool.write { db in
             // Written with the partial index's own condition, so SQLite uses it (unfinished runs
             // only) instead of scanning every run ever stored.
-            let unfinished = "phase IN ('pending', 'running', 'waiting_for_approval') AND phase != 'waiting_for_approval'"
-            try db.execute(sql: "UPDATE runs SET resumes_without_progress = resumes_without_progress + 1 WHERE \(unfinished)")
+            let unfinished = "phase IN ('pending', 'running', 'waiting_for_approval') AND phase != 'waiting_for_approval' AND created_at < ?"
+            let arguments: StatementArguments = [createdBefore.timeIntervalSince1970]
+            try db.execute(sql: "UPDATE runs SET resumes_without_progress = resumes_without_progress + 1 WHERE \(unfinished)", arguments: arguments)
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, resumes_without_progress FROM runs WHERE \(unfinished)") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, resumes_without_progress FROM runs WHERE \(unfinished)", arguments: arguments) {
                 counts[row["id"]] = row["resumes_without_progress"]
             }
             return counts

@@ -54,6 +54,8 @@ struct QueryPlanTests {
             try await engine.deleteSession(id: first.sessionId)
         }
         try await LocalEngine(store: store, configuration: testConfiguration(log: log), logger: .init(label: "quiet")).resumeUnfinished()
+        _ = try await store.prune(finishedBefore: Date().addingTimeInterval(3600), scope: .journal, batch: 1)
+        _ = try await store.prune(finishedBefore: Date().addingTimeInterval(3600), scope: .journalAndEvents, batch: 1)
         _ = try await store.prune(finishedBefore: Date().addingTimeInterval(3600), batch: 1)
 
         let statements = seen.statements.filter { sql in

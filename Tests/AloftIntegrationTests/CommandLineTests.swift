@@ -18,19 +18,25 @@ struct CommandLineTests {
         #expect(result.stderr.contains("completed"))
     }
 
-    @Test("aloft prune deletes runs that finished before the given age, and refuses an age it cannot read")
+    @Test("aloft prune deletes journals and events by default, whole runs with --whole-runs, and refuses an age it cannot read")
     func prune() async throws {
         let folder = try temporaryFolder()
         let run = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "Hello"], directory: folder)
         #expect(run.status == 0, "\(run.stderr)")
         let young = try await AloftProcess.run(["prune", "--finished-before", "1d", "--db", "aloft.db"], directory: folder)
-        #expect(young.status == 0 && young.stdout.contains("pruned 0 run(s)"), "\(young.stdout)\(young.stderr)")
-        let all = try await AloftProcess.run(["prune", "--finished-before", "0s", "--db", "aloft.db"], directory: folder)
-        #expect(all.status == 0 && all.stdout.contains("pruned 1 run(s)"), "\(all.stdout)\(all.stderr)")
+        #expect(young.status == 0 && young.stdout.contains("deleted the journals and events of 0 run(s)"), "\(young.stdout)\(young.stderr)")
+        let details = try await AloftProcess.run(["prune", "--finished-before", "0s", "--db", "aloft.db"], directory: folder)
+        #expect(details.status == 0 && details.stdout.contains("deleted the journals and events of 1 run(s)"), "\(details.stdout)\(details.stderr)")
+        let kept = try await AloftProcess.run(["runs", "list", "--db", "aloft.db", "--json"], directory: folder)
+        #expect(kept.stdout.contains("run_"), "the run itself stays: \(kept.stdout)")
+        let all = try await AloftProcess.run(["prune", "--finished-before", "0s", "--whole-runs", "--db", "aloft.db"], directory: folder)
+        #expect(all.status == 0 && all.stdout.contains("deleted 1 run(s)"), "\(all.stdout)\(all.stderr)")
         let listed = try await AloftProcess.run(["runs", "list", "--db", "aloft.db", "--json"], directory: folder)
         #expect(!listed.stdout.contains("run_"), "\(listed.stdout)")
         let bad = try await AloftProcess.run(["prune", "--finished-before", "soon", "--db", "aloft.db"], directory: folder)
         #expect(bad.status != 0 && bad.stderr.contains("30d"))
+        let both = try await AloftProcess.run(["prune", "--finished-before", "1d", "--keep-events", "--whole-runs", "--db", "aloft.db"], directory: folder)
+        #expect(both.status != 0 && both.stderr.contains("exclude each other"))
     }
 
     @Test("--json prints every event as a JSON line, numbered in order, then the run")

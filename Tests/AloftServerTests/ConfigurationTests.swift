@@ -36,6 +36,7 @@ struct ConfigurationTests {
             cors_origins: [https://console.example.com]
             idle_timeout_seconds: 10
             retention_days: 30
+            retention_scope: whole_runs
             outbound: { connect_timeout_seconds: 3, connections_per_host: 16 }
             api_agents:
               inline_definitions: false
@@ -49,6 +50,8 @@ struct ConfigurationTests {
         #expect(configuration.corsOrigins == ["https://console.example.com"])
         #expect(configuration.idleTimeoutSeconds == 10)
         #expect(configuration.retentionDays == 30)
+        #expect(configuration.retentionScope == .wholeRuns)
+        #expect(ServerConfiguration().retentionScope == .journalAndEvents, "by default the runs stay, their journals and events go")
         #expect(configuration.outbound.connectionsPerHost == 16)
         #expect(!configuration.acceptsInlineAgents)
         #expect(configuration.apiAgents.secrets == ["TICKETS_TOKEN"])
@@ -57,6 +60,8 @@ struct ConfigurationTests {
         #expect(ServerConfiguration(apiKeys: ["k-0123456789abcdef"]).acceptsInlineAgents, "on by default with keys")
         #expect(!ServerConfiguration().acceptsInlineAgents, "off by default without keys")
 
+        try "retention_scope: everything\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try configuration.apply(file: path) } throws: { "\($0)".contains("retention_scope must be one of journal_and_events, journal, whole_runs") }
         try "api_agents:\n  secret: [X]\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect { try configuration.apply(file: path) } throws: { "\($0)".contains("unknown field 'secret'") }
         configuration.corsOrigins = ["*"]

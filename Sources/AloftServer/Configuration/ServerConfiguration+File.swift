@@ -1,5 +1,6 @@
 import AloftCore
 import AloftLLM
+import AloftStore
 import Foundation
 import Yams
 
@@ -29,6 +30,12 @@ extension ServerConfiguration {
         if let value = file.corsOrigins { corsOrigins = value }
         if let value = file.idleTimeoutSeconds { idleTimeoutSeconds = value }
         if let value = file.retentionDays { retentionDays = value }
+        if let value = file.retentionScope {
+            guard let scope = PruneScope(rawValue: value) else {
+                throw ConfigurationError(message: "\(path): retention_scope must be one of \(PruneScope.allCases.map(\.rawValue).joined(separator: ", ")), not '\(value)'")
+            }
+            retentionScope = scope
+        }
         if let api = file.apiAgents {
             if let value = api.inlineDefinitions { apiAgents.inlineDefinitions = value }
             if let value = api.secrets { apiAgents.secrets = value }
@@ -108,6 +115,7 @@ struct ConfigurationFile: Decodable {
     var corsOrigins: [String]?
     var idleTimeoutSeconds: Int?
     var retentionDays: Int?
+    var retentionScope: String?
     var apiAgents: APIAgents?
     var outbound: Outbound?
 
@@ -115,7 +123,7 @@ struct ConfigurationFile: Decodable {
         case host, port, database, durability, outbound
         case agentsDirectory = "agents_directory", apiKeys = "api_keys", maxBodyBytes = "max_body_bytes"
         case heartbeatSeconds = "heartbeat_seconds", corsOrigins = "cors_origins", idleTimeoutSeconds = "idle_timeout_seconds"
-        case apiAgents = "api_agents", retentionDays = "retention_days"
+        case apiAgents = "api_agents", retentionDays = "retention_days", retentionScope = "retention_scope"
     }
 
     init(from decoder: any Decoder) throws {
@@ -132,6 +140,7 @@ struct ConfigurationFile: Decodable {
         corsOrigins = try c.decodeIfPresent([String].self, forKey: .corsOrigins)
         idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds)
         retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
+        retentionScope = try c.decodeIfPresent(String.self, forKey: .retentionScope)
         apiAgents = try c.decodeIfPresent(APIAgents.self, forKey: .apiAgents)
         outbound = try c.decodeIfPresent(Outbound.self, forKey: .outbound)
     }

@@ -1,4 +1,5 @@
 public import AloftLLM
+public import AloftStore
 import Foundation
 
 /// How `aloft serve` runs: from a YAML file, then environment variables, then flags
@@ -26,8 +27,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var apiAgents: APIAgentPolicy
     /// Connect timeout and connections per host of model and tool calls.
     public var outbound: OutboundHTTPConfiguration
-    /// Runs that finished more than this many days ago are deleted (hourly). nil: kept.
+    /// Runs that finished more than this many days ago are pruned (at start, then hourly). nil: kept.
     public var retentionDays: Int?
+    /// What pruning deletes (`retention_scope`): journal and events by default.
+    public var retentionScope: PruneScope = .journalAndEvents
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = ".aloft/aloft.db", agentsDirectory: String? = nil,
@@ -78,6 +81,12 @@ public struct ServerConfiguration: Sendable, Hashable {
             maxBodyBytes = bytes
         }
         if let value = environment["ALOFT_CORS_ORIGINS"] { corsOrigins = list(value) }
+        if let value = environment["ALOFT_RETENTION_SCOPE"] {
+            guard let scope = PruneScope(rawValue: value) else {
+                throw ConfigurationError(message: "ALOFT_RETENTION_SCOPE must be one of \(PruneScope.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            retentionScope = scope
+        }
         if let value = environment["ALOFT_RETENTION_DAYS"] {
             guard let days = Int(value) else { throw ConfigurationError(message: "ALOFT_RETENTION_DAYS must be a number of days") }
             retentionDays = days

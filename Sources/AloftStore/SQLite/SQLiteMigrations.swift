@@ -172,6 +172,16 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v7-prune-scopes") { db in
+            // How far retention pruned a finished run (see PruneScope.level); the index finds
+            // runs still to prune without walking those already done.
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX runs_to_prune ON runs(pruned, finished_at) WHERE finished_at IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -2,11 +2,43 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// Deletes runs that finished before `cutoff`, with their journals and messages, `batch`
-    /// runs per transaction so that the engine's steps are never held up for long; a session
-    /// left with no run (and none in progress) goes too. Returns how many runs were deleted.
-    public func prune(finishedBefore cutoff: Date, batch: Int = 500) async throws -> Int {
+    /// Prunes runs that finished before `cutoff`: deletes what `scope` says, `batch` runs per
+    /// transaction so that the engine's steps are never held up for long. Returns how many
+    /// runs were pruned (each once: a run already pruned as far is not counted again).
+    public func prune(finishedBefore cutoff: Date, scope: PruneScope = .wholeRuns, batch: Int = 500) async throws -> Int {
         let batch = max(1, batch)
+        guard scope != .wholeRuns else { return try await pruneWholeRuns(finishedBefore: cutoff, batch: batch) }
+        var total = 0
+        while true {
+            let pruned = try await pool.write { db -> Int in
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT id FROM runs WHERE finished_at IS NOT NULL AND pruned < ? AND finished_at < ? LIMIT ?",
+                    arguments: [scope.level, cutoff.timeIntervalSince1970, batch]
+                )
+                for row in rows {
+                    let id: String = row["id"]
+                    try db.execute(sql: "DELETE FROM journal WHERE run_id = ?", arguments: [id])
+                    if scope == .journalAndEvents {
+                        try db.execute(sql: "DELETE FROM run_events WHERE run_id = ?", arguments: [id])
+                        try db.execute(
+                            sql: "UPDATE runs SET pruned = ?, events_pruned_through = event_seq WHERE id = ?", arguments: [scope.level, id]
+                        )
+                    } else {
+                        try db.execute(sql: "UPDATE runs SET pruned = ? WHERE id = ?", arguments: [scope.level, id])
+                    }
+                }
+                return rows.count
+            }
+            total += pruned
+            if pruned < batch { return total }
+            await Task.yield()
+        }
+    }
+
+    /// Deletes runs that finished before `cutoff` with everything of theirs; a session left
+    /// with no run (and none in progress) goes too.
+    private func pruneWholeRuns(finishedBefore cutoff: Date, batch: Int) async throws -> Int {
         var total = 0
         while true {
             let deleted = try await pool.write { db -> Int in

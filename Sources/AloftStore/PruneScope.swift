@@ -1,0 +1,19 @@
+/// What retention deletes of a finished run.
+public enum PruneScope: String, Sendable, Hashable, CaseIterable {
+    /// The journal and the event log: the run, its answer and its conversation stay, so
+    /// sessions go on and runs stay listed; a client asking for pruned events gets `resync`.
+    case journalAndEvents = "journal_and_events"
+    /// Only the journal; the event log stays, so streams can still be replayed.
+    case journal
+    /// The whole run: journal, events, messages and the run itself (and a session left empty).
+    case wholeRuns = "whole_runs"
+
+    /// How far a run is pruned, as stored in `runs.pruned` (0: not at all).
+    var level: Int {
+        switch self {
+        case .journal: 1
+        case .journalAndEvents: 2
+        case .wholeRuns: 3
+        }
+    }
+}

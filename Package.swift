@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "AloftServer",
             dependencies: [
-                "AloftCore", "AloftLLM", "AloftTools", "AloftStore", "AloftEngine",
+                "AloftCore", "AloftLLM", "AloftTools", "AloftEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

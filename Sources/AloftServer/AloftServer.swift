@@ -38,7 +38,7 @@ public func buildApplication(
     let finished = FinishedRunCache()
     var services: [any Service] = []
     if let days = configuration.retentionDays {
-        services.append(RetentionService(store: engine.store, days: days, scope: configuration.retentionScope, logger: logger) { _ in finished.removeAll() })
+        services.append(RetentionService(store: engine.pruner, days: days, scope: configuration.retentionScope, logger: logger) { _ in finished.removeAll() })
     }
     RunRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)
     SessionRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)

@@ -32,6 +32,12 @@ public final class LocalEngine: Service, Sendable {
         self.catalog = AgentCatalog(configuration: configuration, forbiddenFiles: ["", "-wal", "-shm", "-journal"].map { store.path + $0 })
     }
 
+    /// What the API and the terminal read runs from (the store, behind its port).
+    public var reader: any RunReader { store }
+
+    /// What retention prunes through.
+    public var pruner: any RunPruner { store }
+
     /// The environment agents' secrets and model keys come from.
     public var environment: [String: String] { configuration.environment }
 

@@ -1,5 +1,4 @@
 public import AloftCore
-import AloftStore
 
 /// A run's events after a given number: first those stored in its event log, then live ones,
 /// each exactly once, numbers only rising; it ends after the terminal event (or, for a run
@@ -17,14 +16,14 @@ public struct RunEventFeed: AsyncSequence, Sendable {
     public let pruned: Bool
     let after: Int
     let hub: RunEventHub
-    let store: SQLiteStore
+    let store: any RunReader
     let first: RunEventHub.Subscription
     /// The run had ended when the feed was made, and the hub knew nothing of it.
     let endedBefore: Bool
 
     /// Subscribes (before anything is read, so nothing falls in between), then looks at the
     /// store only when the hub does not cover the request. Nil when there is no such run.
-    static func make(runId: String, after: Int, hub: RunEventHub, store: SQLiteStore) async throws -> RunEventFeed? {
+    static func make(runId: String, after: Int, hub: RunEventHub, store: any RunReader) async throws -> RunEventFeed? {
         let subscription = hub.subscribe(runId: runId, after: after)
         if let from = subscription.completeFrom, from <= after + 1 {
             return RunEventFeed(runId: runId, pruned: false, after: after, hub: hub, store: store, first: subscription, endedBefore: false)

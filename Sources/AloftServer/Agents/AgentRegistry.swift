@@ -1,6 +1,6 @@
 public import AloftCore
 import AloftEngine
-public import AloftStore
+
 import Foundation
 import Synchronization
 
@@ -20,9 +20,9 @@ public final class AgentRegistry: Sendable {
     }
 
     private let agents = Mutex<[String: Entry]>([:])
-    let store: SQLiteStore
+    let store: any AgentStore
 
-    public init(store: SQLiteStore) {
+    public init(store: any AgentStore) {
         self.store = store
     }
 

@@ -1,6 +1,6 @@
 import AloftCore
 import AloftLLM
-import AloftStore
+import AloftCore
 import Foundation
 import Yams
 

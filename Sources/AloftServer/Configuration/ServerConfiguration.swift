@@ -1,5 +1,5 @@
 public import AloftLLM
-public import AloftStore
+public import AloftCore
 import Foundation
 
 /// How `aloft serve` runs: from a YAML file, then environment variables, then flags

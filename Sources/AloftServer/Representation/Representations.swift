@@ -1,5 +1,4 @@
 import AloftCore
-import AloftStore
 import Foundation
 
 /// The API's JSON for each record: snake_case, ISO 8601 times, nulls spelled out.

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import Hummingbird
 
 /// `/healthz` (the process answers), `/readyz` (the database answers), `/openapi.json`.
@@ -11,7 +10,7 @@ struct HealthRoutes {
         router.get("/healthz") { _, _ -> Response in Response.json(["status": "ok"]) }
         router.get("/readyz") { _, _ -> Response in
             do {
-                try await engine.store.ping()
+                try await engine.reader.ping()
                 return Response.json(["status": "ready"])
             } catch {
                 return Response.json(APIError(.serviceUnavailable, code: "not_ready", message: "the database does not answer").body, status: .serviceUnavailable)

@@ -11,7 +11,7 @@ struct MetricsRoute {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/metrics") { _, _ -> Response in
-            let counts = try await engine.store.runCountsByPhase()
+            let counts = try await engine.reader.runCountsByPhase()
             for phase in RunPhase.allCases {
                 registry.makeGauge(
                     descriptor: MetricNameDescriptor(metricName: "aloft_runs", unitName: "", helpText: "Runs in the database by phase"),

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import Foundation
 import Hummingbird
 
@@ -54,7 +53,7 @@ struct RunRoutes {
             guard let known = agents.agent(named: name) else { throw APIError.invalidField("agent", "no agent named '\(name)'") }
             agent = known
         } else if let sessionId {
-            guard let session = try await engine.store.session(id: sessionId) else {
+            guard let session = try await engine.reader.session(id: sessionId) else {
                 throw APIError.notFound("no session \(sessionId)")
             }
             guard let known = agents.agent(named: session.agent) else {
@@ -86,7 +85,7 @@ struct RunRoutes {
             phase = value
         }
         let limit = try query.limit()
-        let runs = try await engine.store.runs(
+        let runs = try await engine.reader.runs(
             RunQuery(phase: phase, agent: query.string("agent"), sessionId: query.string("session_id"), before: query.string("cursor"), limit: limit + 1)
         )
         let page = Array(runs.prefix(limit))
@@ -95,8 +94,8 @@ struct RunRoutes {
 
     private func show(_ id: String) async throws -> Response {
         if let json = finished.json(runId: id) { return .json(text: json) }
-        guard let run = try await engine.store.run(id: id) else { throw APIError.notFound("no run \(id)") }
-        let approvals = run.phase == .waitingForApproval ? try await engine.store.pendingApprovals(runId: id) : []
+        guard let run = try await engine.reader.run(id: id) else { throw APIError.notFound("no run \(id)") }
+        let approvals = run.phase == .waitingForApproval ? try await engine.reader.pendingApprovals(runId: id) : []
         let json = Representation.run(run, approvals: approvals).jsonText()
         if run.phase.isTerminal { finished.store(runId: id, sessionId: run.sessionId, json: json) }
         return .json(text: json)
@@ -137,8 +136,8 @@ struct RunRoutes {
             }
             decisions.append(ApprovalDecision(callId: callId, approved: approved, reason: reason?.isEmpty == true ? nil : reason))
         }
-        guard let run = try await engine.store.run(id: id) else { throw APIError.notFound("no run \(id)") }
-        let pending = Set(try await engine.store.pendingApprovals(runId: id).map(\.call.id))
+        guard let run = try await engine.reader.run(id: id) else { throw APIError.notFound("no run \(id)") }
+        let pending = Set(try await engine.reader.pendingApprovals(runId: id).map(\.call.id))
         for decision in decisions where !pending.contains(decision.callId) {
             throw APIError(
                 .conflict, code: "not_awaiting_approval",
@@ -151,7 +150,7 @@ struct RunRoutes {
     }
 
     private func accepted(_ id: String) async throws -> Response {
-        guard let run = try await engine.store.run(id: id) else { throw APIError.notFound("no run \(id)") }
+        guard let run = try await engine.reader.run(id: id) else { throw APIError.notFound("no run \(id)") }
         return .json(Representation.run(run), status: .accepted)
     }
 }

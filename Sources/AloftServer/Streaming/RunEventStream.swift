@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import Hummingbird
 import Foundation
 import HTTPTypes
@@ -22,9 +21,9 @@ struct RunEventStream {
     }
 
     func response(runId: String, after: Int) async throws -> Response {
-        guard let run = try await engine.store.run(id: runId) else { throw APIError.notFound("no run \(runId)") }
+        guard let run = try await engine.reader.run(id: runId) else { throw APIError.notFound("no run \(runId)") }
         let events = try await engine.events(runId: runId, after: after)
-        let approvals = run.phase == .waitingForApproval ? try await engine.store.pendingApprovals(runId: runId) : []
+        let approvals = run.phase == .waitingForApproval ? try await engine.reader.pendingApprovals(runId: runId) : []
         let snapshot = Representation.run(run, approvals: approvals)
         let heartbeat = self.heartbeat
         var headers = HTTPFields()

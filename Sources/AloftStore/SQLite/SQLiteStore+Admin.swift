@@ -2,30 +2,6 @@ import AloftCore
 import Foundation
 import GRDB
 
-/// Filters for listing sessions.
-public struct SessionQuery: Sendable {
-    public var agent: String?
-    public var userId: String?
-    /// Newest first; sessions created before this one (a cursor).
-    public var before: String?
-    public var limit: Int
-
-    public init(agent: String? = nil, userId: String? = nil, before: String? = nil, limit: Int = 50) {
-        self.agent = agent
-        self.userId = userId
-        self.before = before
-        self.limit = limit
-    }
-}
-
-/// An agent definition kept in the database (created through the API).
-public struct StoredAgent: Sendable, Hashable {
-    public var definition: AgentDefinition
-    public var version: String
-    public var createdAt: Date
-    public var updatedAt: Date
-}
-
 extension SQLiteStore {
     // MARK: Sessions
 
@@ -94,7 +70,6 @@ extension SQLiteStore {
         try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [runId])
     }
 
-    /// How many runs are in each phase.
     /// Whether the database answers a query (for readiness checks; reads no table).
     public func ping() async throws {
         try await pool.read { db in _ = try Int.fetchOne(db, sql: "SELECT 1") }

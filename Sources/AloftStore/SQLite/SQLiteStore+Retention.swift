@@ -1,3 +1,4 @@
+import AloftCore
 import Foundation
 import GRDB
 
@@ -65,6 +66,17 @@ extension SQLiteStore {
             total += deleted
             if deleted < batch { return total }
             await Task.yield()
+        }
+    }
+}
+
+extension PruneScope {
+    /// How far a run is pruned, as stored in `runs.pruned` (0: not at all).
+    var level: Int {
+        switch self {
+        case .journal: 1
+        case .journalAndEvents: 2
+        case .wholeRuns: 3
         }
     }
 }

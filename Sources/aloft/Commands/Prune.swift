@@ -1,3 +1,4 @@
+import AloftCore
 import AloftStore
 import ArgumentParser
 import Foundation

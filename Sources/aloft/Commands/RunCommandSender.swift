@@ -14,7 +14,7 @@ struct RunCommandSender {
     func send(
         to runId: String,
         _ act: @escaping @Sendable (LocalEngine) async throws -> Void,
-        queued: () -> [AloftStore.RunCommand]
+        queued: () -> [AloftCore.RunCommand]
     ) async throws {
         guard let existing = try await store.run(id: runId) else {
             printError("error: no run \(runId) in \(store.path)")

@@ -1,5 +1,3 @@
-import AloftCore
-
 /// Everything one step of one run changes, written in one transaction: journal entries and
 /// the read models they affect. Steps of many runs share a commit (group commit).
 public struct StepWrite: Sendable {

@@ -8,12 +8,4 @@ public enum PruneScope: String, Sendable, Hashable, CaseIterable {
     /// The whole run: journal, events, messages and the run itself (and a session left empty).
     case wholeRuns = "whole_runs"
 
-    /// How far a run is pruned, as stored in `runs.pruned` (0: not at all).
-    var level: Int {
-        switch self {
-        case .journal: 1
-        case .journalAndEvents: 2
-        case .wholeRuns: 3
-        }
-    }
 }

@@ -1,0 +1,12 @@
+/// A command as stored, with the id it is consumed by.
+public struct QueuedRunCommand: Sendable, Hashable {
+    public var id: Int64
+    public var runId: String
+    public var command: RunCommand
+
+    public init(id: Int64, runId: String, command: RunCommand) {
+        self.id = id
+        self.runId = runId
+        self.command = command
+    }
+}

@@ -1,0 +1,3 @@
+public import AloftCore
+
+extension SQLiteStore: RunReader, AgentStore, RunPruner {}

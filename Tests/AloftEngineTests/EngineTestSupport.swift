@@ -85,7 +85,7 @@ func collect<Events: AsyncSequence>(
 }
 
 /// Waits until the stored run reaches one of `phases`.
-func waitForPhase(_ store: SQLiteStore, runId: String, _ phases: Set<RunPhase>, timeout: Duration = .seconds(10)) async throws -> Run {
+func waitForPhase(_ store: any RunReader, runId: String, _ phases: Set<RunPhase>, timeout: Duration = .seconds(10)) async throws -> Run {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {

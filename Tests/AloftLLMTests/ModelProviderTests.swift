@@ -212,7 +212,7 @@ struct MisbehavingModelServerTests {
     func endless() async throws {
         let chunks = Array(repeating: #"data: {"choices":[{"index":0,"delta":{"content":"la "}}]}"# + "\n\n", count: 400)
         let error = try #require(
-            try await Self.failure(.raw(contentType: "text/event-stream", chunks: chunks, delayMilliseconds: 20), timeout: 1.5, idle: 0.9)
+            try await Self.failure(.raw(contentType: "text/event-stream", chunks: chunks, delayMilliseconds: 20), timeout: 1.5, idle: 10)
         )
         #expect(error.code == .timeout && error.message.contains("in all"), "\(error)")
     }

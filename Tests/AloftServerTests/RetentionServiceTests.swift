@@ -13,7 +13,7 @@ struct RetentionServiceTests {
         try await TestServer().run { client, engine in
             let id = try #require(try await client.send(.post, "/v1/runs", json: #"{"agent":"scripted","input":"hi"}"#).json["id"]?.stringValue)
             _ = try await client.waitForRun(id, ["completed"])
-            try await engine.store.preload(copiesOf: id, count: 300)
+            try await engine.sqlite.preload(copiesOf: id, count: 300)
             let pruned = PrunedCount()
             let service = RetentionService(store: engine.store, days: 1, scope: .wholeRuns, logger: Logger(label: "test")) { pruned.set($0) }
             let task = Task { try await service.run() }
@@ -35,7 +35,7 @@ struct PruneScopeTests {
             let fresh = try #require(try await client.send(.post, "/v1/runs", json: #"{"agent":"scripted","input":"hi"}"#).json["id"]?.stringValue)
             let done = try await client.waitForRun(fresh, ["completed"])
             // An old run, as retention meets them: stored, in no memory of this process.
-            try await engine.store.preload(copiesOf: fresh, count: 1)
+            try await engine.sqlite.preload(copiesOf: fresh, count: 1)
             let id = "run_pre_1"
             let before = serverSentEvents(String(buffer: try await client.send(.get, "/v1/runs/\(id)/events").body))
             #expect(before.contains { $0.event == "run_completed" })

@@ -9,6 +9,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Prometheus
+import Testing
 
 /// A server over a fresh database with a scripted agent `scripted` and, when given,
 /// an OpenAI-compatible agent `remote` at `modelURL`.
@@ -106,5 +107,12 @@ func serverSentEvents(_ text: String) -> [(id: Int?, event: String, data: JSONVa
         }
         guard !data.isEmpty else { return nil }
         return (id, event, (try? JSONValue.parse(data)) ?? .null)
+    }
+}
+
+extension LocalEngine {
+    /// The test server's store as what it is, for what only SQLite offers (preloading).
+    var sqlite: SQLiteStore {
+        get throws { try #require(store as? SQLiteStore) }
     }
 }

@@ -95,7 +95,7 @@ final class AgentCatalog: Sendable {
     }
 
     /// The runtime of a stored agent version (a run resuming after a restart).
-    func runtime(version: String, store: SQLiteStore) async throws -> AgentRuntime {
+    func runtime(version: String, store: any RunReader) async throws -> AgentRuntime {
         if let cached = runtimes[version] { return cached }
         markStored(version)
         guard let definition = try await store.agentDefinition(version: version) else {

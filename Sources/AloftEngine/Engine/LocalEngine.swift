@@ -12,7 +12,7 @@ import Synchronization
 /// unfinished run is rebuilt from its journal and resumed. Runs that wait for a person hold
 /// no memory: a decision (from this process or another) brings them back.
 public final class LocalEngine: Service, Sendable {
-    public let store: SQLiteStore
+    public let store: any LocalEngineStore
     let configuration: EngineConfiguration
     let logger: Logger
     let hub = RunEventHub()
@@ -23,13 +23,13 @@ public final class LocalEngine: Service, Sendable {
     /// When this engine was made: runs created before belong to engines that came before.
     private let createdAt: Date
 
-    public init(store: SQLiteStore, configuration: EngineConfiguration = EngineConfiguration(), logger: Logger) {
+    public init(store: any LocalEngineStore, configuration: EngineConfiguration = EngineConfiguration(), logger: Logger) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
         self.createdAt = configuration.now()
         // No agent may read the engine's own database, whatever its SQL tools name.
-        self.catalog = AgentCatalog(configuration: configuration, forbiddenFiles: ["", "-wal", "-shm", "-journal"].map { store.path + $0 })
+        self.catalog = AgentCatalog(configuration: configuration, forbiddenFiles: store.files)
     }
 
     /// What the API and the terminal read runs from (the store, behind its port).
@@ -98,7 +98,7 @@ public final class LocalEngine: Service, Sendable {
     private func pollInbox() async {
         while !shuttingDown.load(ordering: .relaxed), !Task.isCancelled {
             do {
-                for queued in try await store.queuedCommands() {
+                for queued in try await store.queuedCommands(limit: 500) {
                     registry.schedule(runId: queued.runId, delivery: RunCommandDelivery(command: queued.command, inboxId: queued.id))
                 }
                 for timer in try await store.dueTimers(at: configuration.now().timeIntervalSince1970) {
@@ -237,7 +237,7 @@ public final class LocalEngine: Service, Sendable {
     private func deliver(_ command: RunCommand, runId: String) async throws {
         try await store.enqueue(command, runId: runId)
         // Picked up by the poll loop at once rather than after its interval.
-        for queued in try await store.queuedCommands() where queued.runId == runId {
+        for queued in try await store.queuedCommands(limit: 500) where queued.runId == runId {
             registry.schedule(runId: runId, delivery: RunCommandDelivery(command: queued.command, inboxId: queued.id))
         }
     }

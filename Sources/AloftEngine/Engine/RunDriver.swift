@@ -9,7 +9,7 @@ import Synchronization
 /// Drives runs: folds a run's journal, asks `AgentLoop` what to do, carries the orders out
 /// (model calls, tool calls, pauses), and records each result before deciding again.
 struct RunDriver: Sendable {
-    let store: SQLiteStore
+    let store: any LocalEngineStore
     let catalog: AgentCatalog
     let hub: RunEventHub
     let registry: RunRegistry

@@ -8,7 +8,7 @@ struct RunExecution {
     var run: Run
     var state: RunState
     let control: RunControl
-    let store: SQLiteStore
+    let store: any RunStore
     let hub: RunEventHub
     let now: @Sendable () -> Date
 
@@ -93,7 +93,7 @@ struct RunExecution {
 
     static func timerId(runId: String, callId: String) -> String { "\(runId):approval:\(callId)" }
 
-    init(run: Run, state: RunState, control: RunControl, store: SQLiteStore, hub: RunEventHub,
+    init(run: Run, state: RunState, control: RunControl, store: any RunStore, hub: RunEventHub,
          now: @escaping @Sendable () -> Date) {
         self.run = run
         self.state = state

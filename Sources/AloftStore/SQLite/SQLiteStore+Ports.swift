@@ -1,3 +1,5 @@
 public import AloftCore
 
-extension SQLiteStore: RunReader, AgentStore, RunPruner {}
+extension SQLiteStore: LocalEngineStore, AgentStore, RunPruner {
+    public var files: [String] { ["", "-wal", "-shm", "-journal"].map { path + $0 } }
+}

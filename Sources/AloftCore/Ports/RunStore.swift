@@ -1,0 +1,37 @@
+import Foundation
+
+/// Where an engine records runs: each step (journal entries, the read models they change and
+/// the events they emit) in one transaction, plus sessions and deletions.
+public protocol RunStore: RunReader {
+    /// Commits one step durably before returning. A journal number already used for the run
+    /// is a `StoreError` with code `conflict`, and nothing of the step is written.
+    func commit(_ write: StepWrite) async throws
+    /// Creates an empty session.
+    func insert(_ session: Session) async throws
+    /// The position the next message of a session takes.
+    func nextMessagePosition(sessionId: String) async throws -> Int
+    /// Deletes a finished run with everything of its own; false when there is no such run.
+    func deleteRun(id: String) async throws -> Bool
+    /// Deletes a session with its runs; false when there is no such session.
+    func deleteSession(id: String) async throws -> Bool
+}
+
+/// What the local engine needs beyond `RunStore`: the inbox of commands from other
+/// processes, durable timers, and the runs to resume at start.
+public protocol LocalEngineStore: RunStore, RunPruner {
+    /// Files of the store that no agent may read (its database and journals), if any.
+    var files: [String] { get }
+    /// Runs that are not finished, oldest first.
+    func unfinishedRuns() async throws -> [Run]
+    /// Counts one more start that found each unfinished (not waiting) run created before
+    /// `createdBefore`, and returns the counts (a recorded step resets a run's count).
+    func countResumes(createdBefore: Date) async throws -> [String: Int]
+    /// Queues a command for the engine that owns the run.
+    func enqueue(_ command: RunCommand, runId: String) async throws
+    /// Commands waiting in the inbox, oldest first.
+    func queuedCommands(limit: Int) async throws -> [QueuedRunCommand]
+    /// Deletes commands that can never be carried out.
+    func discardCommands(ids: [Int64]) async throws
+    /// Timers due at `time` (seconds since 1970).
+    func dueTimers(at time: Double) async throws -> [DurableTimer]
+}

@@ -133,7 +133,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AloftStoreTests", dependencies: ["AloftStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AloftStoreTests", dependencies: ["AloftStore", "AloftTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AloftFuzzingTests", dependencies: ["AloftFuzzing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AloftEngineTests",

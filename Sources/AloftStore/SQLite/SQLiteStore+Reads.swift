@@ -23,11 +23,12 @@ extension SQLiteStore {
     /// together come back as the events clients saw, with their numbers.
     public func events(runId: String, after: Int, before: Int? = nil, limit: Int = 1000) async throws -> [RunEvent] {
         let rows: [(seq: Int, kind: String, data: String)] = try await pool.read { db in
-            // A record of deltas numbered up to `seq` may hold events just above `after`: the
-            // first record read is the one whose last event is above `after`.
+            // A record of deltas is numbered by its last delta, so the first record to read is
+            // the first numbered above `after`, and a record numbered at or above `before` may
+            // still hold events below it (those are kept; reading stops after it).
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT seq, kind, data FROM run_events WHERE run_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?"),
-                arguments: [runId, after, before ?? Int.max, max(1, limit)]
+                db.cachedStatement(sql: "SELECT seq, kind, data FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+                arguments: [runId, after, max(1, limit)]
             ).map { ($0["seq"], $0["kind"], $0["data"]) }
         }
         var events: [RunEvent] = []
@@ -36,7 +37,7 @@ extension SQLiteStore {
                 throw StoreError(code: .corrupt, message: "run \(runId): stored event \(row.seq) cannot be read")
             }
             for event in RunEventRecord(seq: row.seq, kind: kind, data: data).events(runId: runId) where event.seq > after {
-                if let before, event.seq >= before { break }
+                if let before, event.seq >= before { return events }
                 events.append(event)
             }
         }

@@ -1,0 +1,262 @@
+import AloftCore
+import Foundation
+
+/// What every store must do, written against the store ports only, so that each store
+/// (SQLite now, PostgreSQL next) runs the very same checks:
+///
+/// ```swift
+/// @Test(arguments: StoreConformance.checks)
+/// func conformance(_ check: StoreConformance.Check) async throws { try await check.run(on: makeStore()) }
+/// ```
+///
+/// A check throws `StoreConformance.Failure` naming what the store got wrong.
+public enum StoreConformance {
+    public typealias Store = any LocalEngineStore & AgentStore
+
+    public struct Check: Sendable, CustomStringConvertible {
+        public let description: String
+        let body: @Sendable (Store) async throws -> Void
+
+        public func run(on store: Store) async throws { try await body(store) }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw Failure(description: message()) }
+    }
+
+    public static let checks: [Check] = [
+        Check(description: "a step commits run, session, journal, messages and events together; reads return them", body: commitsAndReads),
+        Check(description: "a journal number used twice is a conflict, and the step leaves nothing behind", body: conflictLeavesNothing),
+        Check(description: "events come back as sent, from any number, deltas stored together included", body: eventsReadBack),
+        Check(description: "runs are listed newest first, filtered, paged by cursor", body: listsRuns),
+        Check(description: "approvals, timers and the inbox follow the steps that add and consume them", body: approvalsTimersInbox),
+        Check(description: "unfinished runs are counted at each resume until a step is recorded", body: resumeCounts),
+        Check(description: "pruning deletes what its scope says, once per run", body: pruning),
+        Check(description: "agents are saved, listed and deleted", body: agents),
+        Check(description: "a deleted run and a deleted session leave nothing behind", body: deletions),
+    ]
+
+    // MARK: Building steps
+
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// A new run in a new session: its first step.
+    static func started(_ runId: String, session: String, at offset: Double = 0, agent: String = "tester") -> StepWrite {
+        let time = start.addingTimeInterval(offset)
+        var write = StepWrite(runId: runId)
+        write.newSession = Session(id: session, agent: agent, title: "t", activeRunId: runId, createdAt: time, updatedAt: time)
+        write.newRun = Run(
+            id: runId, sessionId: session, agent: agent, agentVersion: "v1", phase: .running, input: "hi", eventSeq: 1,
+            createdAt: time, updatedAt: time
+        )
+        write.agentVersion = ("v1", AgentDefinition(name: agent, instructions: "Test.", model: ModelSettings(provider: .scripted, name: "s")))
+        write.entries = [(1, .started(RunStart(runId: runId, sessionId: session, agent: agent, agentVersion: "v1", context: [.user("hi")])))]
+        write.messages = [Message(sessionId: session, runId: runId, position: 0, role: .user, content: "hi", createdAt: time, completedAt: time)]
+        write.events = [RunEvent(runId: runId, seq: 1, kind: .runStarted, data: ["agent": .string(agent)])]
+        return write
+    }
+
+    /// The run's answer and its end, as one step after `started`.
+    static func finished(_ run: Run, answer: String, deltas: [String]) -> StepWrite {
+        var run = run
+        var write = StepWrite(runId: run.id)
+        let time = run.createdAt.addingTimeInterval(1)
+        write.entries = [
+            (2, .modelResponded(step: 1, response: ModelResponse(text: answer, toolCalls: [], usage: Usage(inputTokens: 3, outputTokens: 2)))),
+            (3, .finished(.completed(answer: answer))),
+        ]
+        write.messages = [
+            Message(sessionId: run.sessionId, runId: run.id, position: 1, role: .assistant, content: answer, createdAt: time, completedAt: time)
+        ]
+        var seq = 1
+        write.events = deltas.map { delta in
+            seq += 1
+            let draft = RunEventDraft.content(delta, step: 1, attempt: 1)
+            return RunEvent(runId: run.id, seq: seq, kind: draft.kind, data: draft.data)
+        }
+        write.events.append(RunEvent(runId: run.id, seq: seq + 1, kind: .runCompleted, data: ["answer": .string(answer)]))
+        run.phase = .completed
+        run.output = answer
+        run.iterations = 1
+        run.eventSeq = seq + 1
+        run.updatedAt = time
+        run.finishedAt = time
+        write.run = run
+        write.sessionActiveRun = (run.sessionId, nil)
+        return write
+    }
+
+    static func completedRun(_ store: Store, _ runId: String, session: String, at offset: Double = 0) async throws -> Run {
+        let first = started(runId, session: session, at: offset)
+        try await store.commit(first)
+        let run = try await store.run(id: runId)
+        try expect(run != nil, "a committed run can be read")
+        try await store.commit(finished(run!, answer: "Hello there.", deltas: ["Hel", "lo ", "there."]))
+        return try await store.run(id: runId)!
+    }
+
+    // MARK: Checks
+
+    static func commitsAndReads(_ store: Store) async throws {
+        let first = started("run_a", session: "ses_a")
+        try await store.commit(first)
+        let run = try await store.run(id: "run_a")
+        try expect(run?.phase == .running && run?.eventSeq == 1, "the new run reads back as written: \(String(describing: run))")
+        try expect(try await store.session(id: "ses_a")?.activeRunId == "run_a", "the session's active run is set with the run")
+        try await store.commit(finished(run!, answer: "Hello there.", deltas: ["Hel", "lo ", "there."]))
+        let done = try await store.run(id: "run_a")
+        try expect(done?.phase == .completed && done?.output == "Hello there." && done?.eventSeq == 5, "the finished run: \(String(describing: done))")
+        try expect(try await store.session(id: "ses_a")?.activeRunId == nil, "the session's active run is cleared at the end")
+        let journal = try await store.journal(runId: "run_a")
+        try expect(journal.count == 3, "three journal entries, not \(journal.count)")
+        guard case .finished(.completed(let answer)) = journal.last, answer == "Hello there." else {
+            throw Failure(description: "the journal ends with the run's end: \(String(describing: journal.last))")
+        }
+        let messages = try await store.messages(runId: "run_a")
+        try expect(messages.map(\.content) == ["hi", "Hello there."], "messages in order: \(messages.map(\.content))")
+        try expect(try await store.messages(sessionId: "ses_a", last: 1).map(\.content) == ["Hello there."], "the last message of the session")
+        try expect(try await store.messages(sessionId: "ses_a", after: 0, limit: 10).map(\.position) == [1], "messages after a position")
+        try expect(try await store.nextMessagePosition(sessionId: "ses_a") == 2, "the next position follows the last message")
+        try expect(try await store.agentDefinition(version: "v1")?.name == "tester", "the agent version is stored with the run")
+        try expect(try await store.runCountsByPhase()[.completed] == 1, "counts by phase")
+        try await store.ping()
+    }
+
+    static func conflictLeavesNothing(_ store: Store) async throws {
+        try await store.commit(started("run_c", session: "ses_c"))
+        var again = StepWrite(runId: "run_c")
+        again.entries = [(1, .cancelRequested(reason: "twice"))]
+        again.messages = [Message(sessionId: "ses_c", runId: "run_c", position: 5, role: .assistant, content: "ghost", createdAt: start)]
+        again.events = [RunEvent(runId: "run_c", seq: 2, kind: .runCancelled, data: [:])]
+        do {
+            try await store.commit(again)
+            throw Failure(description: "a journal number used twice must fail")
+        } catch let error as StoreError {
+            try expect(error.code == .conflict, "the failure is a conflict: \(error)")
+        }
+        try expect(try await store.journal(runId: "run_c").count == 1, "no entry of the failed step")
+        try expect(try await store.messages(runId: "run_c").count == 1, "no message of the failed step")
+        try expect(try await store.events(runId: "run_c", after: 0).count == 1, "no event of the failed step")
+    }
+
+    static func eventsReadBack(_ store: Store) async throws {
+        let run = try await completedRun(store, "run_e", session: "ses_e")
+        let all = try await store.events(runId: run.id, after: 0)
+        try expect(all.map(\.seq) == [1, 2, 3, 4, 5], "every event, in order: \(all.map(\.seq))")
+        try expect(all.map(\.kind) == [.runStarted, .runContent, .runContent, .runContent, .runCompleted], "kinds: \(all.map(\.kind))")
+        try expect(all.compactMap { $0.data["delta"]?.stringValue }.joined() == "Hello there.", "the deltas as sent")
+        let rest = try await store.events(runId: run.id, after: 2)
+        try expect(rest.map(\.seq) == [3, 4, 5], "from inside a window of deltas, only what follows: \(rest.map(\.seq))")
+        let window = try await store.events(runId: run.id, after: 1, before: 4, limit: 10)
+        try expect(window.map(\.seq) == [2, 3], "below a bound: \(window.map(\.seq))")
+        try expect(try await store.events(runId: run.id, after: 5).isEmpty, "nothing after the last")
+        try expect(try await store.events(runId: "run_none", after: 0).isEmpty, "nothing for an unknown run")
+    }
+
+    static func listsRuns(_ store: Store) async throws {
+        for index in 0..<5 { _ = try await completedRun(store, "run_l\(index)", session: "ses_l\(index)", at: Double(index)) }
+        let all = try await store.runs(RunQuery(limit: 10)).map(\.id)
+        try expect(all == ["run_l4", "run_l3", "run_l2", "run_l1", "run_l0"], "newest first: \(all)")
+        let page = try await store.runs(RunQuery(before: "run_l3", limit: 2)).map(\.id)
+        try expect(page == ["run_l2", "run_l1"], "a page after a cursor: \(page)")
+        try expect(try await store.runs(RunQuery(sessionId: "ses_l2", limit: 10)).map(\.id) == ["run_l2"], "by session")
+        try expect(try await store.runs(RunQuery(phase: .running, limit: 10)).isEmpty, "by phase")
+        try expect(try await store.sessions(SessionQuery(agent: "tester", limit: 2)).map(\.id) == ["ses_l4", "ses_l3"], "sessions newest first")
+    }
+
+    static func approvalsTimersInbox(_ store: Store) async throws {
+        try await store.commit(started("run_w", session: "ses_w"))
+        let call = ToolCall(id: "call_1", name: "delete_everything", arguments: "{}")
+        var pause = StepWrite(runId: "run_w")
+        pause.entries = [(2, .modelResponded(step: 1, response: ModelResponse(text: "", toolCalls: [call], usage: Usage())))]
+        pause.addApprovals = [PendingApproval(runId: "run_w", call: call, requestedAt: 1, deadline: 100)]
+        pause.addTimers = [DurableTimer(id: "t1", runId: "run_w", fireAt: 100, kind: .approvalDeadline, callIds: ["call_1"])]
+        try await store.commit(pause)
+        try expect(try await store.pendingApprovals(runId: "run_w").map(\.call) == [call], "the approval is pending")
+        try expect(try await store.dueTimers(at: 99).isEmpty, "a timer is not due before its time")
+        try expect(try await store.dueTimers(at: 100).map(\.callIds) == [["call_1"]], "a timer is due at its time")
+
+        try await store.enqueue(.resolveApproval(decision: ApprovalDecision(callId: "call_1", approved: true)), runId: "run_w")
+        try await store.enqueue(.cancel(reason: "later"), runId: "run_w")
+        let queued = try await store.queuedCommands(limit: 10)
+        try expect(queued.count == 2 && queued.first?.command == .resolveApproval(decision: ApprovalDecision(callId: "call_1", approved: true)), "commands in order: \(queued)")
+
+        var decide = StepWrite(runId: "run_w")
+        decide.entries = [(3, .approvalResolved(ApprovalDecision(callId: "call_1", approved: true)))]
+        decide.removeApprovals = ["call_1"]
+        decide.removeTimers = ["t1"]
+        decide.consumedCommands = [queued[0].id]
+        try await store.commit(decide)
+        try expect(try await store.pendingApprovals(runId: "run_w").isEmpty, "the decision removes the approval")
+        try expect(try await store.dueTimers(at: 1_000).isEmpty, "and its timer")
+        try expect(try await store.queuedCommands(limit: 10).map(\.id) == [queued[1].id], "the consumed command is gone, the other stays")
+        try await store.discardCommands(ids: [queued[1].id])
+        try expect(try await store.queuedCommands(limit: 10).isEmpty, "discarded")
+    }
+
+    static func resumeCounts(_ store: Store) async throws {
+        try await store.commit(started("run_r", session: "ses_r"))
+        _ = try await completedRun(store, "run_done", session: "ses_done")
+        try expect(try await store.unfinishedRuns().map(\.id) == ["run_r"], "only the unfinished run")
+        try expect(try await store.countResumes(createdBefore: .distantFuture)["run_r"] == 1, "one resume")
+        try expect(try await store.countResumes(createdBefore: .distantFuture)["run_r"] == 2, "two in a row")
+        try expect(try await store.countResumes(createdBefore: start)["run_r"] == nil, "a run created later is not counted")
+        let run = try await store.run(id: "run_r")!
+        var step = StepWrite(runId: "run_r")
+        step.entries = [(2, .cancelRequested(reason: nil))]
+        step.run = run
+        try await store.commit(step)
+        try expect(try await store.countResumes(createdBefore: .distantFuture)["run_r"] == 1, "a recorded step starts the count again")
+    }
+
+    static func pruning(_ store: Store) async throws {
+        let old = try await completedRun(store, "run_p", session: "ses_p")
+        try await store.commit(started("run_live", session: "ses_live"))
+        let cutoff = start.addingTimeInterval(60)
+        try expect(try await store.prune(finishedBefore: start, scope: .journalAndEvents) == 0, "nothing finished before the cutoff")
+        try expect(try await store.prune(finishedBefore: cutoff, scope: .journal) == 1, "the journal of the finished run")
+        try expect(try await store.journal(runId: old.id).isEmpty, "the journal goes")
+        try expect(!(try await store.events(runId: old.id, after: 0)).isEmpty, "events stay")
+        try expect(try await store.prune(finishedBefore: cutoff, scope: .journal) == 0, "pruned once")
+        try expect(try await store.prune(finishedBefore: cutoff, scope: .journalAndEvents) == 1, "then its events")
+        let pruned = try await store.run(id: old.id)
+        try expect(pruned?.output == "Hello there." && pruned?.eventsPrunedThrough == old.eventSeq, "the run stays, marked: \(String(describing: pruned))")
+        try expect(try await store.events(runId: old.id, after: 0).isEmpty, "no events")
+        try expect(try await store.messages(runId: old.id).count == 2, "the conversation stays")
+        try expect(try await store.prune(finishedBefore: cutoff, scope: .wholeRuns) == 1, "then the whole run")
+        try expect(try await store.run(id: old.id) == nil, "the run is gone")
+        try expect(try await store.session(id: "ses_p") == nil, "and its session, left empty")
+        try expect(!(try await store.journal(runId: "run_live")).isEmpty, "a run in progress is never touched")
+    }
+
+    static func agents(_ store: Store) async throws {
+        let agent = AgentDefinition(name: "helper", instructions: "Help.", model: ModelSettings(provider: .scripted, name: "s"))
+        try await store.save(agent: agent, version: "h1", at: start)
+        var changed = agent
+        changed.instructions = "Help more."
+        try await store.save(agent: changed, version: "h2", at: start.addingTimeInterval(1))
+        let stored = try await store.storedAgents()
+        try expect(stored.map(\.version) == ["h2"] && stored.first?.definition.instructions == "Help more.", "one agent, replaced: \(stored)")
+        try expect(try await store.deleteAgent(name: "helper"), "deleted")
+        try expect(!(try await store.deleteAgent(name: "helper")), "an agent deleted twice is not there the second time")
+        try expect(try await store.storedAgents().isEmpty, "none left")
+    }
+
+    static func deletions(_ store: Store) async throws {
+        let run = try await completedRun(store, "run_d", session: "ses_d")
+        try expect(try await store.deleteRun(id: run.id), "deleted")
+        try expect(try await store.run(id: run.id) == nil, "the run is gone")
+        try expect(try await store.journal(runId: run.id).isEmpty, "with its journal")
+        try expect(try await store.events(runId: run.id, after: 0).isEmpty, "and events")
+        try expect(try await store.messages(runId: run.id).isEmpty, "and messages")
+        try expect(!(try await store.deleteRun(id: run.id)), "not there twice")
+        _ = try await completedRun(store, "run_d2", session: "ses_d2")
+        try expect(try await store.deleteSession(id: "ses_d2"), "a session is deleted")
+        try expect(try await store.run(id: "run_d2") == nil, "with its runs")
+        try expect(try await store.session(id: "ses_d2") == nil, "the session is gone")
+    }
+}

@@ -11,7 +11,7 @@ import Synchronization
 /// and records every result in the journal before the next decision. On start, every
 /// unfinished run is rebuilt from its journal and resumed. Runs that wait for a person hold
 /// no memory: a decision (from this process or another) brings them back.
-public final class LocalEngine: Service, Sendable {
+public final class LocalEngine: RunEngine, Service, Sendable {
     public let store: any LocalEngineStore
     let configuration: EngineConfiguration
     let logger: Logger
@@ -202,6 +202,10 @@ public final class LocalEngine: Service, Sendable {
             throw EngineError(code: .runNotFound, message: "no run \(runId)")
         }
         return feed
+    }
+
+    public func runEvents(runId: String, after: Int) async throws -> any AsyncSequence<RunEvent, any Error> {
+        try await events(runId: runId, after: after)
     }
 
     /// Asks a run to stop. Durable: recorded in the database first, then delivered.

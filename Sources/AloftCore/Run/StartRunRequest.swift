@@ -1,5 +1,3 @@
-public import AloftCore
-
 /// What starting a run needs: the agent, the input, and optionally the session to continue.
 public struct StartRunRequest: Sendable {
     public var agent: AgentDefinition

@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "aloft",
             dependencies: [
-                "AloftCore", "AloftLLM", "AloftTools", "AloftStore", "AloftEngine", "AloftServer",
+                "AloftCore", "AloftLLM", "AloftTools", "AloftEngine", "AloftServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

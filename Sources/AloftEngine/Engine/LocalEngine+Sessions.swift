@@ -1,5 +1,4 @@
 public import AloftCore
-import AloftStore
 import Foundation
 
 extension LocalEngine {

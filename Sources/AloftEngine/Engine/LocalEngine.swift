@@ -1,5 +1,4 @@
 public import AloftCore
-public import AloftStore
 import Foundation
 public import Logging
 public import ServiceLifecycle

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftLLM
-import AloftStore
 import AloftTools
 import Foundation
 import Logging

@@ -1,5 +1,4 @@
 import AloftCore
-import AloftStore
 import Foundation
 
 /// One run while a driver holds it: its folded state and read model, and how a recorded

@@ -1,5 +1,4 @@
 import AloftCore
-import AloftStore
 import Synchronization
 
 /// A command for a run, with the inbox row or timer it came from (consumed with the step

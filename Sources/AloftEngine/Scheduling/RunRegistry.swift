@@ -1,4 +1,4 @@
-import AloftStore
+import AloftCore
 import Synchronization
 
 /// The scheduler's book of runs: which runs are being driven (each by exactly one driver),

@@ -1,5 +1,7 @@
 public import AloftCore
 
-extension SQLiteStore: LocalEngineStore, AgentStore, RunPruner {
+extension SQLiteStore: LocalEngineStore, AgentStore, RunPruner, StoreMaintenance {
+    public var location: String { path }
+
     public var files: [String] { ["", "-wal", "-shm", "-journal"].map { path + $0 } }
 }

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import AloftTools
 import Foundation
 

@@ -2,7 +2,6 @@ import AloftCore
 import AloftEngine
 import AloftLLM
 import AloftServer
-import AloftStore
 import AloftTools
 import AsyncHTTPClient
 import Foundation
@@ -48,7 +47,7 @@ struct SSEBenchmark {
     func run(folder: String) async throws -> Result {
         var logger = Logger(label: "bench-sse")
         logger.logLevel = .critical
-        let store = try SQLiteStore(path: (folder as NSString).appendingPathComponent("sse.db"))
+        let store = try EngineStores.open((folder as NSString).appendingPathComponent("sse.db"))
         let engine = LocalEngine(store: store, configuration: EngineConfiguration(environment: [:]), logger: logger)
         let agents = AgentRegistry(store: store)
         _ = try await agents.put(agent, at: Date())
@@ -76,7 +75,7 @@ struct SSEBenchmark {
         }
     }
 
-    private func measure(engine: LocalEngine, store: SQLiteStore, client: HTTPClient, port: Int) async throws -> Result {
+    private func measure(engine: LocalEngine, store: EngineStore, client: HTTPClient, port: Int) async throws -> Result {
         var runIds: [String] = []
         for index in 0..<runs {
             runIds.append(try await engine.start(StartRunRequest(agent: agent, input: "stream #\(index)")).id)

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import ArgumentParser
 
 /// `aloft approve`: approves or denies the tool calls a run waits on, then continues it.

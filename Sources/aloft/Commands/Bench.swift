@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import ArgumentParser
 import Foundation
 
@@ -45,12 +44,12 @@ struct Bench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = (folder as NSString).appendingPathComponent("bench-\(UUID().uuidString.prefix(8)).db")
         let mode = Durability(rawValue: durability) ?? .powerCut
-        let store = try SQLiteStore(path: path, durability: mode)
+        let store = try EngineStores.open(path, durability: mode)
         let (seq, conc, total, warmup, preload) = (seq, conc, total, warmup, preload)
         let result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
             for index in 0..<warmup { _ = try await BenchmarkWorkload.runOnce(engine, index: index) }
             if preload > 0, let finished = try await store.runs(RunQuery(phase: .completed, limit: 1)).first {
-                try await store.preload(copiesOf: finished.id, count: preload)
+                try await store.preload(copiesOf: finished.id, count: preload, batch: 20_000)
             }
             try await store.checkpoint()
             let sizeBefore = store.sizeOnDisk()

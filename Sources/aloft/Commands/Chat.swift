@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
@@ -73,7 +72,7 @@ struct Chat: AsyncParsableCommand {
             return true
         }
         if done == nil {
-            printError("error: another aloft process owns \(store.path); use --server to chat through it, or another --db")
+            printError("error: another aloft process owns \(store.location); use --server to chat through it, or another --db")
             throw ExitCode(2)
         }
     }

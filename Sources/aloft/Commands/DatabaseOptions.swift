@@ -1,4 +1,5 @@
-import AloftStore
+import AloftEngine
+import AloftCore
 import ArgumentParser
 import Foundation
 
@@ -23,7 +24,7 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    func openStore() throws -> SQLiteStore {
-        try SQLiteStore(path: path, durability: Durability(rawValue: durability) ?? .powerCut)
+    func openStore() throws -> EngineStore {
+        try EngineStores.open(path, durability: Durability(rawValue: durability) ?? .powerCut)
     }
 }

@@ -1,5 +1,5 @@
+import AloftEngine
 import AloftCore
-import AloftStore
 import ArgumentParser
 import Foundation
 

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import ArgumentParser
 
 /// `aloft resume`: resumes every unfinished run in the database and waits for them.
@@ -20,7 +19,7 @@ struct Resume: AsyncParsableCommand {
             return true
         }
         guard done != nil else {
-            printError("error: another aloft process owns \(store.path) and is already running its runs")
+            printError("error: another aloft process owns \(store.location) and is already running its runs")
             throw ExitCode(2)
         }
         if before.isEmpty { printError("no unfinished runs to resume") }

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import ArgumentParser
 import Foundation
 import UnixSignals
@@ -77,7 +76,7 @@ struct RunAgent: AsyncParsableCommand {
             throw ExitCode(2)
         }
         guard let outcome else {
-            printError("error: another aloft process is using \(store.path); wait for it to finish, or use another --db")
+            printError("error: another aloft process is using \(store.location); wait for it to finish, or use another --db")
             throw ExitCode(2)
         }
         if json { write(RunJSON.line(outcome) + "\n") }

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import ArgumentParser
 import Foundation
 
@@ -8,7 +7,7 @@ import Foundation
 /// engine here and follows the run until it ends or waits again; otherwise it leaves the
 /// command in the database for the process that owns it.
 struct RunCommandSender {
-    let store: SQLiteStore
+    let store: EngineStore
     let verbose: Bool
 
     func send(
@@ -17,7 +16,7 @@ struct RunCommandSender {
         queued: () -> [AloftCore.RunCommand]
     ) async throws {
         guard let existing = try await store.run(id: runId) else {
-            printError("error: no run \(runId) in \(store.path)")
+            printError("error: no run \(runId) in \(store.location)")
             throw ExitCode(1)
         }
         let interactive = RunFollower.stdinIsTerminal
@@ -37,7 +36,7 @@ struct RunCommandSender {
                 throw ExitCode(1)
             }
             for command in queued() { try await store.enqueue(command, runId: runId) }
-            printError("recorded; the aloft process that owns \(store.path) will carry it out")
+            printError("recorded; the aloft process that owns \(store.location) will carry it out")
             return
         }
         if outcome == .waitingForApproval { throw ExitCode(3) }

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import ArgumentParser
 import Foundation
 
@@ -46,7 +45,7 @@ struct Runs: AsyncParsableCommand {
                 return
             }
             if runs.isEmpty {
-                printError("no runs in \(store.path)")
+                printError("no runs in \(store.location)")
                 return
             }
             let formatter = ISO8601DateFormatter()
@@ -75,7 +74,7 @@ struct Runs: AsyncParsableCommand {
         func run() async throws {
             let store = try database.openStore()
             guard let run = try await store.run(id: id) else {
-                printError("error: no run \(id) in \(store.path)")
+                printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)
             }
             let messages = try await store.messages(runId: id)

@@ -1,6 +1,6 @@
+import AloftCore
 import AloftEngine
 import AloftServer
-import AloftStore
 import ArgumentParser
 import Foundation
 import Logging
@@ -62,9 +62,9 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = EngineHost.makeLogger(verbose: verbose)
         logger.logLevel = verbose ? .debug : .info
-        let store = try SQLiteStore(path: settings.database, durability: Durability(rawValue: settings.durability) ?? .powerCut)
-        guard let lock = try EngineLock.acquire(database: store.path) else {
-            printError("error: another aloft process owns \(store.path); stop it or use another --db")
+        let store = try EngineStores.open(settings.database, durability: Durability(rawValue: settings.durability) ?? .powerCut)
+        guard let lock = try EngineLock.acquire(database: store.location) else {
+            printError("error: another aloft process owns \(store.location); stop it or use another --db")
             throw ExitCode(2)
         }
         defer { withExtendedLifetime(lock) {} }
@@ -94,7 +94,7 @@ struct Serve: AsyncParsableCommand {
                 logger: logger
             )
         )
-        printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(store.path) · \(registry.count) agent(s)")
+        printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(store.location) · \(registry.count) agent(s)")
         try await group.run()
     }
 }

@@ -1,5 +1,5 @@
+import AloftCore
 import AloftEngine
-import AloftStore
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -10,12 +10,12 @@ import ServiceLifecycle
 /// command is done. Returns nil without running `body` when another process owns the database.
 enum EngineHost {
     static func withEngine<Result: Sendable>(
-        store: SQLiteStore,
+        store: EngineStore,
         configuration: EngineConfiguration = EngineConfiguration(),
         verbose: Bool,
         _ body: @Sendable (LocalEngine) async throws -> Result
     ) async throws -> Result? {
-        guard let lock = try EngineLock.acquire(database: store.path) else { return nil }
+        guard let lock = try EngineLock.acquire(database: store.location) else { return nil }
         defer { withExtendedLifetime(lock) {} }
         let logger = makeLogger(verbose: verbose)
         let engine = LocalEngine(store: store, configuration: configuration, logger: logger)

@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 
 /// What a terminal needs from wherever a run lives: its events, a way to decide approvals
 /// and to stop it, and a one-line summary at the end.

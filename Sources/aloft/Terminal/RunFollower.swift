@@ -1,6 +1,5 @@
 import AloftCore
 import AloftEngine
-import AloftStore
 import Foundation
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+public import AloftCore
 public import AloftEngine
 public import Hummingbird
 import HummingbirdCore
@@ -5,13 +6,56 @@ public import Logging
 public import Prometheus
 import ServiceLifecycle
 
-/// Builds Aloft's HTTP application: REST + SSE under `/v1` over a running `LocalEngine`.
-/// The CLI's `aloft serve` and the tests both use it.
+/// What `buildApplication` wired, for the caller to report on (and tests to reach into).
+public struct ServerWiring: Sendable {
+    public let engine: LocalEngine
+    public let agents: AgentRegistry
+    public let metrics: PrometheusCollectorRegistry
+    /// Agent files that could not be loaded, each with its reason.
+    public let agentProblems: [String]
+}
+
+/// Builds the whole server from its configuration — the one wiring `aloft serve` and the
+/// tests share: opens the store the configuration names, takes its engine lock (an
+/// `EngineError` `store_busy` when another process holds it), builds the local engine and the
+/// agent registry (loading the agents folder), and the HTTP application (REST + SSE under
+/// `/v1`) whose services run the engine and retention and hold the lock until shutdown.
+///
+/// `engine` carries what the configuration file does not (tests shorten intervals, give an
+/// environment); metrics and outbound settings come from `configuration`.
 public func buildApplication(
+    configuration: ServerConfiguration, engine engineConfiguration: EngineConfiguration = EngineConfiguration(), logger: Logger
+) async throws -> (application: some ApplicationProtocol, wiring: ServerWiring) {
+    let store = try EngineStores.open(configuration.database, durability: Durability(rawValue: configuration.durability) ?? .powerCut)
+    guard let lock = try EngineLock.acquire(database: store.location) else {
+        throw EngineError(code: .storeBusy, message: "another aloft process owns \(store.location); stop it or use another --db")
+    }
+    let metrics = PrometheusCollectorRegistry()
+    var engineConfiguration = engineConfiguration
+    engineConfiguration.metrics = PrometheusMetricsFactory(registry: metrics)
+    engineConfiguration.outbound = configuration.outbound
+    let engine = LocalEngine(store: store, configuration: engineConfiguration, logger: logger)
+    let agents = AgentRegistry(store: store)
+    let policy = configuration.apiAgents
+    let environment = engine.environment
+    let problems = try await agents.load(
+        directory: configuration.agentsDirectory, validate: engine.validate, admit: { policy.admit($0, environment: environment) }
+    )
+    let application = assembleApplication(
+        configuration: configuration, engine: engine, agents: agents, metrics: metrics,
+        services: [EngineLockService(lock: lock), engine], logger: logger
+    )
+    return (application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems))
+}
+
+/// The HTTP application over a built engine: routes, middleware, and `services` (run before
+/// the server starts, stopped after it) followed by retention when configured.
+func assembleApplication(
     configuration: ServerConfiguration,
     engine: LocalEngine,
     agents: AgentRegistry,
-    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    metrics: PrometheusCollectorRegistry,
+    services: [any Service],
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router()
@@ -36,7 +80,7 @@ public func buildApplication(
         api.add(middleware: BearerAuthMiddleware(keys: Set(configuration.apiKeys)))
     }
     let finished = FinishedRunCache()
-    var services: [any Service] = []
+    var services = services
     if let days = configuration.retentionDays {
         services.append(RetentionService(store: engine.pruner, days: days, scope: configuration.retentionScope, logger: logger) { _ in finished.removeAll() })
     }

@@ -154,7 +154,7 @@ struct ServerEventLogTests {
     @Test("a client reconnecting after SIGKILL and restart gets every recorded event after its Last-Event-ID, none twice, and the right text")
     func resumeAcrossCrash() async throws {
         let folder = try temporaryFolder()
-        try writeTalker(to: "\(try agentsFolder(in: folder))/talker.yaml", words: 300, delay: 8)
+        try writeTalker(to: "\(try agentsFolder(in: folder))/talker.yaml", words: 300, delay: 20)
         let first = try await ServerProcess.start(in: folder)
         let base = first.base
         let id = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)

@@ -30,42 +30,28 @@ struct TestServer {
     ) async throws -> Result {
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
-        let path = databasePath ?? FileManager.default.temporaryDirectory.appendingPathComponent("aloft-server-\(UUID().uuidString)/aloft.db").path
-        let store = try SQLiteStore(path: path)
-        let metrics = PrometheusCollectorRegistry()
-        let engine = LocalEngine(
-            store: store,
-            configuration: EngineConfiguration(
-                environment: environment, streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20),
-                metrics: PrometheusMetricsFactory(registry: metrics)
-            ),
+        var configuration = configuration
+        configuration.database = databasePath ?? FileManager.default.temporaryDirectory.appendingPathComponent("aloft-server-\(UUID().uuidString)/aloft.db").path
+        configuration.agentsDirectory = agentsDirectory
+        // The same wiring as `aloft serve`, with short intervals and the test's environment.
+        let (app, wiring) = try await buildApplication(
+            configuration: configuration,
+            engine: EngineConfiguration(environment: environment, streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20)),
             logger: logger
         )
-        let agents = AgentRegistry(store: store)
-        let policy = configuration.apiAgents
-        let environment = environment
-        try await agents.load(directory: agentsDirectory, validate: engine.validate, admit: { policy.admit($0, environment: environment) })
         let scripted = AgentDefinition(
             name: "scripted", instructions: "Be brief.", model: ModelSettings(provider: .scripted, name: "scripted", script: replies),
             tools: [ToolSpec(builtin: "current_time")], policies: AgentPolicies(requireApproval: approval)
         )
-        _ = try await agents.put(scripted, at: Date())
+        _ = try await wiring.agents.put(scripted, at: Date())
         if let modelURL {
-            _ = try await agents.put(
+            _ = try await wiring.agents.put(
                 AgentDefinition(name: "remote", instructions: "Be kind.", model: ModelSettings(provider: .openai, name: "m", baseURL: modelURL)),
                 at: Date()
             )
         }
-        let app = buildApplication(configuration: configuration, engine: engine, agents: agents, metrics: metrics, logger: logger)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                try await engine.run()
-                return nil
-            }
-            let result = try await app.test(framework) { client in try await body(client, engine) }
-            group.cancelAll()
-            return result
-        }
+        // The test framework runs the application's services (the engine among them) around the body.
+        return try await app.test(framework) { client in try await body(client, wiring.engine) }
     }
 }
 

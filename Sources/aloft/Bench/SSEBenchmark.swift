@@ -47,23 +47,21 @@ struct SSEBenchmark {
     func run(folder: String) async throws -> Result {
         var logger = Logger(label: "bench-sse")
         logger.logLevel = .critical
-        let store = try EngineStores.open((folder as NSString).appendingPathComponent("sse.db"))
-        let engine = LocalEngine(store: store, configuration: EngineConfiguration(environment: [:]), logger: logger)
-        let agents = AgentRegistry(store: store)
-        _ = try await agents.put(agent, at: Date())
         let port = try Self.freePort()
-        let app = buildApplication(
-            configuration: ServerConfiguration(port: port, heartbeatSeconds: 15), engine: engine, agents: agents, logger: logger
+        let (app, wiring) = try await buildApplication(
+            configuration: ServerConfiguration(port: port, database: (folder as NSString).appendingPathComponent("sse.db"), heartbeatSeconds: 15),
+            engine: EngineConfiguration(environment: [:]), logger: logger
         )
+        let engine = wiring.engine
+        _ = try await wiring.agents.put(agent, at: Date())
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients + 10
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: clientConfiguration)
         do {
             let result = try await withThrowingTaskGroup(of: Void.self) { services in
-                services.addTask { try await engine.run() }
                 services.addTask { try await app.runService(gracefulShutdownSignals: []) }
                 try await Self.waitForServer(client: client, port: port)
-                let result = try await measure(engine: engine, store: store, client: client, port: port)
+                let result = try await measure(engine: engine, store: engine.reader, client: client, port: port)
                 services.cancelAll()
                 return result
             }
@@ -75,7 +73,7 @@ struct SSEBenchmark {
         }
     }
 
-    private func measure(engine: LocalEngine, store: EngineStore, client: HTTPClient, port: Int) async throws -> Result {
+    private func measure(engine: LocalEngine, store: any RunReader, client: HTTPClient, port: Int) async throws -> Result {
         var runIds: [String] = []
         for index in 0..<runs {
             runIds.append(try await engine.start(StartRunRequest(agent: agent, input: "stream #\(index)")).id)

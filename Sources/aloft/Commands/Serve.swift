@@ -4,7 +4,7 @@ import AloftServer
 import ArgumentParser
 import Foundation
 import Logging
-import Prometheus
+import Hummingbird
 import ServiceLifecycle
 
 /// `aloft serve`: the HTTP server (REST + SSE) with the local engine.
@@ -62,39 +62,18 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = EngineHost.makeLogger(verbose: verbose)
         logger.logLevel = verbose ? .debug : .info
-        let store = try EngineStores.open(settings.database, durability: Durability(rawValue: settings.durability) ?? .powerCut)
-        guard let lock = try EngineLock.acquire(database: store.location) else {
-            printError("error: another aloft process owns \(store.location); stop it or use another --db")
+        do {
+            let (application, wiring) = try await buildApplication(configuration: settings, logger: logger)
+            for problem in wiring.agentProblems { printError("warning: \(problem)") }
+            if settings.bindsLoopbackOnly {
+                let asked = settings.host == "127.0.0.1" ? "" : " instead of \(settings.host)"
+                printError("no API keys configured: /v1 needs no key, so the server listens on 127.0.0.1 only\(asked) (set ALOFT_API_KEYS or --api-key to require keys and listen elsewhere)")
+            }
+            printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(settings.database) · \(wiring.agents.count) agent(s)")
+            try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as EngineError where error.code == .storeBusy {
+            printError("error: \(error.message)")
             throw ExitCode(2)
         }
-        defer { withExtendedLifetime(lock) {} }
-        let metrics = PrometheusCollectorRegistry()
-        let engine = LocalEngine(
-            store: store,
-            configuration: EngineConfiguration(metrics: PrometheusMetricsFactory(registry: metrics), outbound: settings.outbound),
-            logger: logger
-        )
-        let registry = AgentRegistry(store: store)
-        let policy = settings.apiAgents
-        let environment = engine.environment
-        for problem in try await registry.load(
-            directory: settings.agentsDirectory, validate: engine.validate, admit: { policy.admit($0, environment: environment) }
-        ) {
-            printError("warning: \(problem)")
-        }
-        if settings.bindsLoopbackOnly {
-            let asked = settings.host == "127.0.0.1" ? "" : " instead of \(settings.host)"
-            printError("no API keys configured: /v1 needs no key, so the server listens on 127.0.0.1 only\(asked) (set ALOFT_API_KEYS or --api-key to require keys and listen elsewhere)")
-        }
-        let application = buildApplication(configuration: settings, engine: engine, agents: registry, metrics: metrics, logger: logger)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: engine), .init(service: application)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(store.location) · \(registry.count) agent(s)")
-        try await group.run()
     }
 }

@@ -220,7 +220,7 @@ struct MisbehavingModelServerTests {
     @Test("requests over the per-host limit wait in a queue that does not count against their timeout, and the wait is reported")
     func queueing() async throws {
         let slow = FakeModelServer.Reply.raw(
-            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 200
+            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 500
         )
         let server = FakeModelServer(replies: Array(repeating: slow, count: 12))
         let waits = Mutex<[Duration]>([])
@@ -229,7 +229,7 @@ struct MisbehavingModelServerTests {
         }
         let failures = try await server.run { baseURL in
             let settings = ModelSettings(provider: .openai, name: "m", baseURL: baseURL, stream: true)
-            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 2, idleSeconds: 2))
+            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 3, idleSeconds: 3))
             return await withTaskGroup(of: String?.self) { group in
                 for _ in 0..<12 {
                     group.addTask {
@@ -244,10 +244,10 @@ struct MisbehavingModelServerTests {
                 return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
             }
         }
-        #expect(failures.isEmpty, "12 calls of 0.2 s through 1 slot take 2.4 s, beyond each call's 2 s, and all succeed: \(failures)")
+        #expect(failures.isEmpty, "12 calls of 0.5 s through 1 slot take 6 s, beyond each call's 3 s, and all succeed: \(failures)")
         let recorded = waits.withLock { $0 }
         #expect(recorded.count == 12)
-        #expect(recorded.contains { $0 > .seconds(2) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
+        #expect(recorded.contains { $0 > .seconds(3) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
     }
 
     @Test("Retry-After that is not a finite number is ignored, not trusted", arguments: ["1e400", "nan", "inf", "-3"])

@@ -160,7 +160,7 @@ struct RunDriver: Sendable {
             write.addApprovals = calls.map { PendingApproval(runId: runId, call: $0, requestedAt: now, deadline: deadline.map { now + $0 }) }
             if let deadline {
                 write.addTimers = calls.map {
-                    DurableTimer(id: RunExecution.timerId(runId: runId, callId: $0.id), runId: runId, fireAt: now + deadline,
+                    DurableTimer(id: DurableTimer.approvalDeadlineId(runId: runId, callId: $0.id), runId: runId, fireAt: now + deadline,
                                  kind: .approvalDeadline, callIds: [$0.id])
                 }
             }

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+@testable import AloftCore
+
+@Suite("Journal entries projected to what a step writes")
+struct RunProjectionTests {
+    private static let time = Date(timeIntervalSince1970: 1_800_000_000)
+    private static let echo = ToolDefinition(name: "echo", description: "Echoes", parameters: ["type": "object"])
+
+    private static func state(approval: [String] = []) -> RunState {
+        RunState(
+            configuration: LoopConfiguration(tools: [echo], policies: AgentPolicies(requireApproval: approval)),
+            journal: [.started(RunStart(runId: "r", sessionId: "s", agent: "a", agentVersion: "v", context: [.user("hi")]))]
+        )
+    }
+
+    private static let run = Run(
+        id: "r", sessionId: "s", agent: "a", agentVersion: "v", phase: .running, input: "hi", messageBase: 4, createdAt: time, updatedAt: time
+    )
+
+    private static func calls(_ ids: String...) -> JournalEntry {
+        .modelResponded(
+            step: 1,
+            response: ModelResponse(text: "", toolCalls: ids.map { ToolCall(id: $0, name: "echo", arguments: "{}") }, usage: Usage(inputTokens: 5, outputTokens: 1))
+        )
+    }
+
+    @Test("messages take their places after the run's user message: the answer, then each tool result in call order")
+    func messagePositions() {
+        let first = RunProjection.step([Self.calls("c1", "c2")], after: Self.state(), run: Self.run, at: Self.time)
+        #expect(first.write.entries.map(\.seq) == [2])
+        #expect(first.write.messages.map(\.position) == [5])
+        #expect(first.events.map(\.kind) == [.toolCallStarted, .toolCallStarted])
+        let results = RunProjection.step(
+            [.toolCompleted(ToolResult(callId: "c2", name: "echo", content: "b")), .toolCompleted(ToolResult(callId: "c1", name: "echo", content: "a"))],
+            after: first.state, run: first.run, at: Self.time
+        )
+        #expect(results.write.entries.map(\.seq) == [3, 4])
+        #expect(results.write.messages.map(\.position) == [7, 6], "c1 at 6, c2 at 7, whatever order they finish in")
+        #expect(results.run.iterations == 1 && results.run.usage.inputTokens == 5)
+    }
+
+    @Test("a pause shows as waiting only in the step that stores the approvals; a decision removes the approval and its timer")
+    func approvals() {
+        let asked = RunProjection.step([Self.calls("c1")], after: Self.state(approval: ["echo"]), run: Self.run, at: Self.time)
+        #expect(asked.run.phase == .running, "not waiting before the approvals are stored")
+        let paused = RunProjection.step([], after: asked.state, run: asked.run, at: Self.time) { write in
+            write.addApprovals = [PendingApproval(runId: "r", call: ToolCall(id: "c1", name: "echo", arguments: "{}"), requestedAt: 0, deadline: nil)]
+        }
+        #expect(paused.run.phase == .waitingForApproval)
+        let decided = RunProjection.step([.approvalResolved(ApprovalDecision(callId: "c1", approved: true))], after: paused.state, run: paused.run, at: Self.time)
+        #expect(decided.write.removeApprovals == ["c1"])
+        #expect(decided.write.removeTimers == [DurableTimer.approvalDeadlineId(runId: "r", callId: "c1")])
+        #expect(decided.run.phase == .running)
+        #expect(decided.events.map(\.kind) == [.runResumed])
+    }
+
+    @Test("the end frees the session, clears what waits, closes open messages and fills the run")
+    func finish() {
+        let done = RunProjection.step([.finished(.completed(answer: "Bye."))], after: Self.state(), run: Self.run, at: Self.time)
+        #expect(done.run.phase == .completed && done.run.output == "Bye." && done.run.finishedAt == Self.time)
+        #expect(done.write.sessionActiveRun?.sessionId == "s" && done.write.sessionActiveRun?.runId == nil)
+        #expect(done.write.removeAllApprovals && done.write.removeAllTimers && done.write.interruptOpenMessages)
+        #expect(done.events.map(\.kind) == [.runCompleted])
+        #expect(done.write.run?.phase == .completed)
+    }
+}

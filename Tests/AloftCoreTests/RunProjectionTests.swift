@@ -66,3 +66,43 @@ struct RunProjectionTests {
         #expect(done.write.run?.phase == .completed)
     }
 }
+
+@Suite("Commands recorded as journal entries")
+struct RunSignalsTests {
+    private static let echo = ToolDefinition(name: "echo", description: "Echoes", parameters: ["type": "object"])
+
+    private static func waiting(_ ids: String...) -> RunState {
+        RunState(
+            configuration: LoopConfiguration(tools: [echo], policies: AgentPolicies(requireApproval: ["echo"])),
+            journal: [
+                .started(RunStart(runId: "r", sessionId: "s", agent: "a", agentVersion: "v", context: [.user("hi")])),
+                .modelResponded(step: 1, response: ModelResponse(text: "", toolCalls: ids.map { ToolCall(id: $0, name: "echo", arguments: "{}") }, usage: Usage())),
+            ]
+        )
+    }
+
+    @Test("a stop is recorded once; decisions only for calls still waiting, the first one winning; deadlines only for the undecided")
+    func entries() {
+        let entries = RunSignals.entries(
+            for: [
+                .resolveApproval(decision: ApprovalDecision(callId: "c1", approved: true)),
+                .resolveApproval(decision: ApprovalDecision(callId: "c1", approved: false)),
+                .resolveApproval(decision: ApprovalDecision(callId: "nope", approved: true)),
+                .approvalDeadlinePassed(callIds: ["c1", "c2"]),
+                .cancel(reason: "a"), .cancel(reason: "b"),
+            ],
+            in: Self.waiting("c1", "c2")
+        )
+        #expect(entries == [
+            .approvalResolved(ApprovalDecision(callId: "c1", approved: true)), .approvalTimedOut(callIds: ["c2"]), .cancelRequested(reason: "a"),
+        ])
+    }
+
+    @Test("commands that no longer apply give nothing")
+    func stale() {
+        var state = Self.waiting("c1")
+        state.apply(.cancelRequested(reason: nil))
+        state.apply(.approvalResolved(ApprovalDecision(callId: "c1", approved: false)))
+        #expect(RunSignals.entries(for: [.cancel(reason: nil), .resolveApproval(decision: ApprovalDecision(callId: "c1", approved: true))], in: state).isEmpty)
+    }
+}

@@ -118,26 +118,7 @@ struct RunDriver: Sendable {
     /// Turns commands into journal entries: a stop, an approval decision, a passed deadline.
     /// Commands that no longer apply (a decision on a call already decided) are consumed unrecorded.
     private func record(_ deliveries: [RunCommandDelivery], in execution: inout RunExecution) async throws {
-        let awaiting = Set(AgentLoop.callsAwaitingApproval(execution.state).map(\.id))
-        var decided = Set<String>()
-        var entries: [JournalEntry] = []
-        var cancelRecorded = execution.state.cancelRequested
-        for delivery in deliveries {
-            switch delivery.command {
-            case .cancel(let reason):
-                if !cancelRecorded {
-                    entries.append(.cancelRequested(reason: reason))
-                    cancelRecorded = true
-                }
-            case .resolveApproval(let decision):
-                if awaiting.contains(decision.callId), decided.insert(decision.callId).inserted {
-                    entries.append(.approvalResolved(decision))
-                }
-            case .approvalDeadlinePassed(let callIds):
-                let due = callIds.filter { awaiting.contains($0) && decided.insert($0).inserted }
-                if !due.isEmpty { entries.append(.approvalTimedOut(callIds: due)) }
-            }
-        }
+        let entries = RunSignals.entries(for: deliveries.map(\.command), in: execution.state)
         defer { registry.forget(deliveries) }  // recorded, or to be delivered again by the poll loop
         try await execution.record(entries) { write in
             write.consumedCommands = deliveries.compactMap(\.inboxId)

@@ -106,3 +106,39 @@ struct RunSignalsTests {
         #expect(RunSignals.entries(for: [.cancel(reason: nil), .resolveApproval(decision: ApprovalDecision(callId: "c1", approved: true))], in: state).isEmpty)
     }
 }
+
+@Suite("Planning a run's start")
+struct RunStartPlanTests {
+    private static let time = Date(timeIntervalSince1970: 1_800_000_000)
+    private static let agent = AgentDefinition(name: "helper", instructions: "Help.", model: ModelSettings(provider: .scripted, name: "s"))
+    private static let loop = LoopConfiguration(tools: [], policies: AgentPolicies())
+
+    @Test("a first turn opens a session titled by the input; the run, its context, message and first event are planned together")
+    func newSession() {
+        let plan = RunStartPlan(
+            runId: "r1", request: StartRunRequest(agent: Self.agent, input: "  Hello  ", userId: "u"), input: "Hello", agentVersion: "v1",
+            loop: Self.loop, session: nil, newSessionId: "s1", history: [], messageBase: 0, at: Self.time
+        )
+        #expect(plan.write.newSession?.id == "s1" && plan.write.newSession?.activeRunId == "r1" && plan.write.newSession?.userId == "u")
+        #expect(plan.write.newSession?.title == "Hello")
+        #expect(plan.run.sessionId == "s1" && plan.run.eventSeq == 1 && plan.run.phase == .running && plan.run.agentVersion == "v1")
+        #expect(plan.events.map(\.kind) == [.runStarted] && plan.events.first?.seq == 1)
+        #expect(plan.write.messages.map(\.position) == [0])
+        guard case .started(let start) = plan.journal.first else { Issue.record("the journal starts with the start"); return }
+        #expect(start.context.map(\.content) == ["Help.", "Hello"])
+    }
+
+    @Test("a later turn continues the session after its last message, with its history in the context")
+    func laterTurn() {
+        let session = Session(id: "s1", agent: "helper", title: "Hello", summary: nil, activeRunId: nil, createdAt: Self.time, updatedAt: Self.time)
+        let plan = RunStartPlan(
+            runId: "r2", request: StartRunRequest(agent: Self.agent, input: "And now?", sessionId: "s1"), input: "And now?", agentVersion: "v1",
+            loop: Self.loop, session: session, newSessionId: "unused", history: [.user("Hello"), ChatMessage(role: .assistant, content: "Hi!")], messageBase: 2, at: Self.time
+        )
+        #expect(plan.write.newSession == nil)
+        #expect(plan.write.sessionActiveRun?.sessionId == "s1" && plan.write.sessionActiveRun?.runId == "r2")
+        #expect(plan.run.messageBase == 2 && plan.write.messages.map(\.position) == [2])
+        guard case .started(let start) = plan.journal.first else { Issue.record("the journal starts with the start"); return }
+        #expect(start.context.map(\.content) == ["Help.", "Hello", "Hi!", "And now?"])
+    }
+}

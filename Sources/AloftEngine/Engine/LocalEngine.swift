@@ -128,69 +128,46 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         let runtime = try catalog.runtime(for: agent)
         let now = configuration.now()
         let runId = Identifier.make("run", at: now)
-        var write = StepWrite(runId: runId)
-        let session: Session
-        var history: [ChatMessage] = []
-        var base = 0
-        if let sessionId = request.sessionId {
-            // One run per session: hold the session while its run is being recorded.
-            guard startingSessions.withLock({ $0.insert(sessionId).inserted }) else {
-                throw EngineError(code: .sessionBusy, message: "session \(sessionId) is starting another run; wait for it")
-            }
-            defer { _ = startingSessions.withLock { $0.remove(sessionId) } }
-            guard let existing = try await store.session(id: sessionId) else {
-                throw EngineError(code: .sessionNotFound, message: "no session \(sessionId); omit the session to start a new one")
-            }
-            guard existing.agent == agent.name else {
-                throw EngineError(code: .sessionAgentMismatch, message: "session \(sessionId) belongs to agent '\(existing.agent)', not '\(agent.name)'")
-            }
-            if let active = existing.activeRunId {
-                throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
-            }
-            session = existing
-            history = try await store.messages(sessionId: sessionId, last: agent.memory.historyWindow).map(\.chatMessage)
-            base = try await store.nextMessagePosition(sessionId: sessionId)
-            write.sessionActiveRun = (sessionId, runId)
-            return try await record(start: request, input: input, runtime: runtime, session: session, history: history, base: base, runId: runId, now: now, write: write)
+        guard let sessionId = request.sessionId else {
+            let plan = RunStartPlan(
+                runId: runId, request: request, input: input, agentVersion: runtime.version, loop: runtime.loop, session: nil,
+                newSessionId: Identifier.make("ses", at: now), history: [], messageBase: 0, at: now
+            )
+            return try await record(plan, runtime: runtime)
         }
-        session = Session(
-            id: Identifier.make("ses", at: now), agent: agent.name, userId: request.userId, title: String(input.prefix(80)),
-            activeRunId: runId, createdAt: now, updatedAt: now
+        // One run per session: hold the session while its run is being recorded.
+        guard startingSessions.withLock({ $0.insert(sessionId).inserted }) else {
+            throw EngineError(code: .sessionBusy, message: "session \(sessionId) is starting another run; wait for it")
+        }
+        defer { _ = startingSessions.withLock { $0.remove(sessionId) } }
+        guard let session = try await store.session(id: sessionId) else {
+            throw EngineError(code: .sessionNotFound, message: "no session \(sessionId); omit the session to start a new one")
+        }
+        guard session.agent == agent.name else {
+            throw EngineError(code: .sessionAgentMismatch, message: "session \(sessionId) belongs to agent '\(session.agent)', not '\(agent.name)'")
+        }
+        if let active = session.activeRunId {
+            throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
+        }
+        let history = try await store.messages(sessionId: sessionId, last: agent.memory.historyWindow).map(\.chatMessage)
+        let plan = RunStartPlan(
+            runId: runId, request: request, input: input, agentVersion: runtime.version, loop: runtime.loop, session: session,
+            newSessionId: sessionId, history: history, messageBase: try await store.nextMessagePosition(sessionId: sessionId), at: now
         )
-        write.newSession = session
-        return try await record(start: request, input: input, runtime: runtime, session: session, history: history, base: base, runId: runId, now: now, write: write)
+        return try await record(plan, runtime: runtime)
     }
 
-    private func record(
-        start request: StartRunRequest, input: String, runtime: AgentRuntime, session: Session, history: [ChatMessage], base: Int,
-        runId: String, now: Date, write: StepWrite
-    ) async throws -> Run {
-        var write = write
-        let agent = runtime.definition
-        let context = ConversationContext.build(instructions: agent.instructions, summary: session.summary, history: history, input: input)
-        var run = Run(
-            id: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, phase: .running, input: input,
-            correlationId: request.correlationId, metadata: request.metadata, messageBase: base, createdAt: now, updatedAt: now
-        )
+    /// Commits a run's start, publishes its first events and schedules it.
+    private func record(_ plan: RunStartPlan, runtime: AgentRuntime) async throws -> Run {
+        var write = plan.write
         let storesVersion = catalog.needsStoring(runtime.version)
-        if storesVersion { write.agentVersion = (runtime.version, agent) }
-        let started = JournalEntry.started(
-            RunStart(runId: runId, sessionId: session.id, agent: agent.name, agentVersion: runtime.version, context: context)
-        )
-        // The run's first event, stored with its start like every event after it.
-        let startedEvents = RunEventDraft.events(for: started, after: RunState(configuration: runtime.loop, journal: [started]))
-            .enumerated().map { RunEvent(runId: runId, seq: $0.offset + 1, kind: $0.element.kind, data: $0.element.data) }
-        run.eventSeq = startedEvents.count
-        write.newRun = run
-        write.entries = [(1, started)]
-        write.events = startedEvents
-        write.messages = [Message(sessionId: session.id, runId: runId, position: base, role: .user, content: input, createdAt: now, completedAt: now)]
+        if storesVersion { write.agentVersion = (runtime.version, runtime.definition) }
         try await store.commit(write)
         if storesVersion { catalog.markStored(runtime.version) }
-        for event in startedEvents { hub.publish(event) }
+        for event in plan.events { hub.publish(event) }
         // The driver starts from what was just written instead of reading it back.
-        registry.schedule(runId: runId, seed: RunSeed(run: run, journal: [started]))
-        return run
+        registry.schedule(runId: plan.run.id, seed: RunSeed(run: plan.run, journal: plan.journal))
+        return plan.run
     }
 
     /// The run's events after number `after`: stored ones, then live ones; the feed ends after

@@ -8,21 +8,6 @@ import Testing
 
 @testable import AloftEngine
 
-/// The text a client assembles from a run's events: per model step, the deltas after the last
-/// `run_content_reset` of that step.
-func assembledText(_ events: [RunEvent]) -> [Int: String] {
-    var text: [Int: String] = [:]
-    for event in events {
-        guard let step = event.data["step"]?.integer(in: 1...Int.max) else { continue }
-        switch event.kind {
-        case .runContent: text[step, default: ""] += event.data["delta"]?.stringValue ?? ""
-        case .runContentReset: text[step] = ""
-        default: break
-        }
-    }
-    return text
-}
-
 @Suite("Run event log")
 struct RunEventLogTests {
     @Test("a finished run's events come back from the store, identical, in a process that never saw them")
@@ -115,7 +100,9 @@ struct RunEventLogTests {
             let rest = try await collect(try await engine.events(runId: runId, after: lastSeen))
             let all = seen + rest
             #expect(rest.last?.kind == .runCompleted)
-            #expect(try #require(rest.first).seq > before.eventSeq + RunEventNumbering.unsavedLimit, "numbering jumped past the dead process's")
+            // What the dead process stored comes first; the new process numbers above its reach.
+            let taken = try #require(rest.first { $0.seq > before.eventSeq })
+            #expect(taken.seq > before.eventSeq + RunEventNumbering.unsavedLimit, "numbering jumped past the dead process's: \(taken.seq)")
             #expect(zip(all, all.dropFirst()).allSatisfy { $0.seq < $1.seq }, "numbers only rise")
             #expect(rest.first { $0.kind == .runContentReset } != nil)
             let run = try #require(try await store.run(id: runId))

@@ -85,13 +85,9 @@ public enum EngineScenarios {
         throw Failure(description: "run \(runId) never reached \(phases.map(\.rawValue).sorted())")
     }
 
+    /// The text of the last model step, as a client assembles it.
     static func text(_ events: [RunEvent]) -> String {
-        var text: [Int: String] = [:]
-        for event in events {
-            guard let step = event.data["step"]?.integer(in: 1...Int.max) else { continue }
-            if event.kind == .runContent { text[step, default: ""] += event.data["delta"]?.stringValue ?? "" }
-            if event.kind == .runContentReset { text[step] = "" }
-        }
+        let text = assembledText(events)
         return text.keys.max().flatMap { text[$0] } ?? ""
     }
 

@@ -108,6 +108,22 @@ struct AgentLoopTests {
         #expect(request.messages.last?.content == "service unavailable")
     }
 
+    @Test("what follows without anything happening outside is settled at once: the end of a run, results for calls that cannot run")
+    func settledEntries() {
+        let answered = RunState(configuration: configuration(), journal: [start, .modelResponded(step: 1, response: ModelResponse(text: "Hello!"))])
+        #expect(AgentLoop.settledEntries(after: answered) == [.finished(.completed(answer: "Hello!"))])
+
+        let malformed = RunState(configuration: configuration(), journal: [start, toolResponse(call("c1", "weather", "{city"), call("c2", "teleport", "{}"))])
+        let settled = AgentLoop.settledEntries(after: malformed)
+        #expect(settled.map { if case .toolCompleted(let result) = $0 { result.callId } else { "?" } } == ["c1", "c2"], "then the model is called: nothing more")
+
+        let mixed = RunState(configuration: configuration(), journal: [start, toolResponse(call("c1", "weather", "{city"), call("c2"))])
+        #expect(AgentLoop.settledEntries(after: mixed).isEmpty, "a call still has to run: the step waits for it")
+        #expect(AgentLoop.settledEntries(after: RunState(configuration: configuration(), journal: [start])).isEmpty)
+        let cancelled = RunState(configuration: configuration(), journal: [start, .cancelRequested(reason: "enough")])
+        #expect(AgentLoop.settledEntries(after: cancelled) == [.finished(.cancelled(reason: "enough"))])
+    }
+
     @Test("malformed tool arguments become a validation error for the model; the tool does not run")
     func malformedArguments() {
         let state = RunState(

@@ -133,12 +133,18 @@ struct RunStartPlanTests {
         let session = Session(id: "s1", agent: "helper", title: "Hello", summary: nil, activeRunId: nil, createdAt: Self.time, updatedAt: Self.time)
         let plan = RunStartPlan(
             runId: "r2", request: StartRunRequest(agent: Self.agent, input: "And now?", sessionId: "s1"), input: "And now?", agentVersion: "v1",
-            loop: Self.loop, session: session, newSessionId: "unused", history: [.user("Hello"), ChatMessage(role: .assistant, content: "Hi!")], messageBase: 2, at: Self.time
+            loop: Self.loop, session: session, newSessionId: "unused",
+            history: [
+                Message(sessionId: "s1", runId: "r1", position: 0, role: .user, content: "Hello", createdAt: Self.time),
+                Message(sessionId: "s1", runId: "r1", position: 1, role: .assistant, content: "Hi!", createdAt: Self.time),
+            ],
+            messageBase: 2, at: Self.time
         )
         #expect(plan.write.newSession == nil)
         #expect(plan.write.sessionActiveRun?.sessionId == "s1" && plan.write.sessionActiveRun?.runId == "r2")
         #expect(plan.run.messageBase == 2 && plan.write.messages.map(\.position) == [2])
         guard case .started(let start) = plan.journal.first else { Issue.record("the journal starts with the start"); return }
         #expect(start.context.map(\.content) == ["Help.", "Hello", "Hi!", "And now?"])
+        #expect(start.historyFrom == 0, "the start says where its history came from, so stores can refer to it")
     }
 }

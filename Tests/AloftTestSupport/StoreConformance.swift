@@ -30,6 +30,7 @@ public enum StoreConformance {
 
     public static let checks: [Check] = [
         Check(description: "a step commits run, session, journal, messages and events together; reads return them", body: commitsAndReads),
+        Check(description: "a later turn's journal refers to the session and reads back whole, its context rebuilt", body: journalReferences),
         Check(description: "a journal number used twice is a conflict, and the step leaves nothing behind", body: conflictLeavesNothing),
         Check(description: "events come back as sent, from any number, deltas stored together included", body: eventsReadBack),
         Check(description: "runs are listed newest first, filtered, paged by cursor", body: listsRuns),
@@ -100,6 +101,47 @@ public enum StoreConformance {
     }
 
     // MARK: Checks
+
+    static func journalReferences(_ store: Store) async throws {
+        let first = try await completedRun(store, "run_a", session: "ses_a")
+        let time = first.createdAt.addingTimeInterval(10)
+        let history = try await store.messages(sessionId: "ses_a")
+        let context = ConversationContext.build(instructions: "Test.", summary: nil, history: history.map(\.chatMessage), input: "again")
+        let call = ToolCall(id: "c1", name: "echo", arguments: #"{"text":"x"}"#)
+        let entries: [JournalEntry] = [
+            .started(RunStart(runId: "run_b", sessionId: "ses_a", agent: "tester", agentVersion: "v1", context: context, historyFrom: 0)),
+            .modelResponded(step: 1, response: ModelResponse(text: "", toolCalls: [call], usage: Usage(inputTokens: 9, outputTokens: 1))),
+            .toolCompleted(ToolResult(callId: "c1", name: "echo", content: "x", failure: .toolError)),
+            .modelResponded(step: 2, response: ModelResponse(text: "Again.", usage: Usage(inputTokens: 12, outputTokens: 1))),
+            .finished(.completed(answer: "Again.")),
+        ]
+        func message(_ position: Int, _ role: Role, _ content: String, calls: [ToolCall] = [], callId: String? = nil) -> Message {
+            Message(
+                sessionId: "ses_a", runId: "run_b", position: position, role: role, content: content, toolCalls: calls, toolCallId: callId,
+                toolName: callId == nil ? nil : "echo", createdAt: time, completedAt: time
+            )
+        }
+        var start = StepWrite(runId: "run_b")
+        start.newRun = Run(
+            id: "run_b", sessionId: "ses_a", agent: "tester", agentVersion: "v1", phase: .running, input: "again", eventSeq: 1, messageBase: 2,
+            createdAt: time, updatedAt: time
+        )
+        start.sessionActiveRun = ("ses_a", "run_b")
+        start.entries = [(1, entries[0])]
+        start.messages = [message(2, .user, "again")]
+        try await store.commit(start)
+        var rest = StepWrite(runId: "run_b")
+        rest.entries = [(2, entries[1]), (3, entries[2])]
+        rest.messages = [message(3, .assistant, "", calls: [call]), message(4, .tool, "x", callId: "c1")]
+        try await store.commit(rest)
+        var end = StepWrite(runId: "run_b")
+        end.entries = [(4, entries[3]), (5, entries[4])]
+        end.messages = [message(5, .assistant, "Again.")]
+        try await store.commit(end)
+        let journal = try await store.journal(runId: "run_b")
+        try expect(journal == entries, "the journal reads back as recorded: \(journal)")
+        try expect(try await store.journal(runId: "run_none").isEmpty, "a run that does not exist has no journal")
+    }
 
     static func commitsAndReads(_ store: Store) async throws {
         let first = started("run_a", session: "ses_a")

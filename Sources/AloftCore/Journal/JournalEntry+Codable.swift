@@ -91,6 +91,7 @@ extension RunStart {
         case agent
         case agentVersion = "agent_version"
         case context
+        case historyFrom = "history_from"
     }
 }
 

@@ -29,13 +29,21 @@ public struct RunStart: Sendable, Hashable, Codable {
     public var agentVersion: String
     /// Instructions, summary, history and the new input: exactly what the first model call sees.
     public var context: [ChatMessage]
+    /// Where the context came from, when it was built by `ConversationContext.build` from the
+    /// agent version's instructions, the session's summary, the session messages at positions
+    /// `historyFrom ..< messageBase` and the run's input: stores then keep this reference
+    /// instead of a copy (see `CompactJournal`). Nil for a context given whole.
+    public var historyFrom: Int?
 
-    public init(runId: String, sessionId: String, agent: String, agentVersion: String, context: [ChatMessage]) {
+    public init(
+        runId: String, sessionId: String, agent: String, agentVersion: String, context: [ChatMessage], historyFrom: Int? = nil
+    ) {
         self.runId = runId
         self.sessionId = sessionId
         self.agent = agent
         self.agentVersion = agentVersion
         self.context = context
+        self.historyFrom = historyFrom
     }
 }
 

@@ -11,6 +11,30 @@ public enum AgentLoop {
         allOrders(state).filter { !state.inFlight.contains($0.key) }
     }
 
+    /// The entries the loop records next when nothing outside has to happen first — the run
+    /// ends, or calls get their results without running — so that an engine can record them
+    /// in the same step as the entry that led to them. Empty when something must be carried
+    /// out or waited for.
+    public static func settledEntries(after state: RunState) -> [JournalEntry] {
+        var ahead = state
+        var settled: [JournalEntry] = []
+        // Each round records something, so the loop moves on; the bound is only a guard.
+        for _ in 0..<8 where ahead.outcome == nil {
+            let orders = allOrders(ahead, buildingRequest: false).filter { !ahead.inFlight.contains($0.key) }
+            let round = orders.compactMap { order -> JournalEntry? in
+                switch order {
+                case .finish(let outcome): .finished(outcome)
+                case .recordToolResult(let result): .toolCompleted(result)
+                default: nil
+                }
+            }
+            guard !orders.isEmpty, round.count == orders.count else { break }
+            for entry in round { ahead.apply(entry) }
+            settled += round
+        }
+        return settled
+    }
+
     /// The phase a run's state puts it in.
     public static func phase(of state: RunState) -> RunPhase {
         if let outcome = state.outcome { return outcome.phase }

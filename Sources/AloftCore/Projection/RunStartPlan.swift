@@ -15,10 +15,10 @@ public struct RunStartPlan: Sendable {
     /// - Parameters:
     ///   - session: the session to continue (the engine checked it is free and the agent's),
     ///     or nil to start a new one with id `newSessionId`.
-    ///   - history: the session's recent messages; `messageBase` is where the new ones go.
+    ///   - history: the session's recent messages, in order; `messageBase` is where the new ones go.
     public init(
         runId: String, request: StartRunRequest, input: String, agentVersion: String, loop: LoopConfiguration,
-        session: Session?, newSessionId: String, history: [ChatMessage], messageBase: Int, at now: Date
+        session: Session?, newSessionId: String, history: [Message], messageBase: Int, at now: Date
     ) {
         let agent = request.agent
         var write = StepWrite(runId: runId)
@@ -33,9 +33,14 @@ public struct RunStartPlan: Sendable {
             )
             write.newSession = conversation
         }
-        let context = ConversationContext.build(instructions: agent.instructions, summary: conversation.summary, history: history, input: input)
+        let context = ConversationContext.build(
+            instructions: agent.instructions, summary: conversation.summary, history: history.map(\.chatMessage), input: input
+        )
         let started = JournalEntry.started(
-            RunStart(runId: runId, sessionId: conversation.id, agent: agent.name, agentVersion: agentVersion, context: context)
+            RunStart(
+                runId: runId, sessionId: conversation.id, agent: agent.name, agentVersion: agentVersion, context: context,
+                historyFrom: history.first?.position ?? messageBase
+            )
         )
         let events = RunEventDraft.events(for: started, after: RunState(configuration: loop, journal: [started]))
             .enumerated().map { RunEvent(runId: runId, seq: $0.offset + 1, kind: $0.element.kind, data: $0.element.data) }

@@ -149,7 +149,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         if let active = session.activeRunId {
             throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
         }
-        let history = try await store.messages(sessionId: sessionId, last: agent.memory.historyWindow).map(\.chatMessage)
+        let history = try await store.messages(sessionId: sessionId, last: agent.memory.historyWindow)
         let plan = RunStartPlan(
             runId: runId, request: request, input: input, agentVersion: runtime.version, loop: runtime.loop, session: session,
             newSessionId: sessionId, history: history, messageBase: try await store.nextMessagePosition(sessionId: sessionId), at: now

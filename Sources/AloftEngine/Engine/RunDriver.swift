@@ -76,15 +76,17 @@ struct RunDriver: Sendable {
                 try await record(deliveries, in: &execution)
             }
             let orders = AgentLoop.decide(execution.state)
-            if orders.isEmpty { return }
+            if orders.isEmpty {
+                if let outcome = execution.outcome { finished(outcome, logger: logger) }
+                return
+            }
             var executable: [Order] = []
             var results: [JournalEntry] = []
             for order in orders {
                 switch order {
                 case .finish(let outcome):
                     try await execution.record([.finished(outcome)])
-                    EngineMetrics(factory: configuration.metrics).runFinished(outcome.phase)
-                    logger.debug("run finished", metadata: ["phase": "\(outcome.phase.rawValue)"])
+                    finished(outcome, logger: logger)
                     return
                 case .recordToolResult(let result):
                     results.append(.toolCompleted(result))
@@ -101,6 +103,11 @@ struct RunDriver: Sendable {
                 try await carryOut(executable, runtime: runtime, in: &execution, logger: logger)
             }
         }
+    }
+
+    private func finished(_ outcome: RunOutcome, logger: Logger) {
+        EngineMetrics(factory: configuration.metrics).runFinished(outcome.phase)
+        logger.debug("run finished", metadata: ["phase": "\(outcome.phase.rawValue)"])
     }
 
     /// Ends a run as failed without driving it: the failure is recorded in its journal like

@@ -21,7 +21,7 @@ struct EncodedStepWrite: Sendable {
             String(decoding: try encoder.encode(value), as: UTF8.self)
         }
         self.write = write
-        entries = try write.entries.map { ($0.seq, try json($0.entry)) }
+        entries = Array(zip(write.entries.map(\.seq), try CompactJournal.encode(write.entries.map(\.entry), messages: write.messages)))
         agentJSON = try write.agentVersion.map { try json($0.definition) }
         let metadata = write.newRun?.metadata ?? [:]
         metadataJSON = metadata.isEmpty ? nil : try json(metadata)
@@ -40,6 +40,7 @@ struct EncodedStepWrite: Sendable {
                 sql: "INSERT OR IGNORE INTO agent_versions (version, name, definition, created_at) VALUES (?, ?, ?, ?)"
             ).execute(arguments: [agent.version, agent.definition.name, agentJSON, recordedAt])
         }
+        var newSessionKey: Int64?
         if let session = w.newSession {
             try db.cachedStatement(
                 sql: """
@@ -50,23 +51,40 @@ struct EncodedStepWrite: Sendable {
                 session.id, session.agent, session.userId, session.title, session.summary, session.activeRunId,
                 session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970,
             ])
+            newSessionKey = db.lastInsertedRowID
         }
+        let keys: (run: Int64, session: Int64)
         if let run = w.newRun {
+            let sessionKey: Int64
+            if let newSessionKey, w.newSession?.id == run.sessionId {
+                sessionKey = newSessionKey
+            } else {
+                guard let key = try Int64.fetchOne(db.cachedStatement(sql: "SELECT key FROM sessions WHERE id = ?"), arguments: [run.sessionId]) else {
+                    throw StoreError(code: .notFound, message: "run \(run.id): its session \(run.sessionId) does not exist")
+                }
+                sessionKey = key
+            }
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO runs (id, session_id, agent, agent_version, phase, input, correlation_id, metadata,
+                    INSERT INTO runs (id, session_key, agent, agent_version, phase, input, correlation_id, metadata,
                                       event_seq, message_base, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                run.id, run.sessionId, run.agent, run.agentVersion, run.phase.rawValue, run.input, run.correlationId,
+                run.id, sessionKey, run.agent, run.agentVersion, run.phase.rawValue, run.input, run.correlationId,
                 metadataJSON, run.eventSeq, run.messageBase, run.createdAt.timeIntervalSince1970,
                 run.updatedAt.timeIntervalSince1970,
             ])
+            keys = (db.lastInsertedRowID, sessionKey)
+        } else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT key, session_key FROM runs WHERE id = ?"), arguments: [w.runId]) else {
+                throw StoreError(code: .notFound, message: "run \(w.runId) does not exist; its step cannot be recorded")
+            }
+            keys = (row["key"], row["session_key"])
         }
-        let insertEntry = try db.cachedStatement(sql: "INSERT INTO journal (run_id, seq, entry, recorded_at) VALUES (?, ?, ?, ?)")
+        let insertEntry = try db.cachedStatement(sql: "INSERT INTO journal (run_key, seq, entry, recorded_at) VALUES (?, ?, ?, ?)")
         for entry in entries {
-            try insertEntry.execute(arguments: [w.runId, entry.seq, entry.json, recordedAt])
+            try insertEntry.execute(arguments: [keys.run, entry.seq, entry.json, recordedAt])
         }
         if let run = w.run {
             try db.cachedStatement(
@@ -74,43 +92,44 @@ struct EncodedStepWrite: Sendable {
                     UPDATE runs SET phase = ?, output = ?, error_code = ?, error_message = ?, iterations = ?,
                         input_tokens = ?, output_tokens = ?, event_seq = ?, updated_at = ?, finished_at = ?,
                         resumes_without_progress = 0
-                    WHERE id = ?
+                    WHERE key = ?
                     """
             ).execute(arguments: [
                 run.phase.rawValue, run.output, run.error?.code.rawValue, run.error?.message, run.iterations,
                 run.usage.inputTokens, run.usage.outputTokens, run.eventSeq, run.updatedAt.timeIntervalSince1970,
-                run.finishedAt?.timeIntervalSince1970, run.id,
+                run.finishedAt?.timeIntervalSince1970, keys.run,
             ])
         }
         if !events.isEmpty {
-            let insertEvent = try db.cachedStatement(sql: "INSERT INTO run_events (run_id, seq, kind, data) VALUES (?, ?, ?, ?)")
+            let insertEvent = try db.cachedStatement(sql: "INSERT INTO run_events (run_key, seq, kind, data) VALUES (?, ?, ?, ?)")
             for event in events {
-                try insertEvent.execute(arguments: [w.runId, event.seq, event.kind, event.data])
+                try insertEvent.execute(arguments: [keys.run, event.seq, event.kind, event.data])
             }
         }
         if w.run == nil, let eventSeq = w.eventSeq {
-            try db.cachedStatement(sql: "UPDATE runs SET event_seq = MAX(event_seq, ?) WHERE id = ?").execute(arguments: [eventSeq, w.runId])
+            try db.cachedStatement(sql: "UPDATE runs SET event_seq = MAX(event_seq, ?) WHERE key = ?").execute(arguments: [eventSeq, keys.run])
         }
         if w.interruptOpenMessages {
             try db.cachedStatement(
-                sql: "UPDATE messages SET interrupted = 1, completed_at = ? WHERE run_id = ? AND completed_at IS NULL"
-            ).execute(arguments: [recordedAt, w.runId])
+                sql: "UPDATE messages SET interrupted = 1, completed_at = ? WHERE run_key = ? AND completed_at IS NULL"
+            ).execute(arguments: [recordedAt, keys.run])
         }
         if !w.messages.isEmpty {
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO messages (session_id, run_id, position, role, content, tool_calls, tool_call_id, tool_name,
+                    INSERT INTO messages (session_key, run_key, position, role, content, tool_calls, tool_call_id, tool_name,
                                           created_at, completed_at, interrupted, error)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (session_id, position) DO UPDATE SET
+                    ON CONFLICT (session_key, position) DO UPDATE SET
                         content = excluded.content, tool_calls = excluded.tool_calls, completed_at = excluded.completed_at,
                         interrupted = excluded.interrupted, error = excluded.error
                     """
             )
             for (message, toolCalls) in zip(w.messages, messageToolCalls) {
+                // A step writes the messages of its own run, in its run's session.
                 try upsert.execute(arguments: [
-                    message.sessionId, message.runId, message.position, message.role.rawValue, message.content, toolCalls,
-                    message.toolCallId, message.toolName, message.createdAt.timeIntervalSince1970,
+                    keys.session, message.runId == nil ? nil : keys.run, message.position, message.role.rawValue, message.content,
+                    toolCalls, message.toolCallId, message.toolName, message.createdAt.timeIntervalSince1970,
                     message.completedAt?.timeIntervalSince1970, message.interrupted, message.error,
                 ])
             }

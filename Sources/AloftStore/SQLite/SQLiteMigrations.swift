@@ -182,6 +182,147 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v8-integer-keys") { db in
+            // Sessions and runs get integer keys, and the rows that every run writes many of
+            // (messages, journal, events) carry those instead of repeating text ids; the
+            // journal's new entries are compact (see CompactJournal; old ones still read).
+            // Deletes cascade in code, so the rebuilt tables declare no foreign keys.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sessions_v8 (
+                        key INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        agent TEXT NOT NULL,
+                        user_id TEXT,
+                        title TEXT,
+                        summary TEXT,
+                        active_run_id TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    INSERT INTO sessions_v8 (id, agent, user_id, title, summary, active_run_id, created_at, updated_at)
+                        SELECT id, agent, user_id, title, summary, active_run_id, created_at, updated_at FROM sessions
+                        ORDER BY created_at, id;
+
+                    CREATE TABLE runs_v8 (
+                        key INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        session_key INTEGER NOT NULL,
+                        agent TEXT NOT NULL,
+                        agent_version TEXT NOT NULL,
+                        phase TEXT NOT NULL,
+                        input TEXT NOT NULL,
+                        output TEXT,
+                        error_code TEXT,
+                        error_message TEXT,
+                        iterations INTEGER NOT NULL DEFAULT 0,
+                        input_tokens INTEGER NOT NULL DEFAULT 0,
+                        output_tokens INTEGER NOT NULL DEFAULT 0,
+                        correlation_id TEXT,
+                        metadata TEXT,
+                        event_seq INTEGER NOT NULL DEFAULT 0,
+                        message_base INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        finished_at REAL,
+                        resumes_without_progress INTEGER NOT NULL DEFAULT 0,
+                        events_pruned_through INTEGER NOT NULL DEFAULT 0,
+                        pruned INTEGER NOT NULL DEFAULT 0
+                    );
+                    INSERT INTO runs_v8 (id, session_key, agent, agent_version, phase, input, output, error_code, error_message,
+                                         iterations, input_tokens, output_tokens, correlation_id, metadata, event_seq, message_base,
+                                         created_at, updated_at, finished_at, resumes_without_progress, events_pruned_through, pruned)
+                        SELECT r.id, s.key, r.agent, r.agent_version, r.phase, r.input, r.output, r.error_code, r.error_message,
+                               r.iterations, r.input_tokens, r.output_tokens, r.correlation_id, r.metadata, r.event_seq, r.message_base,
+                               r.created_at, r.updated_at, r.finished_at, r.resumes_without_progress, r.events_pruned_through, r.pruned
+                        FROM runs r JOIN sessions_v8 s ON s.id = r.session_id ORDER BY r.created_at, r.id;
+
+                    CREATE TABLE messages_v8 (
+                        id INTEGER PRIMARY KEY,
+                        session_key INTEGER NOT NULL,
+                        position INTEGER NOT NULL,
+                        run_key INTEGER,
+                        role TEXT NOT NULL,
+                        content TEXT NOT NULL,
+                        tool_calls TEXT,
+                        tool_call_id TEXT,
+                        tool_name TEXT,
+                        created_at REAL NOT NULL,
+                        completed_at REAL,
+                        interrupted INTEGER NOT NULL DEFAULT 0,
+                        error TEXT,
+                        UNIQUE (session_key, position)
+                    );
+                    INSERT INTO messages_v8 (id, session_key, position, run_key, role, content, tool_calls, tool_call_id, tool_name,
+                                             created_at, completed_at, interrupted, error)
+                        SELECT m.id, s.key, m.position, r.key, m.role, m.content, m.tool_calls, m.tool_call_id, m.tool_name,
+                               m.created_at, m.completed_at, m.interrupted, m.error
+                        FROM messages m JOIN sessions_v8 s ON s.id = m.session_id LEFT JOIN runs_v8 r ON r.id = m.run_id;
+
+                    CREATE TABLE journal_v8 (
+                        run_key INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        entry TEXT NOT NULL,
+                        recorded_at REAL NOT NULL,
+                        PRIMARY KEY (run_key, seq)
+                    ) WITHOUT ROWID;
+                    INSERT INTO journal_v8 (run_key, seq, entry, recorded_at)
+                        SELECT r.key, j.seq, j.entry, j.recorded_at FROM journal j JOIN runs_v8 r ON r.id = j.run_id;
+
+                    CREATE TABLE run_events_v8 (
+                        run_key INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        PRIMARY KEY (run_key, seq)
+                    ) WITHOUT ROWID;
+                    INSERT INTO run_events_v8 (run_key, seq, kind, data)
+                        SELECT r.key, e.seq, e.kind, e.data FROM run_events e JOIN runs_v8 r ON r.id = e.run_id;
+
+                    DROP TABLE run_events;
+                    DROP TABLE journal;
+                    DROP TABLE messages;
+                    DROP TABLE runs;
+                    DROP TABLE sessions;
+                    ALTER TABLE sessions_v8 RENAME TO sessions;
+                    ALTER TABLE runs_v8 RENAME TO runs;
+                    ALTER TABLE messages_v8 RENAME TO messages;
+                    ALTER TABLE journal_v8 RENAME TO journal;
+                    ALTER TABLE run_events_v8 RENAME TO run_events;
+
+                    CREATE INDEX sessions_by_agent ON sessions(agent, created_at);
+                    CREATE INDEX sessions_by_user ON sessions(user_id, created_at);
+                    CREATE INDEX runs_by_created ON runs(created_at);
+                    CREATE INDEX runs_by_session ON runs(session_key, created_at);
+                    CREATE INDEX runs_unfinished ON runs(phase)
+                        WHERE phase IN ('pending', 'running', 'waiting_for_approval');
+                    CREATE INDEX runs_to_prune ON runs(pruned, finished_at) WHERE finished_at IS NOT NULL;
+                    CREATE INDEX messages_by_run ON messages(run_key);
+
+                    -- What readers see: rows with their text ids, as before the keys.
+                    CREATE VIEW run_rows AS
+                        SELECT r.*, s.id AS session_id FROM runs r JOIN sessions s ON s.key = r.session_key;
+                    CREATE VIEW message_rows AS
+                        SELECT m.*, s.id AS session_id, r.id AS run_id
+                        FROM messages m JOIN sessions s ON s.key = m.session_key LEFT JOIN runs r ON r.key = m.run_key;
+
+                    DELETE FROM run_phase_counts;
+                    INSERT INTO run_phase_counts (phase, count) SELECT phase, COUNT(*) FROM runs GROUP BY phase;
+                    CREATE TRIGGER runs_counted_on_insert AFTER INSERT ON runs BEGIN
+                        INSERT INTO run_phase_counts (phase, count) VALUES (new.phase, 1)
+                            ON CONFLICT (phase) DO UPDATE SET count = count + 1;
+                    END;
+                    CREATE TRIGGER runs_counted_on_delete AFTER DELETE ON runs BEGIN
+                        UPDATE run_phase_counts SET count = count - 1 WHERE phase = old.phase;
+                    END;
+                    CREATE TRIGGER runs_counted_on_phase AFTER UPDATE OF phase ON runs WHEN old.phase != new.phase BEGIN
+                        UPDATE run_phase_counts SET count = count - 1 WHERE phase = old.phase;
+                        INSERT INTO run_phase_counts (phase, count) VALUES (new.phase, 1)
+                            ON CONFLICT (phase) DO UPDATE SET count = count + 1;
+                    END;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -36,7 +36,7 @@ extension SQLiteStore {
     public func messages(sessionId: String, after position: Int, limit: Int) async throws -> [Message] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM messages WHERE session_id = ? AND position > ? ORDER BY position LIMIT ?",
+                db, sql: "SELECT * FROM message_rows WHERE session_id = ? AND position > ? ORDER BY position LIMIT ?",
                 arguments: [sessionId, position, limit]
             ).map(Message.init(row:))
         }
@@ -46,10 +46,11 @@ extension SQLiteStore {
     /// The caller checks that no run of it is in progress.
     public func deleteSession(id: String) async throws -> Bool {
         try await pool.write { db in
-            let runIds = try String.fetchAll(db, sql: "SELECT id FROM runs WHERE session_id = ?", arguments: [id])
+            guard let sessionKey = try Int64.fetchOne(db, sql: "SELECT key FROM sessions WHERE id = ?", arguments: [id]) else { return false }
+            let runIds = try String.fetchAll(db, sql: "SELECT id FROM runs WHERE session_key = ?", arguments: [sessionKey])
             for runId in runIds { try Self.deleteRunRows(runId, db: db) }
-            try db.execute(sql: "DELETE FROM messages WHERE session_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM messages WHERE session_key = ?", arguments: [sessionKey])
+            try db.execute(sql: "DELETE FROM sessions WHERE key = ?", arguments: [sessionKey])
             return db.changesCount > 0
         }
     }
@@ -64,10 +65,14 @@ extension SQLiteStore {
     }
 
     static func deleteRunRows(_ runId: String, db: Database) throws {
-        for table in ["journal", "run_events", "pending_approvals", "timers", "run_commands", "messages"] {
-            try db.execute(sql: "DELETE FROM \(table) WHERE run_id = ?", arguments: [runId])
+        guard let key = try Int64.fetchOne(db.cachedStatement(sql: "SELECT key FROM runs WHERE id = ?"), arguments: [runId]) else { return }
+        for table in ["journal", "run_events", "messages"] {
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE run_key = ?").execute(arguments: [key])
         }
-        try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [runId])
+        for table in ["pending_approvals", "timers", "run_commands"] {
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE run_id = ?").execute(arguments: [runId])
+        }
+        try db.cachedStatement(sql: "DELETE FROM runs WHERE key = ?").execute(arguments: [key])
     }
 
     /// Whether the database answers a query (for readiness checks; reads no table).
@@ -158,6 +163,19 @@ extension SQLiteStore {
             let statement = try db.makeStatement(sql: "EXPLAIN QUERY PLAN " + sql)
             statement.setUncheckedArguments([])  // unbound parameters read as NULL: the plan is the same
             return try Row.fetchAll(statement).map { $0["detail"] as String }
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// The bytes of a run's stored journal entries, for the test that a model step adds as
+    /// much at turn 50 of a session as at turn 1.
+    package func journalBytes(runId: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COALESCE(SUM(length(CAST(entry AS BLOB))), 0) FROM journal WHERE run_key = (SELECT key FROM runs WHERE id = ?)",
+                arguments: [runId]
+            ) ?? 0
         }
     }
 }

@@ -3,18 +3,47 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// A run's journal, in order.
+    /// A run's journal, in order, whole: references kept by the compact form (see
+    /// CompactJournal) are resolved from the session's messages, the agent version and the run.
     public func journal(runId: String) async throws -> [JournalEntry] {
-        let texts = try await pool.read { db in
-            try String.fetchAll(db.cachedStatement(sql: "SELECT entry FROM journal WHERE run_id = ? ORDER BY seq"), arguments: [runId])
-        }
-        let decoder = JSONDecoder()
-        return try texts.enumerated().map { index, text in
-            do {
-                return try decoder.decode(JournalEntry.self, from: Data(text.utf8))
-            } catch {
-                throw StoreError(code: .corrupt, message: "run \(runId): journal entry \(index + 1) cannot be read: \(error)", cause: error)
+        let read = try await pool.read { db -> (run: Run, texts: [String], instructions: String?, summary: String?, messages: [Message])? in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM run_rows WHERE id = ?"), arguments: [runId]) else {
+                return nil
             }
+            let run = try Run(row: row)
+            let runKey: Int64 = row["key"]
+            let sessionKey: Int64 = row["session_key"]
+            let texts = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT entry FROM journal WHERE run_key = ? ORDER BY seq"), arguments: [runKey]
+            )
+            let stored = try CompactJournal.Stored(texts: texts)
+            guard let first = stored.firstMessagePosition else { return (run, texts, nil, nil, []) }
+            var messages = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM message_rows WHERE session_key = ? AND position >= ? AND position < ? ORDER BY position"),
+                arguments: [sessionKey, first, run.messageBase]
+            ).map(Message.init(row:))
+            messages += try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM message_rows WHERE run_key = ? ORDER BY position"), arguments: [runKey]
+            ).map(Message.init(row:))
+            let summary = try String.fetchOne(db.cachedStatement(sql: "SELECT summary FROM sessions WHERE key = ?"), arguments: [sessionKey])
+            var instructions: String?
+            if stored.needsInstructions,
+                let definition = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT definition FROM agent_versions WHERE version = ?"), arguments: [run.agentVersion]
+                )
+            {
+                instructions = try Self.decodeAgent(definition, version: run.agentVersion).instructions
+            }
+            return (run, texts, instructions, summary, messages)
+        }
+        guard let read else { return [] }
+        do {
+            return try CompactJournal.Stored(texts: read.texts).entries(
+                run: read.run, instructions: read.instructions, summary: read.summary, messages: read.messages
+            )
+        } catch var error as StoreError {
+            if !error.message.hasPrefix("run ") { error.message = "run \(runId): " + error.message }
+            throw error
         }
     }
 
@@ -27,7 +56,9 @@ extension SQLiteStore {
             // the first numbered above `after`, and a record numbered at or above `before` may
             // still hold events below it (those are kept; reading stops after it).
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT seq, kind, data FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+                db.cachedStatement(
+                    sql: "SELECT seq, kind, data FROM run_events WHERE run_key = (SELECT key FROM runs WHERE id = ?) AND seq > ? ORDER BY seq LIMIT ?"
+                ),
                 arguments: [runId, after, max(1, limit)]
             ).map { ($0["seq"], $0["kind"], $0["data"]) }
         }
@@ -46,14 +77,14 @@ extension SQLiteStore {
 
     public func run(id: String) async throws -> Run? {
         try await pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]).map(Run.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM run_rows WHERE id = ?"), arguments: [id]).map(Run.init(row:))
         }
     }
 
     /// Runs, newest first.
     public func runs(_ query: RunQuery) async throws -> [Run] {
         try await pool.read { db in
-            var page = NewestFirstPage(table: "runs")
+            var page = NewestFirstPage(table: "run_rows")
             page.filter("phase", equals: query.phase?.rawValue)
             page.filter("agent", equals: query.agent)
             page.filter("session_id", equals: query.sessionId)
@@ -67,7 +98,7 @@ extension SQLiteStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM runs WHERE phase IN ('pending', 'running', 'waiting_for_approval') ORDER BY created_at"
+                sql: "SELECT * FROM run_rows WHERE phase IN ('pending', 'running', 'waiting_for_approval') ORDER BY created_at"
             ).map(Run.init(row:))
         }
     }
@@ -85,11 +116,11 @@ extension SQLiteStore {
             if let last {
                 rows = try Row.fetchAll(
                     db,
-                    sql: "SELECT * FROM (SELECT * FROM messages WHERE session_id = ? ORDER BY position DESC LIMIT ?) ORDER BY position",
+                    sql: "SELECT * FROM (SELECT * FROM message_rows WHERE session_id = ? ORDER BY position DESC LIMIT ?) ORDER BY position",
                     arguments: [sessionId, last]
                 )
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE session_id = ? ORDER BY position", arguments: [sessionId])
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM message_rows WHERE session_id = ? ORDER BY position", arguments: [sessionId])
             }
             return try rows.map(Message.init(row:))
         }
@@ -98,7 +129,7 @@ extension SQLiteStore {
     /// A run's messages in order.
     public func messages(runId: String) async throws -> [Message] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE run_id = ? ORDER BY position", arguments: [runId])
+            try Row.fetchAll(db, sql: "SELECT * FROM message_rows WHERE run_id = ? ORDER BY position", arguments: [runId])
                 .map(Message.init(row:))
         }
     }
@@ -106,7 +137,10 @@ extension SQLiteStore {
     /// The position the next message of a session takes.
     public func nextMessagePosition(sessionId: String) async throws -> Int {
         try await pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE session_id = ?", arguments: [sessionId]) ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE session_key = (SELECT key FROM sessions WHERE id = ?)",
+                arguments: [sessionId]
+            ) ?? 0
         }
     }
 
@@ -115,7 +149,10 @@ extension SQLiteStore {
         let text = try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT definition FROM agent_versions WHERE version = ?", arguments: [version])
         }
-        guard let text else { return nil }
+        return try text.map { try Self.decodeAgent($0, version: version) }
+    }
+
+    static func decodeAgent(_ text: String, version: String) throws -> AgentDefinition {
         do {
             return try JSONDecoder().decode(AgentDefinition.self, from: Data(text.utf8))
         } catch {

@@ -14,19 +14,18 @@ extension SQLiteStore {
             let pruned = try await pool.write { db -> Int in
                 let rows = try Row.fetchAll(
                     db,
-                    sql: "SELECT id FROM runs WHERE finished_at IS NOT NULL AND pruned < ? AND finished_at < ? LIMIT ?",
+                    sql: "SELECT key FROM runs WHERE finished_at IS NOT NULL AND pruned < ? AND finished_at < ? LIMIT ?",
                     arguments: [scope.level, cutoff.timeIntervalSince1970, batch]
                 )
                 for row in rows {
-                    let id: String = row["id"]
-                    try db.execute(sql: "DELETE FROM journal WHERE run_id = ?", arguments: [id])
+                    let key: Int64 = row["key"]
+                    try db.cachedStatement(sql: "DELETE FROM journal WHERE run_key = ?").execute(arguments: [key])
                     if scope == .journalAndEvents {
-                        try db.execute(sql: "DELETE FROM run_events WHERE run_id = ?", arguments: [id])
-                        try db.execute(
-                            sql: "UPDATE runs SET pruned = ?, events_pruned_through = event_seq WHERE id = ?", arguments: [scope.level, id]
-                        )
+                        try db.cachedStatement(sql: "DELETE FROM run_events WHERE run_key = ?").execute(arguments: [key])
+                        try db.cachedStatement(sql: "UPDATE runs SET pruned = ?, events_pruned_through = event_seq WHERE key = ?")
+                            .execute(arguments: [scope.level, key])
                     } else {
-                        try db.execute(sql: "UPDATE runs SET pruned = ? WHERE id = ?", arguments: [scope.level, id])
+                        try db.cachedStatement(sql: "UPDATE runs SET pruned = ? WHERE key = ?").execute(arguments: [scope.level, key])
                     }
                 }
                 return rows.count
@@ -45,20 +44,21 @@ extension SQLiteStore {
             let deleted = try await pool.write { db -> Int in
                 let rows = try Row.fetchAll(
                     db,
-                    sql: "SELECT id, session_id FROM runs WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at LIMIT ?",
+                    // Every level of `pruned` a run can still have, so the index on (pruned, finished_at) serves.
+                    sql: "SELECT id, session_key FROM runs WHERE finished_at IS NOT NULL AND pruned IN (0, 1, 2) AND finished_at < ? LIMIT ?",
                     arguments: [cutoff.timeIntervalSince1970, batch]
                 )
                 for row in rows { try Self.deleteRunRows(row["id"], db: db) }
-                for sessionId in Set(rows.map { $0["session_id"] as String }) {
+                for sessionKey in Set(rows.map { $0["session_key"] as Int64 }) {
                     try db.execute(
                         sql: """
-                            DELETE FROM sessions WHERE id = ? AND active_run_id IS NULL
-                                AND NOT EXISTS (SELECT 1 FROM runs WHERE session_id = ?)
+                            DELETE FROM sessions WHERE key = ? AND active_run_id IS NULL
+                                AND NOT EXISTS (SELECT 1 FROM runs WHERE session_key = ?)
                             """,
-                        arguments: [sessionId, sessionId]
+                        arguments: [sessionKey, sessionKey]
                     )
                     if db.changesCount > 0 {
-                        try db.execute(sql: "DELETE FROM messages WHERE session_id = ?", arguments: [sessionId])
+                        try db.execute(sql: "DELETE FROM messages WHERE session_key = ?", arguments: [sessionKey])
                     }
                 }
                 return rows.count

@@ -97,5 +97,12 @@ struct CommandLineTests {
         #expect(second.status == 0, "\(second.stderr)")
         let listed = try await AloftProcess.run(["runs", "list", "--session", session, "--json", "--db", "aloft.db"], directory: folder)
         #expect(listed.stdout.split(separator: "\n").count == 2)
+        // The second turn's first model call saw the first turn (its input, tool call, result and answer), then "Two".
+        let runId = try #require(try JSONValue.parse(String(listed.stdout.split(separator: "\n").first ?? ""))["id"]?.stringValue)
+        let shown = try await AloftProcess.run(["runs", "show", runId, "--context", "--db", "aloft.db"], directory: folder)
+        let call = shown.stdout.components(separatedBy: "context of model call 1").last ?? ""
+        let firstCall = call.components(separatedBy: "context of model call 2").first ?? ""
+        #expect(firstCall.contains("[user] One") && firstCall.contains("calls current_time") && firstCall.contains("[user] Two"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("context of model call 2"), "\(shown.stdout)")
     }
 }

@@ -69,6 +69,9 @@ struct Runs: AsyncParsableCommand {
         @Flag(name: .long, help: "Print the run as JSON.")
         var json = false
 
+        @Flag(name: .long, help: "Also print the exact messages each model call was given.")
+        var context = false
+
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
@@ -112,6 +115,29 @@ struct Runs: AsyncParsableCommand {
             write("\njournal\n")
             for (index, entry) in journal.enumerated() {
                 write("  \(String(index + 1).padding(4)) \(entry.typeName)\n")
+            }
+            if context { writeContexts(journal) }
+        }
+
+        /// The messages each model call was given: the transcript folded from the journal up to
+        /// its answer (the start's context is rebuilt by the store from what it refers to).
+        private func writeContexts(_ journal: [JournalEntry]) {
+            if journal.isEmpty { write("\n(no journal: it was pruned)\n") }
+            var state = RunState(configuration: LoopConfiguration(tools: [], policies: AgentPolicies()))
+            for entry in journal {
+                switch entry {
+                case .modelResponded(let step, _), .modelFailed(let step, _):
+                    let messages = state.transcript
+                    write("\ncontext of model call \(step) (\(messages.count) messages)\n")
+                    for message in messages {
+                        var line = "  [\(message.role.rawValue)] \(message.content)"
+                        for call in message.toolCalls { line += "\n      calls \(call.name)(\(call.arguments)) [\(call.id)]" }
+                        write(line + "\n")
+                    }
+                default:
+                    break
+                }
+                state.apply(entry)
             }
         }
     }

@@ -131,13 +131,24 @@ public enum StoreConformance {
         start.messages = [message(2, .user, "again")]
         try await store.commit(start)
         var rest = StepWrite(runId: "run_b")
+        let toolEvents = [
+            RunEvent(runId: "run_b", seq: 2, kind: .toolCallStarted, data: ["tool_call": call.json]),
+            RunEvent(runId: "run_b", seq: 3, kind: .toolCallCompleted, data: ["tool_call_id": "c1", "name": "echo", "content": "x", "is_error": true]),
+        ]
+        rest.events = toolEvents
+        rest.eventSeq = 3
         rest.entries = [(2, entries[1]), (3, entries[2])]
         rest.messages = [message(3, .assistant, "", calls: [call]), message(4, .tool, "x", callId: "c1")]
         try await store.commit(rest)
         var end = StepWrite(runId: "run_b")
         end.entries = [(4, entries[3]), (5, entries[4])]
         end.messages = [message(5, .assistant, "Again.")]
+        let completed = RunEvent(runId: "run_b", seq: 4, kind: .runCompleted, data: ["answer": "Again.", "iterations": 2])
+        end.events = [completed]
+        end.eventSeq = 4
         try await store.commit(end)
+        let events = try await store.events(runId: "run_b", after: 1)
+        try expect(events == toolEvents + [completed], "tool calls, results and answers read back as sent: \(events)")
         let journal = try await store.journal(runId: "run_b")
         try expect(journal == entries, "the journal reads back as recorded: \(journal)")
         try expect(try await store.journal(runId: "run_none").isEmpty, "a run that does not exist has no journal")

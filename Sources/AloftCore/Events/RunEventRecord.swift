@@ -6,7 +6,8 @@
 /// `deltas` in order. A streamed answer costs one row per save window, not one per token,
 /// and reading expands the record back into the very events clients saw, with their numbers —
 /// so a client that reconnects in the middle of a window gets only the deltas it missed.
-/// Every other event is stored as it is.
+/// Every other event is stored as it is, except for text its step's messages already hold
+/// (see `referring(to:)`).
 public struct RunEventRecord: Sendable, Hashable {
     public var seq: Int
     public var kind: RunEvent.Kind
@@ -62,6 +63,64 @@ public struct RunEventRecord: Sendable, Hashable {
                 data: ["delta": delta, "step": data["step"] ?? .null, "attempt": data["attempt"] ?? .number(1)]
             )
         }
+    }
+
+    /// The record with text that `messages` — written in the same step — already hold replaced
+    /// by the message's session position: a tool result's `content` (`content_of`), a completed
+    /// run's `answer` (`answer_of`), a started tool call (`tool_call_of`, with its `id`). So a
+    /// long tool result or answer is stored once, in its message. `resolved(messages:)` undoes it.
+    public func referring(to messages: [Message]) -> RunEventRecord {
+        guard case .object(var object) = data else { return self }
+        switch kind {
+        case .toolCallCompleted:
+            guard let content = object["content"]?.stringValue, let callId = object["tool_call_id"]?.stringValue,
+                let message = messages.last(where: { $0.role == .tool && $0.toolCallId == callId && $0.content == content })
+            else { return self }
+            object["content"] = nil
+            object["content_of"] = .number(Double(message.position))
+        case .runCompleted:
+            guard let answer = object["answer"]?.stringValue,
+                let message = messages.last(where: {
+                    $0.role == .assistant && $0.completedAt != nil && !$0.interrupted && $0.content == answer
+                })
+            else { return self }
+            object["answer"] = nil
+            object["answer_of"] = .number(Double(message.position))
+        case .toolCallStarted:
+            guard object.count == 1, let call = object["tool_call"], let id = call["id"]?.stringValue,
+                let message = messages.last(where: { $0.role == .assistant && $0.toolCalls.contains { $0.id == id && $0.json == call } })
+            else { return self }
+            object = ["tool_call_of": .number(Double(message.position)), "id": .string(id)]
+        default:
+            return self
+        }
+        return RunEventRecord(seq: seq, kind: kind, data: .object(object))
+    }
+
+    /// The session positions of the messages this record refers to.
+    public var referredPositions: [Int] {
+        ["content_of", "answer_of", "tool_call_of"].compactMap { data[$0]?.integer(in: 0...Int.max) }
+    }
+
+    /// The record as its event was sent, references resolved from the run's messages (by
+    /// session position). Throws `StoreError.corrupt` when a referred message is gone.
+    public func resolved(messages: [Int: Message]) throws -> RunEventRecord {
+        guard case .object(var object) = data, let position = referredPositions.first else { return self }
+        guard let message = messages[position] else {
+            throw StoreError(code: .corrupt, message: "stored event \(seq) refers to message \(position), which is gone")
+        }
+        if object.removeValue(forKey: "content_of") != nil {
+            object["content"] = .string(message.content)
+        } else if object.removeValue(forKey: "answer_of") != nil {
+            object["answer"] = .string(message.content)
+        } else if object.removeValue(forKey: "tool_call_of") != nil {
+            let id = object.removeValue(forKey: "id")?.stringValue
+            guard let call = message.toolCalls.first(where: { $0.id == id }) else {
+                throw StoreError(code: .corrupt, message: "stored event \(seq) refers to a tool call message \(position) does not hold")
+            }
+            object["tool_call"] = call.json
+        }
+        return RunEventRecord(seq: seq, kind: kind, data: .object(object))
     }
 
     /// The lowest event number this record holds.

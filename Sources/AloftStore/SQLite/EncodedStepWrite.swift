@@ -28,7 +28,10 @@ struct EncodedStepWrite: Sendable {
         messageToolCalls = try write.messages.map { $0.toolCalls.isEmpty ? nil : try json($0.toolCalls) }
         timerCallIds = try write.addTimers.map { try json($0.callIds) }
         approvalArguments = write.addApprovals.map(\.call.arguments)
-        events = RunEventRecord.records(for: write.events).map { ($0.seq, $0.kind.rawValue, $0.data.jsonText()) }
+        events = RunEventRecord.records(for: write.events).map {
+            let record = $0.referring(to: write.messages)
+            return (record.seq, record.kind.rawValue, record.data.jsonText())
+        }
         recordedAt = write.run?.updatedAt.timeIntervalSince1970 ?? write.newRun?.updatedAt.timeIntervalSince1970
             ?? Date().timeIntervalSince1970
     }

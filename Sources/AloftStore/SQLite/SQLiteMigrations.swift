@@ -291,7 +291,7 @@ enum SQLiteMigrations {
                     ALTER TABLE run_events_v8 RENAME TO run_events;
 
                     CREATE INDEX sessions_by_agent ON sessions(agent, created_at);
-                    CREATE INDEX sessions_by_user ON sessions(user_id, created_at);
+                    CREATE INDEX sessions_by_user ON sessions(user_id, created_at) WHERE user_id IS NOT NULL;
                     CREATE INDEX runs_by_created ON runs(created_at);
                     CREATE INDEX runs_by_session ON runs(session_key, created_at);
                     CREATE INDEX runs_unfinished ON runs(phase)
@@ -299,12 +299,13 @@ enum SQLiteMigrations {
                     CREATE INDEX runs_to_prune ON runs(pruned, finished_at) WHERE finished_at IS NOT NULL;
                     CREATE INDEX messages_by_run ON messages(run_key);
 
-                    -- What readers see: rows with their text ids, as before the keys.
+                    -- What readers see: rows with their text ids, as before the keys. (No aliases, so
+                    -- query plans name the tables they search.)
                     CREATE VIEW run_rows AS
-                        SELECT r.*, s.id AS session_id FROM runs r JOIN sessions s ON s.key = r.session_key;
+                        SELECT runs.*, sessions.id AS session_id FROM runs JOIN sessions ON sessions.key = runs.session_key;
                     CREATE VIEW message_rows AS
-                        SELECT m.*, s.id AS session_id, r.id AS run_id
-                        FROM messages m JOIN sessions s ON s.key = m.session_key LEFT JOIN runs r ON r.key = m.run_key;
+                        SELECT messages.*, sessions.id AS session_id, runs.id AS run_id
+                        FROM messages JOIN sessions ON sessions.key = messages.session_key LEFT JOIN runs ON runs.key = messages.run_key;
 
                     DELETE FROM run_phase_counts;
                     INSERT INTO run_phase_counts (phase, count) SELECT phase, COUNT(*) FROM runs GROUP BY phase;

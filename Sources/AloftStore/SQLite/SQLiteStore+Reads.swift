@@ -51,23 +51,36 @@ extension SQLiteStore {
     /// order, at most about `limit` (a record of deltas is never split); deltas stored
     /// together come back as the events clients saw, with their numbers.
     public func events(runId: String, after: Int, before: Int? = nil, limit: Int = 1000) async throws -> [RunEvent] {
-        let rows: [(seq: Int, kind: String, data: String)] = try await pool.read { db in
+        let read = try await pool.read { db -> (rows: [(seq: Int, kind: String, data: String)], messages: [Int: Message]) in
+            guard let runKey = try Int64.fetchOne(db.cachedStatement(sql: "SELECT key FROM runs WHERE id = ?"), arguments: [runId]) else {
+                return ([], [:])
+            }
             // A record of deltas is numbered by its last delta, so the first record to read is
             // the first numbered above `after`, and a record numbered at or above `before` may
             // still hold events below it (those are kept; reading stops after it).
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT seq, kind, data FROM run_events WHERE run_key = (SELECT key FROM runs WHERE id = ?) AND seq > ? ORDER BY seq LIMIT ?"
-                ),
-                arguments: [runId, after, max(1, limit)]
+            let rows: [(seq: Int, kind: String, data: String)] = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT seq, kind, data FROM run_events WHERE run_key = ? AND seq > ? ORDER BY seq LIMIT ?"),
+                arguments: [runKey, after, max(1, limit)]
             ).map { ($0["seq"], $0["kind"], $0["data"]) }
+            // Tool results and answers are kept once, in their messages (see RunEventRecord.referring).
+            guard rows.contains(where: { $0.data.contains("_of\"") }) else { return (rows, [:]) }
+            let messages = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM message_rows WHERE run_key = ?"), arguments: [runKey]
+            ).map(Message.init(row:))
+            return (rows, Dictionary(messages.map { ($0.position, $0) }, uniquingKeysWith: { _, last in last }))
         }
         var events: [RunEvent] = []
-        for row in rows {
+        for row in read.rows {
             guard let kind = RunEvent.Kind(rawValue: row.kind), let data = try? JSONValue.parse(row.data) else {
                 throw StoreError(code: .corrupt, message: "run \(runId): stored event \(row.seq) cannot be read")
             }
-            for event in RunEventRecord(seq: row.seq, kind: kind, data: data).events(runId: runId) where event.seq > after {
+            let record: RunEventRecord
+            do {
+                record = try RunEventRecord(seq: row.seq, kind: kind, data: data).resolved(messages: read.messages)
+            } catch let error as StoreError {
+                throw StoreError(code: error.code, message: "run \(runId): \(error.message)")
+            }
+            for event in record.events(runId: runId) where event.seq > after {
                 if let before, event.seq >= before { return events }
                 events.append(event)
             }

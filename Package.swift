@@ -64,8 +64,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AloftRuntime",
+            dependencies: [
+                "AloftCore", "AloftLLM", "AloftTools",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AloftEngine",
             dependencies: [
+                "AloftRuntime",
                 "AloftCore", "AloftLLM", "AloftTools", "AloftStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,6 +144,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AloftRuntimeTests", dependencies: ["AloftRuntime", "AloftTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AloftStoreTests", dependencies: ["AloftStore", "AloftTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AloftFuzzingTests", dependencies: ["AloftFuzzing"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,4 +1,4 @@
-public import AloftCore
+import AloftCore
 public import AloftEngine
 public import Hummingbird
 import HummingbirdCore

@@ -1,4 +1,4 @@
-public import AloftEngine
+import AloftEngine
 import ServiceLifecycle
 
 /// Holds the store's engine lock while the server runs, and lets it go once everything that

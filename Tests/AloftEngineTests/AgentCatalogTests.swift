@@ -3,6 +3,7 @@ import AloftStore
 import Testing
 
 @testable import AloftEngine
+import AloftRuntime
 
 @Suite("Agent catalog memory")
 struct AgentCatalogTests {
@@ -22,15 +23,5 @@ struct AgentCatalogTests {
             let oldest = try #require(first)
             #expect(try await waitForPhase(store, runId: oldest.id, [.completed, .failed]).output == "hi 0")
         }
-    }
-
-    @Test("a bounded cache forgets its oldest entries first")
-    func fifo() {
-        let cache = BoundedCache<Int, Int>(capacity: 3)
-        for key in 0..<10 { cache.set(key * 10, for: key) }
-        #expect(cache.count == 3)
-        #expect(cache[9] == 90 && cache[7] == 70 && cache[6] == nil)
-        cache.set(99, for: 9)
-        #expect(cache[9] == 99 && cache.count == 3)
     }
 }

@@ -1,3 +1,4 @@
+import AloftCore
 import Foundation
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 public import AloftCore
+import AloftRuntime
 import Foundation
 public import Logging
 public import ServiceLifecycle
@@ -28,7 +29,10 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         self.logger = logger
         self.createdAt = configuration.now()
         // No agent may read the engine's own database, whatever its SQL tools name.
-        self.catalog = AgentCatalog(configuration: configuration, forbiddenFiles: store.files)
+        self.catalog = AgentCatalog(
+            environment: configuration.environment, builtins: configuration.builtins, outbound: configuration.outbound,
+            metrics: configuration.metrics, forbiddenFiles: store.files
+        )
     }
 
     /// What the API and the terminal read runs from (the store, behind its port).

@@ -1,6 +1,5 @@
 import AloftCore
-import AloftLLM
-import AloftTools
+import AloftRuntime
 import Foundation
 import Logging
 import Synchronization
@@ -13,14 +12,6 @@ enum OrderResult: Sendable {
     case interrupted
     /// A stop was requested.
     case stop
-}
-
-/// The text of an answer being streamed, shared by the streaming task and the driver.
-final class StreamedText: Sendable {
-    private let text = Mutex("")
-    var value: String { text.withLock { $0 } }
-    func append(_ delta: String) { text.withLock { $0 += delta } }
-    func clear() { text.withLock { $0 = "" } }
 }
 
 extension RunDriver {
@@ -70,62 +61,41 @@ extension RunDriver {
         }
     }
 
-    /// Calls the model, streaming deltas to subscribers and saving the growing answer (with
-    /// the deltas) every `streamFlushInterval`; retries retryable failures. An attempt that
-    /// follows one whose text reached clients (a retry here, or a step redone after a crash)
-    /// first stores and sends `run_content_reset`, so clients drop the abandoned text.
+    /// Calls the model (see `ModelStep`), streaming deltas to subscribers and saving the
+    /// growing answer (with the deltas) every `streamFlushInterval`. An attempt that follows
+    /// one whose text reached clients (a retry here, or a step redone after a crash) first
+    /// stores and sends `run_content_reset`, so clients drop the abandoned text.
     func callModel(
         step: Int, request: ModelRequest, runtime: AgentRuntime, run: Run, position: Int, control: RunControl, logger: Logger
     ) async -> OrderResult {
-        let streamed = StreamedText()
         let clock = ContinuousClock()
-        let started = clock.now
-        let policies = runtime.definition.policies
-        let metrics = EngineMetrics(factory: configuration.metrics)
-        let provider = runtime.definition.model.provider.rawValue
-        do {
-            let response = try await StepRetrier(policy: policies.modelRetry).run(
-                onRetry: { attempt, error, delay in
-                    logger.warning(
-                        "model call failed; retrying",
-                        metadata: ["attempt": "\(attempt)", "delay_s": "\(delay)", "error": "\(error)", "detail": "\((error as? ModelError)?.detail ?? "")"]
-                    )
-                }
-            ) { _ in
+        let lastSave = Mutex(clock.now)
+        let outcome = await ModelStep(runtime: runtime, metrics: RunMetrics(factory: configuration.metrics), logger: logger).run(
+            request,
+            onAttempt: {
                 let (attempt, reset) = control.beginModelAttempt(step: step)
-                if reset {
-                    streamed.clear()
-                    try await save(run: run, control: control, events: [RunEventDraft.contentReset(step: step, attempt: attempt)])
+                if reset { try await save(run: run, control: control, events: [RunEventDraft.contentReset(step: step, attempt: attempt)]) }
+                lastSave.withLock { $0 = clock.now }
+            },
+            onDelta: { delta, text in
+                let mustSave = control.emitDelta(delta, step: step, to: hub)
+                let due = lastSave.withLock { last in
+                    guard mustSave || clock.now - last >= configuration.streamFlushInterval else { return false }
+                    last = clock.now
+                    return true
                 }
-                var lastSave = clock.now
-                return try await runtime.provider.respond(to: request) { delta in
-                    streamed.append(delta)
-                    let mustSave = control.emitDelta(delta, step: step, to: hub)
-                    if mustSave || clock.now - lastSave >= configuration.streamFlushInterval {
-                        lastSave = clock.now
-                        try await save(run: run, control: control, streamed: (streamed.value, position, interrupted: false))
-                    }
-                }
+                if due { try await save(run: run, control: control, streamed: (text, position, interrupted: false)) }
             }
-            metrics.modelCall(provider: provider, duration: clock.now - started, failed: false)
-            metrics.tokens(response.usage, provider: provider)
+        )
+        switch outcome {
+        case .answered(let response):
             return .model(step: step, .success(response))
-        } catch {
-            metrics.modelCall(provider: provider, duration: clock.now - started, failed: true)
-            if Task.isCancelled || error is CancellationError {
-                // Stopped: keep what the user already saw, marked interrupted.
-                let text = streamed.value
-                if !text.isEmpty { try? await save(run: run, control: control, streamed: (text, position, interrupted: true)) }
-                return .interrupted
-            }
-            guard let error = error as? ModelError else {
-                // Not ours to describe to a client: the details go to the log only.
-                logger.error("model call failed", metadata: ["error": "\(error)"])
-                return .model(step: step, .failure(RunError(code: .modelFailed, message: "the model call failed; see the server log")))
-            }
-            if let detail = error.detail { logger.warning("model call failed", metadata: ["error": "\(error)", "detail": "\(detail)"]) }
-            let code: RunError.Code = error.code == .timeout ? .modelTimeout : .modelFailed
-            return .model(step: step, .failure(RunError(code: code, message: "\(error)")))
+        case .failed(let error):
+            return .model(step: step, .failure(error))
+        case .stopped(let text):
+            // Stopped: keep what the user already saw, marked interrupted.
+            if !text.isEmpty { try? await save(run: run, control: control, streamed: (text, position, interrupted: true)) }
+            return .interrupted
         }
     }
 
@@ -152,55 +122,9 @@ extension RunDriver {
         control.stored(through: seq, publishing: fresh, to: hub)
     }
 
-    /// Runs a tool with its timeout and retry policy. Failures become the call's result.
+    /// Runs a tool (see `ToolStep`). Failures become the call's result.
     func runTool(_ invocation: ToolInvocation, runtime: AgentRuntime, runId: String, logger: Logger) async -> OrderResult {
-        let call = invocation.call
-        guard let tool = runtime.toolbox.tools[call.name] else {
-            return .tool(ToolResult(callId: call.id, name: call.name, content: "Unknown tool '\(call.name)'.", failure: .unknownTool))
-        }
-        let context = ToolCallContext(runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey)
-        let policies = runtime.definition.policies
-        let metrics = EngineMetrics(factory: configuration.metrics)
-        let clock = ContinuousClock()
-        let started = clock.now
-        do {
-            let content = try await StepRetrier(policy: policies.toolRetry).run(
-                onRetry: { attempt, error, delay in
-                    logger.warning("tool call failed; retrying", metadata: ["tool": "\(call.name)", "attempt": "\(attempt)", "error": "\(error)"])
-                }
-            ) { _ in
-                try await withTimeout(seconds: policies.toolTimeoutSeconds, tool: call.name) {
-                    try await tool.call(invocation.arguments, context: context)
-                }
-            }
-            metrics.toolCall(name: call.name, duration: clock.now - started, failed: false)
-            return .tool(ToolResult(callId: call.id, name: call.name, content: content))
-        } catch {
-            if Task.isCancelled || error is CancellationError { return .interrupted }
-            metrics.toolCall(name: call.name, duration: clock.now - started, failed: true)
-            let message: String
-            if let error = error as? ToolError {
-                message = error.message
-            } else {
-                logger.error("tool call failed", metadata: ["tool": "\(call.name)", "error": "\(error)"])
-                message = "the tool failed unexpectedly"
-            }
-            return .tool(ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError))
-        }
-    }
-
-    private func withTimeout(seconds: Double, tool: String, _ operation: @escaping @Sendable () async throws -> String) async throws -> String {
-        try await withThrowingTaskGroup(of: String?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(min(max(seconds, 0.001), AgentLimits.maxSeconds) * 1000)))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw ToolError(code: .timeout, message: "\(tool) did not finish within \(seconds) s", isRetryable: true)
-            }
-            return value
-        }
+        let result = await ToolStep(runtime: runtime, metrics: RunMetrics(factory: configuration.metrics), logger: logger).run(invocation, runId: runId)
+        return result.map(OrderResult.tool) ?? .interrupted
     }
 }

@@ -1,6 +1,7 @@
 import AloftCore
 import AloftLLM
 import AloftTools
+import AloftRuntime
 import Foundation
 import Logging
 import Synchronization
@@ -106,7 +107,7 @@ struct RunDriver: Sendable {
     }
 
     private func finished(_ outcome: RunOutcome, logger: Logger) {
-        EngineMetrics(factory: configuration.metrics).runFinished(outcome.phase)
+        RunMetrics(factory: configuration.metrics).runFinished(outcome.phase)
         logger.debug("run finished", metadata: ["phase": "\(outcome.phase.rawValue)"])
     }
 
@@ -119,7 +120,7 @@ struct RunDriver: Sendable {
             run: run, state: RunState(configuration: empty, journal: journal), control: control, store: store, hub: hub, now: configuration.now
         )
         try await execution.record([.finished(.failed(error))])
-        EngineMetrics(factory: configuration.metrics).runFinished(.failed)
+        RunMetrics(factory: configuration.metrics).runFinished(.failed)
     }
 
     /// Turns commands into journal entries: a stop, an approval decision, a passed deadline.

@@ -1,7 +1,7 @@
 import AloftCore
 import Testing
 
-@testable import AloftEngine
+@testable import AloftRuntime
 
 @Suite("Step retries")
 struct StepRetrierTests {

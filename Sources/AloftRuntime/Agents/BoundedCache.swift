@@ -2,27 +2,27 @@ import Synchronization
 
 /// A thread-safe map that forgets its oldest entries past `capacity`: caches keyed by
 /// something clients choose (agent definitions sent with requests) must not grow without end.
-final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+package final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct State {
         var values: [Key: Value] = [:]
         var order: [Key] = []
         var start = 0
     }
 
-    let capacity: Int
+    package let capacity: Int
     private let state = Mutex(State())
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
-    subscript(key: Key) -> Value? {
+    package subscript(key: Key) -> Value? {
         state.withLock { $0.values[key] }
     }
 
-    var count: Int { state.withLock { $0.values.count } }
+    package var count: Int { state.withLock { $0.values.count } }
 
-    func set(_ value: Value, for key: Key) {
+    package func set(_ value: Value, for key: Key) {
         state.withLock { state in
             if state.values.updateValue(value, forKey: key) == nil { state.order.append(key) }
             while state.values.count > capacity, state.start < state.order.count {

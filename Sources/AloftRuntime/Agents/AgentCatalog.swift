@@ -1,46 +1,58 @@
-import AloftCore
-import AloftLLM
-import AloftTools
+public import AloftCore
+public import AloftLLM
+public import AloftTools
+public import CoreMetrics
 import AsyncHTTPClient
 import Synchronization
 
 /// An agent ready to run: its definition, its tools and its model provider.
-struct AgentRuntime: Sendable {
-    var definition: AgentDefinition
-    var version: String
-    var toolbox: Toolbox
-    var provider: any ModelProvider
-    var loop: LoopConfiguration
+public struct AgentRuntime: Sendable {
+    public var definition: AgentDefinition
+    /// The content hash of `definition` (see `AgentDefinition.version`).
+    public var version: String
+    public var toolbox: Toolbox
+    public var provider: any ModelProvider
+    public var loop: LoopConfiguration
 }
 
 /// Builds agents into runtimes once per version and keeps the recent ones: tools open their
 /// databases and clients once, not per run. Bounded: API clients can send any number of
 /// distinct definitions; a runtime forgotten is simply built again when next needed.
-final class AgentCatalog: Sendable {
-    static let maxRuntimes = 256
-    let runtimes = BoundedCache<String, AgentRuntime>(capacity: maxRuntimes)
+public final class AgentCatalog: Sendable {
+    package static let maxRuntimes = 256
+    package let runtimes = BoundedCache<String, AgentRuntime>(capacity: maxRuntimes)
     /// Versions by definition, so the content hash is computed once per definition.
     private let versions = BoundedCache<AgentDefinition, String>(capacity: 1_024)
     /// Versions known to be in the database, so they are not written again (forgetting one
     /// costs an `INSERT OR IGNORE`).
     private let stored = BoundedCache<String, Bool>(capacity: 65_536)
-    private let configuration: EngineConfiguration
+    private let environment: [String: String]
+    private let builtins: [String: BuiltinToolFactory]
     private let client: HTTPClient
     private let modelHTTP: ModelHTTPClient
-
     private let forbiddenFiles: [String]
 
-    init(configuration: EngineConfiguration, forbiddenFiles: [String] = []) {
-        self.configuration = configuration
+    /// - Parameters:
+    ///   - environment: variables for API keys and `${VAR}` secrets.
+    ///   - builtins: the builtin tools agents may name.
+    ///   - outbound: connect timeout and connections per host of model and tool calls.
+    ///   - metrics: where the wait for a free connection to a model host is reported.
+    ///   - forbiddenFiles: files no tool may open (the database, the server's secrets).
+    public init(
+        environment: [String: String], builtins: [String: BuiltinToolFactory], outbound: OutboundHTTPConfiguration,
+        metrics: any MetricsFactory, forbiddenFiles: [String] = []
+    ) {
+        self.environment = environment
+        self.builtins = builtins
         self.forbiddenFiles = forbiddenFiles
-        let metrics = EngineMetrics(factory: configuration.metrics)
-        self.modelHTTP = ModelHTTPClient.shared(configuration.outbound) { host, waited in metrics.modelQueueWait(host: host, waited: waited) }
+        let metrics = RunMetrics(factory: metrics)
+        self.modelHTTP = ModelHTTPClient.shared(outbound) { host, waited in metrics.modelQueueWait(host: host, waited: waited) }
         self.client = modelHTTP.client
     }
 
     /// The runtime of `definition`, validating everything a run needs; throws
     /// `EngineError.invalidAgent` naming every problem.
-    func runtime(for definition: AgentDefinition) throws -> AgentRuntime {
+    public func runtime(for definition: AgentDefinition) throws -> AgentRuntime {
         let version = versions[definition] ?? {
             let version = definition.version
             versions.set(version, for: definition)
@@ -53,10 +65,10 @@ final class AgentCatalog: Sendable {
             toolbox = try Toolbox(
                 agent: definition,
                 environment: ToolEnvironment(
-                    baseDirectory: "/", variables: configuration.environment, client: client,
+                    baseDirectory: "/", variables: environment, client: client,
                     timeoutSeconds: definition.policies.toolTimeoutSeconds, forbiddenFiles: forbiddenFiles
                 ),
-                builtins: configuration.builtins
+                builtins: builtins
             )
         } catch let error as ToolConfigurationError {
             problems += error.problems
@@ -66,7 +78,7 @@ final class AgentCatalog: Sendable {
         var provider: (any ModelProvider)?
         do {
             let policies = definition.policies
-            provider = try ModelProviderFactory(http: modelHTTP, environment: configuration.environment).provider(
+            provider = try ModelProviderFactory(http: modelHTTP, environment: environment).provider(
                 for: definition.model,
                 limits: ModelCallLimits(totalSeconds: policies.modelTimeoutSeconds, idleSeconds: policies.modelIdleTimeoutSeconds)
             )
@@ -85,16 +97,16 @@ final class AgentCatalog: Sendable {
     }
 
     /// Whether `version` still has to be written with the next run that uses it.
-    func needsStoring(_ version: String) -> Bool {
+    public func needsStoring(_ version: String) -> Bool {
         stored[version] == nil
     }
 
-    func markStored(_ version: String) {
+    public func markStored(_ version: String) {
         stored.set(true, for: version)
     }
 
     /// The runtime of a stored agent version (a run resuming after a restart).
-    func runtime(version: String, store: any RunReader) async throws -> AgentRuntime {
+    public func runtime(version: String, store: any RunReader) async throws -> AgentRuntime {
         if let cached = runtimes[version] { return cached }
         markStored(version)
         guard let definition = try await store.agentDefinition(version: version) else {

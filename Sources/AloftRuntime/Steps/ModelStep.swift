@@ -1,0 +1,86 @@
+public import AloftCore
+import AloftLLM
+import Foundation
+public import Logging
+import Synchronization
+
+/// One model call of a run, as every engine carries it out: the request streamed to the
+/// agent's provider, retryable failures (timeouts, refused connections, 429, 5xx, answers cut
+/// short) tried again per the agent's `model_retry` with backoff, metrics recorded, and
+/// failures turned into run errors a client may see (details only in the log).
+///
+/// The engine decides what an attempt and a delta mean for its clients: the local engine
+/// numbers attempts, sends `run_content_reset` and saves the growing answer; a Temporal
+/// activity heartbeats.
+public struct ModelStep: Sendable {
+    /// How a model step ended.
+    public enum Outcome: Sendable, Hashable {
+        case answered(ModelResponse)
+        /// For good, after the retries the policy allows.
+        case failed(RunError)
+        /// The task was cancelled (the run is being stopped); `partialText` is what the
+        /// current attempt had streamed.
+        case stopped(partialText: String)
+    }
+
+    public let runtime: AgentRuntime
+    public let metrics: RunMetrics
+    public let logger: Logger
+
+    public init(runtime: AgentRuntime, metrics: RunMetrics, logger: Logger) {
+        self.runtime = runtime
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Calls the model.
+    /// - Parameters:
+    ///   - onAttempt: called before every attempt, the first included; a throw ends the step.
+    ///   - onDelta: each piece of text as it arrives, with the attempt's text so far; a throw
+    ///     ends the attempt (and counts as its failure).
+    public func run(
+        _ request: ModelRequest,
+        onAttempt: @Sendable () async throws -> Void = {},
+        onDelta: @escaping @Sendable (_ delta: String, _ text: String) async throws -> Void = { _, _ in }
+    ) async -> Outcome {
+        let streamed = Mutex("")
+        let clock = ContinuousClock()
+        let started = clock.now
+        let provider = runtime.definition.model.provider.rawValue
+        do {
+            let response = try await StepRetrier(policy: runtime.definition.policies.modelRetry).run(
+                onRetry: { attempt, error, delay in
+                    logger.warning(
+                        "model call failed; retrying",
+                        metadata: ["attempt": "\(attempt)", "delay_s": "\(delay)", "error": "\(error)", "detail": "\((error as? ModelError)?.detail ?? "")"]
+                    )
+                }
+            ) { _ in
+                try await onAttempt()
+                streamed.withLock { $0 = "" }
+                return try await runtime.provider.respond(to: request) { delta in
+                    let text = streamed.withLock { text in
+                        text += delta
+                        return text
+                    }
+                    try await onDelta(delta, text)
+                }
+            }
+            metrics.modelCall(provider: provider, duration: clock.now - started, failed: false)
+            metrics.tokens(response.usage, provider: provider)
+            return .answered(response)
+        } catch {
+            metrics.modelCall(provider: provider, duration: clock.now - started, failed: true)
+            if Task.isCancelled || error is CancellationError {
+                return .stopped(partialText: streamed.withLock { $0 })
+            }
+            guard let error = error as? ModelError else {
+                // Not ours to describe to a client: the details go to the log only.
+                logger.error("model call failed", metadata: ["error": "\(error)"])
+                return .failed(RunError(code: .modelFailed, message: "the model call failed; see the server log"))
+            }
+            if let detail = error.detail { logger.warning("model call failed", metadata: ["error": "\(error)", "detail": "\(detail)"]) }
+            return .failed(RunError(code: error.code == .timeout ? .modelTimeout : .modelFailed, message: "\(error)"))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+public import AloftCore
+import AloftTools
+import Foundation
+public import Logging
+
+/// One tool call of a run, as every engine carries it out: the agent's tool run with the
+/// call's idempotency key, within its timeout, tried again per `tool_retry`; every failure
+/// becomes the call's result for the model (an unknown tool, a timeout, a tool error).
+public struct ToolStep: Sendable {
+    public let runtime: AgentRuntime
+    public let metrics: RunMetrics
+    public let logger: Logger
+
+    public init(runtime: AgentRuntime, metrics: RunMetrics, logger: Logger) {
+        self.runtime = runtime
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Runs the call; nil when the task was cancelled before it finished (the run is being stopped).
+    public func run(_ invocation: ToolInvocation, runId: String) async -> ToolResult? {
+        let call = invocation.call
+        guard let tool = runtime.toolbox.tools[call.name] else {
+            return ToolResult(callId: call.id, name: call.name, content: "Unknown tool '\(call.name)'.", failure: .unknownTool)
+        }
+        let context = ToolCallContext(runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey)
+        let policies = runtime.definition.policies
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            let content = try await StepRetrier(policy: policies.toolRetry).run(
+                onRetry: { attempt, error, delay in
+                    logger.warning("tool call failed; retrying", metadata: ["tool": "\(call.name)", "attempt": "\(attempt)", "error": "\(error)"])
+                }
+            ) { _ in
+                try await Self.withTimeout(seconds: policies.toolTimeoutSeconds, tool: call.name) {
+                    try await tool.call(invocation.arguments, context: context)
+                }
+            }
+            metrics.toolCall(name: call.name, duration: clock.now - started, failed: false)
+            return ToolResult(callId: call.id, name: call.name, content: content)
+        } catch {
+            if Task.isCancelled || error is CancellationError { return nil }
+            metrics.toolCall(name: call.name, duration: clock.now - started, failed: true)
+            let message: String
+            if let error = error as? ToolError {
+                message = error.message
+            } else {
+                logger.error("tool call failed", metadata: ["tool": "\(call.name)", "error": "\(error)"])
+                message = "the tool failed unexpectedly"
+            }
+            return ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError)
+        }
+    }
+
+    private static func withTimeout(
+        seconds: Double, tool: String, _ operation: @escaping @Sendable () async throws -> String
+    ) async throws -> String {
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(min(max(seconds, 0.001), AgentLimits.maxSeconds) * 1000)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw ToolError(code: .timeout, message: "\(tool) did not finish within \(seconds) s", isRetryable: true)
+            }
+            return value
+        }
+    }
+}

@@ -59,6 +59,35 @@ struct LocalEngineTests {
         ])
     }
 
+    @Test("turns started at the same moment on one session: exactly one runs, the others are told the session is busy")
+    func concurrentTurns() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let agent = scriptedAgent([ScriptedReply(text: "first answer")])
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+            let first = try await engine.start(StartRunRequest(agent: agent, input: "go"))
+            _ = try await waitForPhase(store, runId: first.id, [.completed])
+            let outcomes = await withTaskGroup(of: Result<Run, any Error>.self) { group in
+                for turn in 0..<8 {
+                    group.addTask {
+                        do { return .success(try await engine.start(StartRunRequest(agent: agent, input: "turn \(turn)", sessionId: first.sessionId))) }
+                        catch { return .failure(error) }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let started = outcomes.compactMap { try? $0.get() }
+            #expect(started.count == 1, "one turn runs: \(outcomes)")
+            #expect(outcomes.allSatisfy { outcome in
+                if case .failure(let error) = outcome { return (error as? EngineError)?.code == .sessionBusy }
+                return true
+            })
+            let second = try #require(started.first)
+            _ = try await waitForPhase(store, runId: second.id, [.completed])
+            #expect(try await store.messages(sessionId: first.sessionId).map(\.position) == [0, 1, 2, 3])
+            #expect(try await store.runs(RunQuery(sessionId: first.sessionId)).count == 2)
+        }
+    }
+
     @Test("a second turn while one runs is refused: one active run per session")
     func sessionBusy() async throws {
         let store = try SQLiteStore(path: temporaryDatabasePath())

@@ -31,6 +31,7 @@ public enum StoreConformance {
     public static let checks: [Check] = [
         Check(description: "a step commits run, session, journal, messages and events together; reads return them", body: commitsAndReads),
         Check(description: "a later turn's journal refers to the session and reads back whole, its context rebuilt", body: journalReferences),
+        Check(description: "a session has one active run: a claim on a busy session is a conflict that writes nothing", body: sessionClaims),
         Check(description: "a journal number used twice is a conflict, and the step leaves nothing behind", body: conflictLeavesNothing),
         Check(description: "events come back as sent, from any number, deltas stored together included", body: eventsReadBack),
         Check(description: "runs are listed newest first, filtered, paged by cursor", body: listsRuns),
@@ -101,6 +102,40 @@ public enum StoreConformance {
     }
 
     // MARK: Checks
+
+    static func sessionClaims(_ store: Store) async throws {
+        try await store.commit(started("run_a", session: "ses_a"))
+        let run = try await store.run(id: "run_a")!
+        func claim(_ runId: String, at offset: Double) -> StepWrite {
+            let time = start.addingTimeInterval(offset)
+            var write = StepWrite(runId: runId)
+            write.newRun = Run(
+                id: runId, sessionId: "ses_a", agent: "tester", agentVersion: "v1", phase: .running, input: "next", eventSeq: 1, messageBase: 2,
+                createdAt: time, updatedAt: time
+            )
+            write.sessionActiveRun = ("ses_a", runId)
+            write.entries = [(1, .started(RunStart(runId: runId, sessionId: "ses_a", agent: "tester", agentVersion: "v1", context: [.user("next")])))]
+            write.messages = [Message(sessionId: "ses_a", runId: runId, position: 2, role: .user, content: "next", createdAt: time, completedAt: time)]
+            return write
+        }
+        do {
+            try await store.commit(claim("run_b", at: 5))
+            throw Failure(description: "a claim on a session whose run is in progress was accepted")
+        } catch let error as StoreError {
+            try expect(error.code == .conflict && error.message.contains("run_a"), "the conflict names the run in progress: \(error)")
+        }
+        try expect(try await store.run(id: "run_b") == nil, "the refused step wrote no run")
+        try expect(try await store.messages(sessionId: "ses_a").count == 1, "the refused step wrote no message")
+        // A run that finishes frees its session; a stale clear by another run frees nothing.
+        try await store.commit(started("run_c", session: "ses_c", at: 1))
+        var stale = StepWrite(runId: "run_c")
+        stale.sessionActiveRun = ("ses_a", nil)
+        try await store.commit(stale)
+        try expect(try await store.session(id: "ses_a")?.activeRunId == "run_a", "only the run itself gives up its claim")
+        try await store.commit(finished(run, answer: "done", deltas: []))
+        try await store.commit(claim("run_b", at: 5))
+        try expect(try await store.session(id: "ses_a")?.activeRunId == "run_b", "the next turn claims the freed session")
+    }
 
     static func journalReferences(_ store: Store) async throws {
         let first = try await completedRun(store, "run_a", session: "ses_a")

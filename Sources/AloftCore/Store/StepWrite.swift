@@ -21,7 +21,10 @@ public struct StepWrite: Sendable {
     /// Remove these timers; `removeAllTimers` removes all of the run's.
     public var removeTimers: [String] = []
     public var removeAllTimers = false
-    /// Set (or clear) the session's active run.
+    /// Claim the session for `runId`, or (nil) give up this run's claim. A session has one
+    /// active run: a store refuses a claim on a session another run holds with
+    /// `StoreError.conflict` — in the step's own transaction, so it holds across processes —
+    /// and a run gives up only its own claim.
     public var sessionActiveRun: (sessionId: String, runId: String?)?
     /// Events this step emits (numbered), stored in the run's event log; text deltas already
     /// sent live are stored here too, with the save that carries their message.

@@ -19,7 +19,6 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     let registry = RunRegistry()
     let catalog: AgentCatalog
     private let shuttingDown = Atomic<Bool>(false)
-    private let startingSessions = Mutex<Set<String>>([])
     /// When this engine was made: runs created before belong to engines that came before.
     private let createdAt: Date
 
@@ -139,11 +138,6 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             )
             return try await record(plan, runtime: runtime)
         }
-        // One run per session: hold the session while its run is being recorded.
-        guard startingSessions.withLock({ $0.insert(sessionId).inserted }) else {
-            throw EngineError(code: .sessionBusy, message: "session \(sessionId) is starting another run; wait for it")
-        }
-        defer { _ = startingSessions.withLock { $0.remove(sessionId) } }
         guard let session = try await store.session(id: sessionId) else {
             throw EngineError(code: .sessionNotFound, message: "no session \(sessionId); omit the session to start a new one")
         }
@@ -166,7 +160,13 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         var write = plan.write
         let storesVersion = catalog.needsStoring(runtime.version)
         if storesVersion { write.agentVersion = (runtime.version, runtime.definition) }
-        try await store.commit(write)
+        do {
+            try await store.commit(write)
+        } catch let error as StoreError where error.code == .conflict && write.sessionActiveRun != nil {
+            // One run per session, checked in the start's own transaction (another start, maybe
+            // in another process, claimed the session first).
+            throw EngineError(code: .sessionBusy, message: "\(error.message); wait for it, or cancel it")
+        }
         if storesVersion { catalog.markStored(runtime.version) }
         for event in plan.events { hub.publish(event) }
         // The driver starts from what was just written instead of reading it back.

@@ -43,6 +43,19 @@ struct EncodedStepWrite: Sendable {
                 sql: "INSERT OR IGNORE INTO agent_versions (version, name, definition, created_at) VALUES (?, ?, ?, ?)"
             ).execute(arguments: [agent.version, agent.definition.name, agentJSON, recordedAt])
         }
+        if let active = w.sessionActiveRun, let runId = active.runId {
+            // Before anything else is written: a session busy with another run refuses the whole step.
+            try db.cachedStatement(
+                sql: "UPDATE sessions SET active_run_id = ?, updated_at = ? WHERE id = ? AND (active_run_id IS NULL OR active_run_id = ?)"
+            ).execute(arguments: [runId, recordedAt, active.sessionId, runId])
+            if db.changesCount == 0 {
+                let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT active_run_id FROM sessions WHERE id = ?"), arguments: [active.sessionId])
+                throw StoreError(
+                    code: holder == nil ? .notFound : .conflict,
+                    message: holder.map { "session \(active.sessionId) has run \($0) in progress" } ?? "session \(active.sessionId) does not exist"
+                )
+            }
+        }
         var newSessionKey: Int64?
         if let session = w.newSession {
             try db.cachedStatement(
@@ -163,9 +176,9 @@ struct EncodedStepWrite: Sendable {
                 sql: "INSERT OR IGNORE INTO timers (id, run_id, fire_at, kind, call_ids) VALUES (?, ?, ?, ?, ?)"
             ).execute(arguments: [timer.id, timer.runId, timer.fireAt, timer.kind.rawValue, callIds])
         }
-        if let active = w.sessionActiveRun {
-            try db.cachedStatement(sql: "UPDATE sessions SET active_run_id = ?, updated_at = ? WHERE id = ?")
-                .execute(arguments: [active.runId, recordedAt, active.sessionId])
+        if let active = w.sessionActiveRun, active.runId == nil {
+            try db.cachedStatement(sql: "UPDATE sessions SET active_run_id = NULL, updated_at = ? WHERE id = ? AND active_run_id = ?")
+                .execute(arguments: [recordedAt, active.sessionId, w.runId])
         }
         for id in w.consumedCommands {
             try db.cachedStatement(sql: "DELETE FROM run_commands WHERE id = ?").execute(arguments: [id])

@@ -1,5 +1,6 @@
 import AloftCore
 import AloftStore
+import GRDB
 import AloftTestSupport
 import Foundation
 import Testing
@@ -261,5 +262,32 @@ struct LocalEngineTests {
             }
         }
         #expect(try await store.runs(RunQuery()).isEmpty, "nothing is written for a refused run")
+    }
+}
+
+@Suite("Engine inbox")
+struct EngineInboxTests {
+    @Test("unreadable commands in the inbox are discarded, so they cannot hide the ones behind them")
+    func poisonCommands() async throws {
+        let path = temporaryDatabasePath()
+        let store = try SQLiteStore(path: path)
+        do {
+            // Commands no Aloft can read (corrupt, or from a newer version), more than one poll reads.
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in
+                for index in 0..<600 {
+                    try db.execute(sql: "INSERT INTO run_commands (run_id, command, created_at) VALUES ('run_gone', ?, 0)", arguments: ["{\"type\":\"teleport\",\"n\":\(index)}"])
+                }
+            }
+        }
+        let agent = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "done")], tools: ["delete_everything"], approval: ["delete_everything"])
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+            let run = try await engine.start(StartRunRequest(agent: agent, input: "go"))
+            _ = try await waitForPhase(store, runId: run.id, [.waitingForApproval])
+            let call = try #require(try await store.pendingApprovals(runId: run.id).first)
+            try await engine.resolveApproval(runId: run.id, decision: ApprovalDecision(callId: call.call.id, approved: true))
+            #expect(try await waitForPhase(store, runId: run.id, [.completed]).output == "done")
+            #expect(try await store.queuedCommands(limit: 1_000).isEmpty)
+        }
     }
 }

@@ -2,9 +2,11 @@
 public struct QueuedRunCommand: Sendable, Hashable {
     public var id: Int64
     public var runId: String
-    public var command: RunCommand
+    /// Nil when the stored command cannot be read (corrupt, or written by a newer Aloft): the
+    /// engine logs it and discards it, so it cannot clog the inbox.
+    public var command: RunCommand?
 
-    public init(id: Int64, runId: String, command: RunCommand) {
+    public init(id: Int64, runId: String, command: RunCommand?) {
         self.id = id
         self.runId = runId
         self.command = command

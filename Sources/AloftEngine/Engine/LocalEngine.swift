@@ -100,9 +100,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     private func pollInbox() async {
         while !shuttingDown.load(ordering: .relaxed), !Task.isCancelled {
             do {
-                for queued in try await store.queuedCommands(limit: 500) {
-                    registry.schedule(runId: queued.runId, delivery: RunCommandDelivery(command: queued.command, inboxId: queued.id))
-                }
+                try await schedule(try await store.queuedCommands(limit: 500))
                 for timer in try await store.dueTimers(at: configuration.now().timeIntervalSince1970) {
                     registry.schedule(
                         runId: timer.runId,
@@ -221,9 +219,22 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     private func deliver(_ command: RunCommand, runId: String) async throws {
         try await store.enqueue(command, runId: runId)
         // Picked up by the poll loop at once rather than after its interval.
-        for queued in try await store.queuedCommands(limit: 500) where queued.runId == runId {
-            registry.schedule(runId: runId, delivery: RunCommandDelivery(command: queued.command, inboxId: queued.id))
+        try await schedule(try await store.queuedCommands(limit: 500).filter { $0.runId == runId })
+    }
+
+    /// Hands queued commands to their runs; an unreadable one is logged and discarded, so that
+    /// it cannot fill every page of the inbox.
+    private func schedule(_ queued: [QueuedRunCommand]) async throws {
+        var unreadable: [Int64] = []
+        for entry in queued {
+            guard let command = entry.command else {
+                logger.error("discarding an unreadable command", metadata: ["run.id": "\(entry.runId)", "inbox.id": "\(entry.id)"])
+                unreadable.append(entry.id)
+                continue
+            }
+            registry.schedule(runId: entry.runId, delivery: RunCommandDelivery(command: command, inboxId: entry.id))
         }
+        try await store.discardCommands(ids: unreadable)
     }
 
     /// Returns once no run is being driven (all finished or waiting for a person).

@@ -214,16 +214,15 @@ extension SQLiteStore {
         }
     }
 
-    /// Commands waiting in the inbox, oldest first.
+    /// Commands waiting in the inbox, oldest first (unreadable ones with no command).
     public func queuedCommands(limit: Int = 500) async throws -> [QueuedRunCommand] {
         let rows: [(id: Int64, runId: String, text: String)] = try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, run_id, command FROM run_commands ORDER BY id LIMIT ?", arguments: [limit])
                 .map { ($0["id"], $0["run_id"], $0["command"]) }
         }
         let decoder = JSONDecoder()
-        return rows.compactMap { row in
-            guard let command = try? decoder.decode(RunCommand.self, from: Data(row.text.utf8)) else { return nil }
-            return QueuedRunCommand(id: row.id, runId: row.runId, command: command)
+        return rows.map { row in
+            QueuedRunCommand(id: row.id, runId: row.runId, command: try? decoder.decode(RunCommand.self, from: Data(row.text.utf8)))
         }
     }
 

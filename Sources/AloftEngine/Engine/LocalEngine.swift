@@ -15,15 +15,21 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     public let store: any LocalEngineStore
     let configuration: EngineConfiguration
     let logger: Logger
-    let hub = RunEventHub()
+    let hub: any RunEventBus
     let registry = RunRegistry()
     let catalog: AgentCatalog
     private let shuttingDown = Atomic<Bool>(false)
     /// When this engine was made: runs created before belong to engines that came before.
     private let createdAt: Date
 
-    public init(store: any LocalEngineStore, configuration: EngineConfiguration = EngineConfiguration(), logger: Logger) {
+    /// - Parameter bus: carries live events to subscribers; in memory (this process only) unless
+    ///   a store shares them across processes.
+    public init(
+        store: any LocalEngineStore, configuration: EngineConfiguration = EngineConfiguration(), bus: any RunEventBus = RunEventHub(),
+        logger: Logger
+    ) {
         self.store = store
+        self.hub = bus
         self.configuration = configuration
         self.logger = logger
         self.createdAt = configuration.now()

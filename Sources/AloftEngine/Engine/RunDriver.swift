@@ -11,7 +11,7 @@ import Synchronization
 struct RunDriver: Sendable {
     let store: any LocalEngineStore
     let catalog: AgentCatalog
-    let hub: RunEventHub
+    let hub: any RunEventBus
     let registry: RunRegistry
     let configuration: EngineConfiguration
     let logger: Logger

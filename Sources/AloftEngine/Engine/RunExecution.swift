@@ -8,7 +8,7 @@ struct RunExecution {
     var state: RunState
     let control: RunControl
     let store: any RunStore
-    let hub: RunEventHub
+    let hub: any RunEventBus
     let now: @Sendable () -> Date
 
     /// How the run ended, once a step recorded here ended it.
@@ -46,7 +46,7 @@ struct RunExecution {
         for case .finished(let outcome) in entries { self.outcome = outcome }
     }
 
-    init(run: Run, state: RunState, control: RunControl, store: any RunStore, hub: RunEventHub,
+    init(run: Run, state: RunState, control: RunControl, store: any RunStore, hub: any RunEventBus,
          now: @escaping @Sendable () -> Date) {
         self.run = run
         self.state = state

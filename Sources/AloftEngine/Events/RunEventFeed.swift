@@ -15,15 +15,15 @@ public struct RunEventFeed: AsyncSequence, Sendable {
     /// them and must start again from the run as it is now.
     public let pruned: Bool
     let after: Int
-    let hub: RunEventHub
+    let hub: any RunEventBus
     let store: any RunReader
-    let first: RunEventHub.Subscription
+    let first: RunEventSubscription
     /// The run had ended when the feed was made, and the hub knew nothing of it.
     let endedBefore: Bool
 
     /// Subscribes (before anything is read, so nothing falls in between), then looks at the
     /// store only when the hub does not cover the request. Nil when there is no such run.
-    static func make(runId: String, after: Int, hub: RunEventHub, store: any RunReader) async throws -> RunEventFeed? {
+    static func make(runId: String, after: Int, hub: any RunEventBus, store: any RunReader) async throws -> RunEventFeed? {
         let subscription = hub.subscribe(runId: runId, after: after)
         if let from = subscription.completeFrom, from <= after + 1 {
             return RunEventFeed(runId: runId, pruned: false, after: after, hub: hub, store: store, first: subscription, endedBefore: false)

@@ -1,13 +1,14 @@
 import AloftCore
 import Synchronization
 
-/// Fans a run's events out to live subscribers, keeping the recent ones so that a subscriber
-/// arriving late (or reconnecting with the last number it saw) gets what it missed.
+/// The in-memory event bus: fans a run's events out to live subscribers in this process,
+/// keeping the recent ones so that a subscriber arriving late (or reconnecting with the last
+/// number it saw) gets what it missed without reading the event log.
 ///
 /// Bounded in bytes, not only in events: a run keeps at most `bufferBytes` of recent events
 /// (and `bufferLimit` events), and the runs kept after they end or pause hold at most
 /// `retainedBytes` together; the oldest go first.
-final class RunEventHub: Sendable {
+public final class RunEventHub: RunEventBus {
     static let bufferLimit = 2048
     /// Most bytes of events one run keeps for late readers.
     static let bufferBytes = 256 * 1024
@@ -53,23 +54,14 @@ final class RunEventHub: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// Most events a subscriber may fall behind by; one that falls further is ended (and
     /// catches up from the event log, see `RunEventFeed`) instead of holding memory without end.
     static let subscriberBacklog = 4096
 
-    /// A live subscription to a run's events.
-    struct Subscription: Sendable {
-        /// Buffered events above the number asked for, then live ones; finished after a
-        /// terminal event, or early when the subscriber fell `subscriberBacklog` behind.
-        var events: AsyncStream<RunEvent>
-        /// The lowest number from which `events` holds every event: the oldest buffered one.
-        /// Nil when the hub holds no event of the run: everything before what comes live must
-        /// be read from the event log.
-        var completeFrom: Int?
-    }
-
     /// Events of `runId` with a sequence number above `after`: those buffered, then live ones.
-    func subscribe(runId: String, after: Int) -> Subscription {
+    public func subscribe(runId: String, after: Int) -> RunEventSubscription {
         let (stream, continuation) = AsyncStream.makeStream(of: RunEvent.self, bufferingPolicy: .bufferingOldest(Self.subscriberBacklog))
         let completeFrom: Int? = state.withLock { state in
             var channel = state.channels[runId] ?? Channel()
@@ -86,10 +78,10 @@ final class RunEventHub: Sendable {
             state.channels[runId] = channel
             return first
         }
-        return Subscription(events: stream, completeFrom: completeFrom)
+        return RunEventSubscription(events: stream, completeFrom: completeFrom)
     }
 
-    func publish(_ event: RunEvent) {
+    public func publish(_ event: RunEvent) {
         let ending: [AsyncStream<RunEvent>.Continuation] = state.withLock { state in
             var channel = state.channels[event.runId] ?? Channel()
             let before = channel.bytes
@@ -117,7 +109,7 @@ final class RunEventHub: Sendable {
 
     /// The driver is done with the run for now (it ended, or waits for a person). Its recent
     /// events stay for late readers, among a bounded number of such runs.
-    func release(runId: String) {
+    public func release(runId: String) {
         state.withLock { state in
             guard let channel = state.channels[runId], state.retainedSet.insert(runId).inserted else { return }
             state.retained.append(runId)
@@ -135,7 +127,7 @@ final class RunEventHub: Sendable {
     var retainedBytes: Int { state.withLock { $0.retainedBytes } }
 
     /// Forgets a deleted run.
-    func forget(runId: String) {
+    public func forget(runId: String) {
         state.withLock { state in
             if state.retainedSet.remove(runId) != nil {
                 state.retainedBytes -= state.channels[runId]?.bytes ?? 0

@@ -140,7 +140,7 @@ final class RunControl: Sendable {
     /// Numbers a text delta of model step `step` and publishes it at once; it is stored with
     /// the next save (`takeUnsaved`). Returns true when the caller must save before streaming
     /// more (too many or too large unsaved deltas).
-    func emitDelta(_ delta: String, step: Int, to hub: RunEventHub) -> Bool {
+    func emitDelta(_ delta: String, step: Int, to hub: any RunEventBus) -> Bool {
         state.withLock { state in
             let attempt = state.attempts[step]?.attempt ?? 1
             state.attempts[step] = (attempt, true)
@@ -184,7 +184,7 @@ final class RunControl: Sendable {
 
     /// Events up to `seq` are stored: publishes `events` (in order, under the same lock as
     /// deltas, so subscribers see numbers rising).
-    func stored(through seq: Int, publishing events: [RunEvent] = [], to hub: RunEventHub) {
+    func stored(through seq: Int, publishing events: [RunEvent] = [], to hub: any RunEventBus) {
         state.withLock { state in
             state.storedSeq = max(state.storedSeq, seq)
             for event in events { hub.publish(event) }

@@ -1,6 +1,7 @@
 import AloftCore
 import AloftStore
 import GRDB
+import Logging
 import AloftTestSupport
 import Foundation
 import Testing
@@ -288,6 +289,37 @@ struct EngineInboxTests {
             try await engine.resolveApproval(runId: run.id, decision: ApprovalDecision(callId: call.call.id, approved: true))
             #expect(try await waitForPhase(store, runId: run.id, [.completed]).output == "done")
             #expect(try await store.queuedCommands(limit: 1_000).isEmpty)
+        }
+    }
+}
+
+@Suite("Engine memory")
+struct EngineMemoryTests {
+    @Test("runs waiting for a person hold nothing in the engine: no driver, and events kept for a bounded number of them")
+    func parkedRunsHoldNoMemory() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let hub = RunEventHub()
+        var logger = Logger(label: "test-engine")
+        logger.logLevel = .critical
+        let engine = LocalEngine(store: store, configuration: testConfiguration(log: ToolCallLog()), bus: hub, logger: logger)
+        let agent = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "done")], tools: ["delete_everything"], approval: ["delete_everything"])
+        let parked = RunEventHub.retainedEndedRuns + 300
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await engine.run() }
+            var runs: [Run] = []
+            for _ in 0..<parked { runs.append(try await engine.start(StartRunRequest(agent: agent, input: "go"))) }
+            await engine.waitUntilIdle()
+            #expect(try await store.runCountsByPhase()[.waitingForApproval] == parked)
+            #expect(engine.registry.activeCount == 0, "no run is being driven")
+            #expect(hub.channelCount <= RunEventHub.retainedEndedRuns, "\(hub.channelCount) runs' events kept")
+            // The oldest, whose events the hub let go, still streams them from the log and finishes when approved.
+            let oldest = try #require(runs.first)
+            let events = try await collect(try await engine.events(runId: oldest.id))
+            #expect(events.last?.kind == .runPaused)
+            let call = try #require(try await store.pendingApprovals(runId: oldest.id).first)
+            try await engine.resolveApproval(runId: oldest.id, decision: ApprovalDecision(callId: call.call.id, approved: true))
+            #expect(try await waitForPhase(store, runId: oldest.id, [.completed]).output == "done")
+            group.cancelAll()
         }
     }
 }

@@ -24,6 +24,24 @@ enum BenchmarkWorkload {
         tools: [ToolSpec(builtin: "lookup")]
     )
 
+    /// The standard agent with `lookup` needing a person's approval: its runs park.
+    static let approvalAgent: AgentDefinition = {
+        var parked = BenchmarkWorkload.agent
+        parked.name = "bench-approval"
+        parked.policies.requireApproval = ["lookup"]
+        return parked
+    }()
+
+    /// Starts a run that waits for approval; returns once it is parked.
+    static func parkOnce(_ engine: LocalEngine, index: Int) async throws -> Double {
+        let run = try await engine.start(StartRunRequest(agent: approvalAgent, input: "What does W-42 cost? (parked #\(index))"))
+        for try await event in try await engine.events(runId: run.id) where event.kind == .runPaused || event.kind.isTerminal {
+            guard event.kind == .runPaused else { break }
+            return 0
+        }
+        throw EngineError(code: .runFinished, message: "benchmark run \(run.id) did not wait for approval")
+    }
+
     /// `lookup`: an instant tool returning a small JSON document.
     struct LookupTool: Tool {
         var definition: ToolDefinition {
@@ -64,6 +82,14 @@ enum BenchmarkWorkload {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         func ms(_ time: timeval) -> Double { Double(time.tv_sec) * 1000 + Double(time.tv_usec) / 1000 }
         return ms(usage.ru_utime) + ms(usage.ru_stime)
+    }
+
+    /// Resident memory of this process now, in MiB (`/proc/self/statm`).
+    static func residentMegabytes() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = text.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
     /// Peak resident memory of this process, in MiB.

@@ -25,6 +25,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Finished runs (with their sessions, messages and journal) stored before measuring, to show that a run costs the same in a full database.")
     var preload = 0
 
+    @Option(name: .long, help: "Runs left waiting for approval after measuring, to show that waiting runs hold no memory (reported as \"parked\").")
+    var parked = 0
+
     @Option(name: .long, help: "Folder for the benchmark database (a new temporary one by default).")
     var workdir: String?
 
@@ -33,6 +36,7 @@ struct Bench: AsyncParsableCommand {
 
     func validate() throws {
         guard seq >= 0, conc >= 1, total >= 0, warmup >= 0 else { throw ValidationError("counts must not be negative; --conc at least 1") }
+        guard (0...10_000_000).contains(parked) else { throw ValidationError("--parked must be between 0 and 10000000") }
         guard (0...100_000_000).contains(preload), preload == 0 || warmup >= 1 else {
             throw ValidationError("--preload must be between 0 and 100000000, and needs --warmup of at least 1 (the run it copies)")
         }
@@ -45,7 +49,7 @@ struct Bench: AsyncParsableCommand {
         let path = (folder as NSString).appendingPathComponent("bench-\(UUID().uuidString.prefix(8)).db")
         let mode = Durability(rawValue: durability) ?? .powerCut
         let store = try EngineStores.open(path, durability: mode)
-        let (seq, conc, total, warmup, preload) = (seq, conc, total, warmup, preload)
+        let (seq, conc, total, warmup, preload, parked) = (seq, conc, total, warmup, preload, parked)
         let result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
             for index in 0..<warmup { _ = try await BenchmarkWorkload.runOnce(engine, index: index) }
             if preload > 0, let finished = try await store.runs(RunQuery(phase: .completed, limit: 1)).first {
@@ -60,27 +64,28 @@ struct Bench: AsyncParsableCommand {
 
             let clock = ContinuousClock()
             let started = clock.now
-            let concurrent = try await withThrowingTaskGroup(of: [Double].self) { group in
-                let next = NextIndex(limit: total)
-                for _ in 0..<min(conc, max(total, 1)) {
-                    group.addTask {
-                        var latencies: [Double] = []
-                        while let index = next.take() { latencies.append(try await BenchmarkWorkload.runOnce(engine, index: index)) }
-                        return latencies
-                    }
-                }
-                return try await group.reduce(into: [Double]()) { $0 += $1 }
-            }
+            let concurrent = try await Self.inParallel(total, conc) { index in try await BenchmarkWorkload.runOnce(engine, index: index) }
             let wall = clock.now - started
             let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
             let cpu = BenchmarkWorkload.cpuMilliseconds() - cpuBefore
             try await store.checkpoint()
             let measured = seq + total
-            return BenchResult(
+            var result = BenchResult(
                 sequential: sequential.sorted(), concurrent: concurrent.sorted(), wallSeconds: wallSeconds,
                 cpuPerRun: measured > 0 ? cpu / Double(measured) : 0,
                 bytesPerRun: measured > 0 ? Double(store.sizeOnDisk() - sizeBefore) / Double(measured) : 0
             )
+            if parked > 0 {
+                let before = BenchmarkWorkload.residentMegabytes()
+                let parkedStarted = clock.now
+                _ = try await Self.inParallel(parked, conc) { index in try await BenchmarkWorkload.parkOnce(engine, index: index) }
+                let elapsed = clock.now - parkedStarted
+                result.parked = (
+                    before, BenchmarkWorkload.residentMegabytes(),
+                    Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                )
+            }
+            return result
         }
         guard let result else {
             printError("error: the benchmark database is in use")
@@ -106,6 +111,12 @@ struct Bench: AsyncParsableCommand {
                 "p50_ms": .number(round3(p(result.concurrent, 50))), "p99_ms": .number(round3(p(result.concurrent, 99))),
             ],
             "cpu_ms_per_run": ["total": .number(round3(result.cpuPerRun))],
+            "parked": result.parked.map { parked in
+                [
+                    "runs": .number(Double(self.parked)), "rss_mb_before": .number(round3(parked.rssBefore)),
+                    "rss_mb_after": .number(round3(parked.rssAfter)), "seconds": .number(round3(parked.seconds)),
+                ]
+            } ?? .null,
             "rss_peak_mb": ["total": .number(round3(BenchmarkWorkload.peakRSSMegabytes()))],
             "storage": ["bytes_per_run": .number(round3(result.bytesPerRun))],
             "durability": .string(
@@ -119,6 +130,23 @@ struct Bench: AsyncParsableCommand {
     }
 
     private func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+
+    /// Runs `body` for indexes 0..<count, `width` at a time; returns what each gave.
+    private static func inParallel(
+        _ count: Int, _ width: Int, _ body: @escaping @Sendable (Int) async throws -> Double
+    ) async throws -> [Double] {
+        try await withThrowingTaskGroup(of: [Double].self) { group in
+            let next = NextIndex(limit: count)
+            for _ in 0..<min(width, max(count, 1)) {
+                group.addTask {
+                    var values: [Double] = []
+                    while let index = next.take() { values.append(try await body(index)) }
+                    return values
+                }
+            }
+            return try await group.reduce(into: [Double]()) { $0 += $1 }
+        }
+    }
 }
 
 struct BenchResult: Sendable {
@@ -127,6 +155,8 @@ struct BenchResult: Sendable {
     var wallSeconds: Double
     var cpuPerRun: Double
     var bytesPerRun: Double
+    /// Resident memory before and after parking runs, and how long parking took.
+    var parked: (rssBefore: Double, rssAfter: Double, seconds: Double)?
 }
 
 /// Hands out run numbers to the concurrent workers.

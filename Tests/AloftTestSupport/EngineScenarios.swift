@@ -169,6 +169,8 @@ public enum EngineScenarios {
             try expect(try await phase(engine, run.id, in: [.completed, .failed]).phase == .completed, "the run goes on after the deadline")
             try expect(host.toolKeys.isEmpty, "the call was denied, not run")
             try expect(try await engine.reader.pendingApprovals(runId: run.id).isEmpty, "nothing is pending any more")
+            let tool = try await engine.reader.messages(runId: run.id).first { $0.role == .tool }
+            try expect(tool?.content.contains("deadline") == true, "the model is told the deadline passed: \(tool?.content ?? "none")")
         }
     }
 
@@ -176,11 +178,18 @@ public enum EngineScenarios {
         try await host.withEngine { engine in
             let words = (1...300).map { "word\($0)" }.joined(separator: " ")
             let run = try await engine.start(StartRunRequest(agent: agent([ScriptedReply(text: words, chunkDelayMilliseconds: 10)]), input: "talk"))
-            _ = try await events(engine, run.id, until: [.runContent])
+            let seen = text(try await events(engine, run.id, until: [.runContent]))
             try await engine.cancel(runId: run.id, reason: "enough")
             try expect(try await phase(engine, run.id, in: [.cancelled, .completed]).phase == .cancelled, "cancelled")
             let answer = try await engine.reader.messages(runId: run.id).first { $0.role == .assistant }
             try expect(answer?.interrupted == true && (answer?.content.count ?? 0) < words.count, "the partial answer is kept, interrupted")
+            try expect(answer?.content.hasPrefix(seen) == true, "what the client saw is kept: \(seen)")
+            do {
+                try await engine.cancel(runId: run.id, reason: nil)
+                throw Failure(description: "stopping a finished run was accepted")
+            } catch let error as EngineError {
+                try expect(error.code == .runFinished, "stopping it again says it has finished: \(error)")
+            }
         }
     }
 

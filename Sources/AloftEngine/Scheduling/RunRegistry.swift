@@ -1,13 +1,13 @@
 import AloftCore
 import Synchronization
 
-/// The scheduler's book of runs: which runs are being driven (each by exactly one driver),
-/// the queue of runs to drive, and who waits for the engine to become idle.
+/// The scheduler's book of runs: `RunSchedulerState` (which runs are driven, what was
+/// delivered) behind one lock, with the mailboxes of the driven runs, the queue of runs to
+/// drive, and who waits for the engine to become idle.
 final class RunRegistry: Sendable {
     private struct State {
-        var active: [String: RunControl] = [:]
-        /// Inbox rows and timers already handed to a driver, so polling does not deliver them twice.
-        var delivered: Set<String> = []
+        var machine = RunSchedulerState()
+        var controls: [String: RunControl] = [:]
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -23,17 +23,18 @@ final class RunRegistry: Sendable {
     /// run is taken over after the engine stopped while driving it (see `RunControl`).
     func schedule(runId: String, delivery: RunCommandDelivery? = nil, seed: RunSeed? = nil, abandonedAttempts: Int = 0) {
         let control: RunControl? = state.withLock { state in
-            if let key = delivery.flatMap(Self.key) {
-                guard state.delivered.insert(key).inserted else { return nil }
-            }
-            if let existing = state.active[runId] {
-                if let delivery { existing.deliver(delivery) }
+            switch state.machine.schedule(runId: runId, deliveryKey: delivery.flatMap(Self.key)) {
+            case .duplicate:
                 return nil
+            case .handToDriver:
+                if let delivery { state.controls[runId]?.deliver(delivery) }
+                return nil
+            case .startDriver:
+                let control = RunControl(runId: runId, seed: seed, abandonedAttempts: abandonedAttempts)
+                if let delivery { control.deliver(delivery) }
+                state.controls[runId] = control
+                return control
             }
-            let control = RunControl(runId: runId, seed: seed, abandonedAttempts: abandonedAttempts)
-            if let delivery { control.deliver(delivery) }
-            state.active[runId] = control
-            return control
         }
         if let control { queueContinuation.yield(control) }
     }
@@ -42,11 +43,15 @@ final class RunRegistry: Sendable {
     /// commands arrived meanwhile: the driver must go on.
     func release(_ control: RunControl) -> Bool {
         let waiters: [CheckedContinuation<Void, Never>]? = state.withLock { state in
-            if control.hasCommands { return nil }
-            state.active[control.runId] = nil
-            guard state.active.isEmpty else { return [] }
-            defer { state.idleWaiters = [] }
-            return state.idleWaiters
+            switch state.machine.release(runId: control.runId, hasCommands: control.hasCommands) {
+            case .goOn:
+                return nil
+            case .released(let idle):
+                state.controls[control.runId] = nil
+                guard idle else { return [] }
+                defer { state.idleWaiters = [] }
+                return state.idleWaiters
+            }
         }
         guard let waiters else { return false }
         for waiter in waiters { waiter.resume() }
@@ -55,18 +60,16 @@ final class RunRegistry: Sendable {
 
     /// Forgets that these inbox rows and timers were delivered (they are consumed or discarded).
     func forget(_ deliveries: [RunCommandDelivery]) {
-        state.withLock { state in
-            for key in deliveries.compactMap(Self.key) { state.delivered.remove(key) }
-        }
+        state.withLock { $0.machine.forget(deliveryKeys: deliveries.compactMap(Self.key)) }
     }
 
-    var activeCount: Int { state.withLock { $0.active.count } }
+    var activeCount: Int { state.withLock { $0.controls.count } }
 
     /// Returns once no run is being driven.
     func waitUntilIdle() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let idle = state.withLock { state in
-                if state.active.isEmpty { return true }
+                if state.machine.isIdle { return true }
                 state.idleWaiters.append(continuation)
                 return false
             }

@@ -14,8 +14,14 @@ enum Identifier {
             millis >>= 5
         }
         text += String(time.reversed())
+        // 80 random bits from two draws: each draw is a system call, so not one per character.
         var random = SystemRandomNumberGenerator()
-        for _ in 0..<16 { text.append(alphabet[Int(random.next() & 31)]) }
+        var bits: UInt64 = random.next()
+        for index in 0..<16 {
+            if index == 12 { bits = random.next() }
+            text.append(alphabet[Int(bits & 31)])
+            bits >>= 5
+        }
         return text
     }
 }

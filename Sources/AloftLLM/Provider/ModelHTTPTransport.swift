@@ -134,7 +134,7 @@ struct ModelHTTPTransport: Sendable {
                         if now >= idleEnds {
                             throw ModelError(code: .timeout, message: "the model server sent nothing for \(format(limits.idleSeconds)) s")
                         }
-                        try await Task.sleep(until: min(idleEnds, deadline), clock: clock)
+                        try await CancellableTimer.sleep(until: min(idleEnds, deadline), clock: clock)
                     }
                 }
                 try await group.next()

@@ -1,4 +1,5 @@
 public import AloftCore
+import AloftLLM
 import AloftTools
 import Foundation
 public import Logging
@@ -59,7 +60,8 @@ public struct ToolStep: Sendable {
         try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask { try await operation() }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(min(max(seconds, 0.001), AgentLimits.maxSeconds) * 1000)))
+                // Not `Task.sleep`: cancelled when the call ends, it would hold memory for the whole timeout.
+                try await CancellableTimer.sleep(for: .milliseconds(Int64(min(max(seconds, 0.001), AgentLimits.maxSeconds) * 1000)))
                 return nil
             }
             defer { group.cancelAll() }

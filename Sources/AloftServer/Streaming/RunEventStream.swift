@@ -1,5 +1,6 @@
 import AloftCore
 import AloftEngine
+import AloftLLM
 import Hummingbird
 import Foundation
 import HTTPTypes
@@ -49,7 +50,7 @@ struct RunEventStream {
                     }
                     group.addTask {
                         while !Task.isCancelled {
-                            try await Task.sleep(for: heartbeat)
+                            try await CancellableTimer.sleep(for: heartbeat)
                             continuation.yield(.heartbeat)
                         }
                     }

@@ -7,6 +7,8 @@ public final class AloftProcess: @unchecked Sendable {
     let process = Process()
     public let stdoutPath: String
     public let stderrPath: String
+    /// Standard input, when kept open (`openInput`).
+    private let input: FileHandle?
 
     /// The `aloft` binary: `ALOFT_BIN`, else beside the test bundle.
     public static var executable: String {
@@ -21,8 +23,13 @@ public final class AloftProcess: @unchecked Sendable {
         return bundle.deletingLastPathComponent().appendingPathComponent("aloft").path
     }
 
-    /// Starts `aloft` with `arguments` in `directory`; standard input is `input` (empty when nil).
-    public init(_ arguments: [String], directory: String, environment: [String: String] = [:], input: String? = nil) throws {
+    /// Starts `aloft` with `arguments` in `directory`; standard input is `input` (empty when nil),
+    /// or stays open for `send(_:)` with `openInput` (a person who has not typed yet).
+    /// `mergeOutput` writes standard error into the standard output file, to see their order.
+    public init(
+        _ arguments: [String], directory: String, environment: [String: String] = [:], input: String? = nil, openInput: Bool = false,
+        mergeOutput: Bool = false
+    ) throws {
         let id = UUID().uuidString.prefix(8)
         stdoutPath = (directory as NSString).appendingPathComponent("aloft-\(id).out")
         stderrPath = (directory as NSString).appendingPathComponent("aloft-\(id).err")
@@ -33,14 +40,28 @@ public final class AloftProcess: @unchecked Sendable {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardInput = input == nil && !openInput ? FileHandle.nullDevice : stdin
+        let output = FileHandle(forWritingAtPath: stdoutPath)
+        process.standardOutput = output
+        process.standardError = mergeOutput ? output : FileHandle(forWritingAtPath: stderrPath)
         try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        if openInput {
+            self.input = stdin.fileHandleForWriting
+        } else {
+            self.input = nil
+            if input != nil { try stdin.fileHandleForWriting.close() }
         }
+    }
+
+    /// Types `text` on the open standard input.
+    public func send(_ text: String) {
+        input?.write(Data(text.utf8))
+    }
+
+    /// Ends the open standard input (Ctrl-D).
+    public func closeInput() {
+        try? input?.close()
     }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }

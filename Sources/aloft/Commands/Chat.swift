@@ -62,7 +62,7 @@ struct Chat: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let store = try database.openStore()
-        let done = try await EngineHost.withEngine(store: store, verbose: database.verbose) { engine in
+        let done = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false) { engine in
             var sessionId = session ?? ""
             if session == nil { sessionId = try await engine.createSession(agent: definition, userId: nil, title: nil).id }
             let chosen = sessionId
@@ -77,38 +77,45 @@ struct Chat: AsyncParsableCommand {
         }
     }
 
-    /// The conversation loop: read a line, start a turn, follow it; Ctrl-C stops the turn.
+    /// The conversation loop: read a line, start a turn, follow it. Ctrl-C stops the turn
+    /// (also at an approval question); SIGTERM stops it and leaves.
     private func converse(channel: any RunChannel, sessionId: String, send: @escaping @Sendable (String) async throws -> String) async throws {
         printError("session \(sessionId) · Ctrl-C stops an answer · /exit or Ctrl-D leaves")
         let current = CurrentRun()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sigint) {
-                    if let runId = current.id.withLock({ $0 }) {
+                for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                    if let (runId, stop) = current.turn.withLock({ $0 }) {
                         printError("\nstopping…")
+                        stop.fire()
                         try? await channel.cancel(runId: runId)
-                    } else {
+                    } else if signal == .sigint {
                         printError("\n(/exit or Ctrl-D leaves)")
+                    }
+                    if signal == .sigterm {
+                        current.leaving.withLock { $0 = true }
+                        if current.turn.withLock({ $0 }) == nil { return }
                     }
                 }
             }
             group.addTask {
-                while true {
+                while !current.leaving.withLock({ $0 }) {
                     FileHandle.standardError.write(Data("\nyou> ".utf8))
-                    guard let line = await RunFollower.readLine() else { break }
+                    guard case .text(let line)? = await TerminalInput.shared.next() else { break }
                     let input = line.trimmingCharacters(in: .whitespaces)
                     if input.isEmpty { continue }
                     if input == "/exit" || input == "/quit" { break }
+                    let stop = TerminalStop()
                     do {
                         let runId = try await send(input)
-                        current.id.withLock { $0 = runId }
-                        try await RunFollower(channel: channel, json: false, interactive: true).follow(runId: runId, after: 0)
+                        current.turn.withLock { $0 = (runId, stop) }
+                        try await RunFollower(channel: channel, json: false, interactive: true, stop: stop).follow(runId: runId, after: 0)
                     } catch let error as APIClientError {
                         printError("error: \(error)")
                     } catch let error as EngineError {
                         printError("error: \(error)")
                     }
-                    current.id.withLock { $0 = nil }
+                    current.turn.withLock { $0 = nil }
                 }
             }
             try await group.next()
@@ -119,5 +126,8 @@ struct Chat: AsyncParsableCommand {
 
 /// The run the chat is following, so Ctrl-C knows what to stop.
 final class CurrentRun: Sendable {
-    let id = Mutex<String?>(nil)
+    /// The run of the turn under way, and the stop that ends its approval questions.
+    let turn = Mutex<(runId: String, stop: TerminalStop)?>(nil)
+    /// SIGTERM arrived: leave once the turn under way has stopped.
+    let leaving = Mutex(false)
 }

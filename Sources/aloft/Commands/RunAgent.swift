@@ -11,7 +11,8 @@ struct RunAgent: AsyncParsableCommand {
         abstract: "Run an agent on an input and stream its answer.",
         discussion: """
             Exit status: 0 completed, 1 failed or cancelled, 2 bad arguments or agent file, 3 waiting for approval.
-            Ctrl-C stops the run (the partial answer is kept); a killed process resumes with `aloft resume`.
+            Ctrl-C or SIGTERM stops the run (the partial answer is kept; a second one leaves at once, and the run is
+            resumed by `aloft resume`); a killed process's run resumes with `aloft resume`.
             """
     )
 
@@ -46,21 +47,21 @@ struct RunAgent: AsyncParsableCommand {
         let json = self.json
         let outcome: Run?
         do {
-            outcome = try await EngineHost.withEngine(store: store, verbose: database.verbose) { engine in
+            outcome = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false) { engine in
                 let run = try await engine.start(request)
                 if !json { printError("run \(run.id) · session \(run.sessionId) · agent \(run.agent)") }
+                let stop = TerminalStop()
                 return try await withThrowingTaskGroup(of: Run?.self) { group in
                     group.addTask {
-                        try await RunFollower(engine: engine, json: json, interactive: interactive).follow(runId: run.id, after: 0)
+                        try await RunFollower(engine: engine, json: json, interactive: interactive, stop: stop).follow(runId: run.id, after: 0)
                         return try await engine.store.run(id: run.id)
                     }
                     group.addTask {
-                        // Ctrl-C stops the run; a second Ctrl-C leaves at once (the run resumes later).
-                        var presses = 0
-                        for await _ in await UnixSignalsSequence(trapping: .sigint) {
-                            presses += 1
-                            if presses > 1 { Foundation.exit(130) }
-                            printError("\nstopping run \(run.id)… (Ctrl-C again to leave now)")
+                        // Ctrl-C or SIGTERM stops the run; a second one leaves at once (the run resumes later).
+                        for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                            if stop.fired { Foundation.exit(signal == .sigterm ? 143 : 130) }
+                            printError("\nstopping run \(run.id)… (\(signal == .sigterm ? "SIGTERM" : "Ctrl-C") again to leave now)")
+                            stop.fire()
                             try? await engine.cancel(runId: run.id, reason: "stopped from the terminal")
                         }
                         return nil

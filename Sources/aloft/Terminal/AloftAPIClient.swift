@@ -65,13 +65,9 @@ struct AloftAPIClient: Sendable {
                         var parser = ServerSentEventParser()
                         for try await chunk in response.body {
                             for sse in try parser.feed(chunk.readableBytesView) {
-                                if sse.event == "snapshot" {
-                                    // A run that already waits for approval: say so, whatever events we missed.
-                                    if let snapshot = try? JSONValue.parse(sse.data), let paused = Self.pausedEvent(from: snapshot, runId: runId) {
-                                        continuation.yield(paused)
-                                    }
-                                    continue
-                                }
+                                // The event log replays everything after `last` in order (a pause after the
+                                // text before it), so the snapshot adds nothing here.
+                                if sse.event == "snapshot" { continue }
                                 guard let value = try? JSONValue.parse(sse.data), let event = Self.event(value) else { continue }
                                 last = event.seq
                                 continuation.yield(event)
@@ -92,15 +88,6 @@ struct AloftAPIClient: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
-    }
-
-    /// A `run_paused` event standing for a snapshot that shows pending approvals.
-    static func pausedEvent(from snapshot: JSONValue, runId: String) -> RunEvent? {
-        guard snapshot["phase"] == "waiting_for_approval", case .array(let approvals) = snapshot["pending_approvals"] ?? .null,
-            !approvals.isEmpty
-        else { return nil }
-        let seq = snapshot["last_event_seq"]?.integer(in: 0...Int.max) ?? 0
-        return RunEvent(runId: runId, seq: seq, kind: .runPaused, data: ["tool_calls": .array(approvals.compactMap { $0["tool_call"] })])
     }
 
     static func event(_ value: JSONValue) -> RunEvent? {

@@ -6,13 +6,17 @@ import Logging
 import ServiceLifecycle
 
 /// Runs the local engine for one CLI command: takes the database's engine lock, runs the
-/// engine under a `ServiceGroup` (SIGTERM shuts it down gracefully), and stops it when the
-/// command is done. Returns nil without running `body` when another process owns the database.
+/// engine under a `ServiceGroup`, and stops it when the command is done. Returns nil without
+/// running `body` when another process owns the database.
 enum EngineHost {
+    /// - Parameter stopsOnSIGTERM: SIGTERM shuts the engine down gracefully (runs resume on the
+    ///   next start). Commands that follow a run of their own pass false and stop that run on
+    ///   SIGTERM themselves, as on Ctrl-C: the engine must live until the stop is recorded.
     static func withEngine<Result: Sendable>(
         store: EngineStore,
         configuration: EngineConfiguration = EngineConfiguration(),
         verbose: Bool,
+        stopsOnSIGTERM: Bool = true,
         _ body: @Sendable (LocalEngine) async throws -> Result
     ) async throws -> Result? {
         guard let lock = try EngineLock.acquire(database: store.location) else { return nil }
@@ -20,7 +24,9 @@ enum EngineHost {
         let logger = makeLogger(verbose: verbose)
         let engine = LocalEngine(store: store, configuration: configuration, logger: logger)
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [.init(service: engine)], gracefulShutdownSignals: [.sigterm], logger: logger)
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: engine)], gracefulShutdownSignals: stopsOnSIGTERM ? [.sigterm] : [], logger: logger
+            )
         )
         return try await withThrowingTaskGroup(of: Result?.self) { tasks in
             tasks.addTask {

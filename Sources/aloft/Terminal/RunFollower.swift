@@ -13,15 +13,18 @@ struct RunFollower: Sendable {
     let channel: any RunChannel
     let json: Bool
     let interactive: Bool
+    /// Fired when the person stops the run: an open approval question is then dropped.
+    let stop: TerminalStop?
 
-    init(channel: any RunChannel, json: Bool, interactive: Bool) {
+    init(channel: any RunChannel, json: Bool, interactive: Bool, stop: TerminalStop? = nil) {
         self.channel = channel
         self.json = json
         self.interactive = interactive
+        self.stop = stop
     }
 
-    init(engine: LocalEngine, json: Bool, interactive: Bool) {
-        self.init(channel: EngineRunChannel(engine: engine), json: json, interactive: interactive)
+    init(engine: LocalEngine, json: Bool, interactive: Bool, stop: TerminalStop? = nil) {
+        self.init(channel: EngineRunChannel(engine: engine), json: json, interactive: interactive, stop: stop)
     }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
@@ -66,15 +69,20 @@ struct RunFollower: Sendable {
                 let calls = ((try? decodeCalls(event.data["tool_calls"])) ?? []).filter { !asked.contains($0.id) }
                 asked.formUnion(calls.map(\.id))
                 if calls.isEmpty { continue }
-                if interactive {
-                    try await ask(about: calls, runId: runId)
-                } else {
-                    for call in calls {
-                        printError("⏸ run \(runId) waits for approval of \(call.name)(\(call.arguments)) [call \(call.id)]")
+                if interactive, stop?.fired != true {
+                    switch try await ask(about: calls, runId: runId) {
+                    case .decided, .stopped:
+                        continue  // a stopped run ends with its own event
+                    case .inputEnded:
+                        break
                     }
-                    printError("  approve: aloft approve \(runId)\n  deny:    aloft approve \(runId) --deny --reason \"…\"")
-                    return try await channel.summary(runId: runId).phase
                 }
+                // Nobody to ask (or nobody answered): the run waits, durably, for a decision.
+                for call in calls {
+                    printError("⏸ run \(runId) waits for approval of \(call.name)(\(call.arguments)) [call \(call.id)]")
+                }
+                printError("  approve: aloft approve \(runId)\n  deny:    aloft approve \(runId) --deny --reason \"…\"")
+                return try await channel.summary(runId: runId).phase
             case .runResumed:
                 break
             case .runCompleted, .runFailed, .runCancelled:
@@ -89,25 +97,54 @@ struct RunFollower: Sendable {
         return try await channel.summary(runId: runId).phase
     }
 
-    private func ask(about calls: [ToolCall], runId: String) async throws {
+    /// How asking at the terminal ended.
+    enum Asked: Sendable {
+        case decided
+        /// Standard input ended before an answer: nobody decided.
+        case inputEnded
+        /// The person stopped the run instead of answering.
+        case stopped
+    }
+
+    private func ask(about calls: [ToolCall], runId: String) async throws -> Asked {
         for call in calls {
             printError("⏸ \(call.name)(\(call.arguments)) needs your approval.")
             FileHandle.standardError.write(Data("  Approve? [y/N] ".utf8))
-            let answer = (await Self.readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            let answer: String
+            switch await nextLine() {
+            case .text(let line)?: answer = line.trimmingCharacters(in: .whitespaces).lowercased()
+            case .end?: return .inputEnded
+            case nil: return .stopped
+            }
             let approved = answer == "y" || answer == "yes"
             var reason: String?
             if !approved {
                 FileHandle.standardError.write(Data("  Reason (optional): ".utf8))
-                reason = (await Self.readLine()).flatMap { $0.isEmpty ? nil : $0 }
+                switch await nextLine() {
+                case .text(let line)?: reason = line.isEmpty ? nil : line
+                case .end?: break  // the answer was given; only the reason is missing
+                case nil: return .stopped
+                }
             }
             try await channel.resolve(runId: runId, decision: ApprovalDecision(callId: call.id, approved: approved, reason: reason))
         }
+        return .decided
     }
 
-    /// Reads a line on its own thread, so the engine keeps running meanwhile.
-    static func readLine() async -> String? {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: Swift.readLine()) }
+    /// The next line typed, or nil when the run is stopped first.
+    private func nextLine() async -> TerminalInput.Line? {
+        guard let stop else { return await TerminalInput.shared.next() }
+        return await withTaskGroup(of: TerminalInput.Line??.self) { group in
+            group.addTask { await TerminalInput.shared.next().map { .some($0) } }
+            group.addTask {
+                await stop.wait()
+                return .some(nil)
+            }
+            defer { group.cancelAll() }
+            while let result = await group.next() {
+                if let result { return result }
+            }
+            return nil
         }
     }
 

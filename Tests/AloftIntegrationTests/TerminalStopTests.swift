@@ -1,0 +1,74 @@
+import AloftCore
+import AloftTestSupport
+import Foundation
+import Testing
+
+/// Stopping and approving from the terminal, as a person (or a supervisor sending signals) does.
+@Suite("Terminal stops and approvals", .serialized, .timeLimit(.minutes(3)))
+struct TerminalStopTests {
+    static let examples = CommandLineTests.examples
+
+    static func runs(_ folder: String) async throws -> [JSONValue] {
+        try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db"], directory: folder).stdout
+            .split(separator: "\n").map { try JSONValue.parse(String($0)) }
+    }
+
+    @Test("SIGTERM stops `aloft run` like Ctrl-C: the run ends cancelled, the process exits 1 and lets the database go")
+    func sigtermStopsRun() async throws {
+        let folder = try temporaryFolder()
+        let agent = (folder as NSString).appendingPathComponent("talker.yaml")
+        try writeTalker(to: agent, words: 600, delay: 20)
+        let run = try AloftProcess(["run", "--agent", agent, "--db", "aloft.db", "talk"], directory: folder)
+        try await eventually("the answer streams") { run.stdout.count > 50 }
+        run.signal(SIGTERM)
+        let status = try await run.wait(timeout: .seconds(15))
+        #expect(status == 1, "a cancelled run exits 1: \(run.stderr)")
+        #expect(try await Self.runs(folder).first?["phase"] == "cancelled")
+        let resume = try await AloftProcess.run(["resume", "--db", "aloft.db"], directory: folder)
+        #expect(resume.status == 0 && resume.stderr.contains("no unfinished runs"), "the lock is free and nothing is left half-way: \(resume.stderr)")
+    }
+
+    @Test("Ctrl-C at an approval question stops the run at once, exits 1, and asks for nothing more")
+    func ctrlCAtApproval() async throws {
+        let folder = try temporaryFolder()
+        let chat = try AloftProcess(["chat", "--agent", "\(Self.examples)/approval-demo.yaml", "--db", "aloft.db"], directory: folder, openInput: true)
+        chat.send("clean up\n")
+        try await eventually("the approval is asked") { chat.stderr.contains("Approve? [y/N]") }
+        chat.signal(SIGINT)
+        try await eventually("the run is cancelled and the chat asks for the next message") {
+            chat.stderr.contains("cancelled") && chat.stderr.components(separatedBy: "you> ").count == 3
+        }
+        chat.closeInput()
+        #expect(try await chat.wait(timeout: .seconds(10)) == 0)
+        #expect(!chat.stderr.contains("error"), "\(chat.stderr)")
+        #expect(try await Self.runs(folder).first?["phase"] == "cancelled")
+    }
+
+    @Test("piped chat input that ends at an approval question leaves the run waiting, not denied")
+    func endOfInputLeavesRunWaiting() async throws {
+        let folder = try temporaryFolder()
+        let chat = try await AloftProcess.run(
+            ["chat", "--agent", "\(Self.examples)/approval-demo.yaml", "--db", "aloft.db"], directory: folder, input: "clean up\n"
+        )
+        #expect(chat.status == 0, "\(chat.stderr)")
+        #expect(!chat.stderr.contains("denied"), "\(chat.stderr)")
+        #expect(chat.stderr.contains("aloft approve"), "says how to decide later: \(chat.stderr)")
+        #expect(try await Self.runs(folder).first?["phase"] == "waiting_for_approval")
+    }
+
+    @Test("chat through a server shows what the model said before asking for approval")
+    func serverChatOrder() async throws {
+        let folder = try temporaryFolder()
+        try FileManager.default.copyItem(atPath: "\(Self.examples)/approval-demo.yaml", toPath: "\(try agentsFolder(in: folder))/approval-demo.yaml")
+        let server = try await ServerProcess.start(in: folder)
+        defer { server.process.kill() }
+        let chat = try AloftProcess(
+            ["chat", "--agent", "approval-demo", "--server", server.base], directory: folder, input: "clean up\ny\n/exit\n", mergeOutput: true
+        )
+        #expect(try await chat.wait() == 0, "\(chat.stdout)")
+        let output = chat.stdout
+        let said = try #require(output.range(of: "I will remove the old report."), "\(output)")
+        let asked = try #require(output.range(of: "needs your approval"), "\(output)")
+        #expect(said.lowerBound < asked.lowerBound, "\(output)")
+    }
+}

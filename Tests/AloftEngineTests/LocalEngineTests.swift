@@ -4,6 +4,7 @@ import GRDB
 import Logging
 import AloftTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @testable import AloftEngine
@@ -230,7 +231,8 @@ struct EngineMemoryTests {
             await engine.waitUntilIdle()
             #expect(try await store.runCountsByPhase()[.waitingForApproval] == parked)
             #expect(engine.registry.activeCount == 0, "no run is being driven")
-            #expect(hub.channelCount <= RunEventHub.retainedEndedRuns, "\(hub.channelCount) runs' events kept")
+            // The last driver lets the hub know just after the registry: give it a moment.
+            try await eventually("the hub keeps a bounded number of runs") { hub.channelCount <= RunEventHub.retainedEndedRuns }
             // The oldest, whose events the hub let go, still streams them from the log and finishes when approved.
             let oldest = try #require(runs.first)
             let events = try await collect(try await engine.events(runId: oldest.id))
@@ -239,6 +241,34 @@ struct EngineMemoryTests {
             try await engine.resolveApproval(runId: oldest.id, decision: ApprovalDecision(callId: call.call.id, approved: true))
             #expect(try await waitForPhase(store, runId: oldest.id, [.completed]).output == "done")
             group.cancelAll()
+        }
+    }
+}
+
+@Suite("Approval deadlines")
+struct ApprovalDeadlineTests {
+    @Test("a decision after the deadline passed is refused as too late, and the call goes on as denied")
+    func tooLate() async throws {
+        let store = try SQLiteStore(path: temporaryDatabasePath())
+        let clock = Mutex(Date(timeIntervalSince1970: 1_900_000_000))
+        var configuration = testConfiguration(log: ToolCallLog())
+        configuration.now = { clock.withLock { $0 } }
+        configuration.pollInterval = .seconds(3600)  // no poll finds the deadline first: only the decision does
+        let agent = scriptedAgent(
+            [ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "Skipped it.")], tools: ["delete_everything"],
+            approval: ["delete_everything"], deadline: 60
+        )
+        try await withEngine(store: store, configuration: configuration) { engine in
+            let run = try await engine.start(StartRunRequest(agent: agent, input: "go"))
+            _ = try await waitForPhase(store, runId: run.id, [.waitingForApproval])
+            let call = try #require(try await store.pendingApprovals(runId: run.id).first)
+            clock.withLock { $0 = $0.addingTimeInterval(61) }
+            await #expect { try await engine.resolveApproval(runId: run.id, decision: ApprovalDecision(callId: call.call.id, approved: true)) } throws: {
+                ($0 as? EngineError)?.code == .approvalDeadlinePassed && "\($0)".contains("counts as denied")
+            }
+            #expect(try await waitForPhase(store, runId: run.id, [.completed]).output == "Skipped it.")
+            let tool = try await store.messages(runId: run.id).first { $0.role == .tool }
+            #expect(tool?.content.contains("deadline") == true)
         }
     }
 }

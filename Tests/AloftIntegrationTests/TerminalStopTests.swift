@@ -72,3 +72,37 @@ struct TerminalStopTests {
         #expect(said.lowerBound < asked.lowerBound, "\(output)")
     }
 }
+
+@Suite("Approvals after the deadline", .serialized, .timeLimit(.minutes(2)))
+struct LateApprovalTests {
+    @Test("`aloft approve` after the deadline says it is too late and exits 1; `aloft resume` goes on without the call")
+    func lateApproval() async throws {
+        let folder = try temporaryFolder()
+        let agent = (folder as NSString).appendingPathComponent("hasty.yaml")
+        try """
+            name: hasty
+            model:
+              provider: scripted
+              script:
+                - tool_calls:
+                    - name: current_time
+                      arguments: {}
+                - text: "Went on without it."
+            policies:
+              require_approval: [current_time]
+              approval_deadline_seconds: 1
+            tools:
+              - builtin: current_time
+            """.write(toFile: agent, atomically: true, encoding: .utf8)
+        let run = try await AloftProcess.run(["run", "--agent", agent, "--db", "aloft.db", "--no-input", "what time is it"], directory: folder)
+        #expect(run.status == 3, "\(run.stderr)")
+        let id = try #require(try await TerminalStopTests.runs(folder).first?["id"]?.stringValue)
+        try await Task.sleep(for: .milliseconds(1500))
+        let approve = try await AloftProcess.run(["approve", id, "--db", "aloft.db"], directory: folder)
+        #expect(approve.status == 1, "\(approve.stderr)")
+        #expect(approve.stderr.contains("too late") && !approve.stderr.contains("approved"), "\(approve.stderr)")
+        let resume = try await AloftProcess.run(["resume", "--db", "aloft.db"], directory: folder)
+        #expect(resume.status == 0 && resume.stderr.contains("completed"), "the expired wait is resumed: \(resume.stderr)")
+        #expect(try await TerminalStopTests.runs(folder).first?["phase"] == "completed")
+    }
+}

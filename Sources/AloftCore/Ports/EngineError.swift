@@ -21,6 +21,8 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let runNotFinished = Code(rawValue: "run_not_finished")
         /// The tool call named is not waiting for approval.
         public static let notAwaitingApproval = Code(rawValue: "not_awaiting_approval")
+        /// The call's approval deadline has passed: it counts as denied, whatever is decided now.
+        public static let approvalDeadlinePassed = Code(rawValue: "approval_deadline_passed")
         /// Another process runs the engine on this store.
         public static let storeBusy = Code(rawValue: "store_busy")
     }

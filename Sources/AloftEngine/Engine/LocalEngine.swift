@@ -100,23 +100,29 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         if resumed > 0 {
             logger.info("resuming unfinished runs", metadata: ["count": "\(resumed)"])
         }
+        // Decisions left for this process and deadlines that passed while none was running.
+        try await deliverDue()
     }
 
     /// Looks for commands from other processes and for due timers.
     private func pollInbox() async {
         while !shuttingDown.load(ordering: .relaxed), !Task.isCancelled {
             do {
-                try await schedule(try await store.queuedCommands(limit: 500))
-                for timer in try await store.dueTimers(at: configuration.now().timeIntervalSince1970) {
-                    registry.schedule(
-                        runId: timer.runId,
-                        delivery: RunCommandDelivery(command: .approvalDeadlinePassed(callIds: timer.callIds), timerId: timer.id)
-                    )
-                }
+                try await deliverDue()
             } catch {
                 logger.error("cannot read commands and timers", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: configuration.pollInterval)
+        }
+    }
+
+    /// Hands queued commands and passed deadlines to their runs (of one run, when given).
+    private func deliverDue(runId: String? = nil) async throws {
+        try await schedule(try await store.queuedCommands(limit: 500).filter { runId == nil || $0.runId == runId })
+        for timer in try await store.dueTimers(at: configuration.now().timeIntervalSince1970) where runId == nil || timer.runId == runId {
+            registry.schedule(
+                runId: timer.runId, delivery: RunCommandDelivery(command: .approvalDeadlinePassed(callIds: timer.callIds), timerId: timer.id)
+            )
         }
     }
 
@@ -212,11 +218,20 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             throw EngineError(code: .runFinished, message: "run \(runId) has already ended (\(run.phase.rawValue))")
         }
         let pending = try await store.pendingApprovals(runId: runId)
-        guard pending.contains(where: { $0.call.id == decision.callId }) else {
+        guard let approval = pending.first(where: { $0.call.id == decision.callId }) else {
             let waiting = pending.map(\.call.id).joined(separator: ", ")
             throw EngineError(
                 code: .notAwaitingApproval,
                 message: "tool call \(decision.callId) of run \(runId) is not waiting for approval" + (waiting.isEmpty ? "" : "; waiting: \(waiting)")
+            )
+        }
+        if let deadline = approval.deadline, deadline <= configuration.now().timeIntervalSince1970 {
+            // Too late: the deadline decided (no engine may have been running to record it yet).
+            try await deliverDue(runId: runId)
+            throw EngineError(
+                code: .approvalDeadlinePassed,
+                message: "the approval deadline of tool call \(decision.callId) (\(approval.call.name)) of run \(runId) passed at "
+                    + Date(timeIntervalSince1970: deadline).formatted(.iso8601) + "; the call counts as denied and the run goes on without it"
             )
         }
         try await deliver(.resolveApproval(decision: decision), runId: runId)

@@ -35,7 +35,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let status: HTTPResponse.Status =
             switch error.code {
             case .runNotFound, .sessionNotFound: .notFound
-            case .sessionBusy, .runFinished, .runNotFinished, .notAwaitingApproval, .sessionAgentMismatch: .conflict
+            case .sessionBusy, .runFinished, .runNotFinished, .notAwaitingApproval, .approvalDeadlinePassed, .sessionAgentMismatch: .conflict
             default: .unprocessableContent
             }
         return APIError(status, code: APIError.Code(rawValue: error.code.rawValue), message: error.message)

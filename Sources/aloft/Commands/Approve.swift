@@ -1,6 +1,7 @@
 import AloftCore
 import AloftEngine
 import ArgumentParser
+import Foundation
 
 /// `aloft approve`: approves or denies the tool calls a run waits on, then continues it.
 struct Approve: AsyncParsableCommand {
@@ -30,14 +31,25 @@ struct Approve: AsyncParsableCommand {
             printError("error: run \(id) is not waiting for approval")
             throw ExitCode(1)
         }
-        let decisions = callIds.map { ApprovalDecision(callId: $0, approved: !deny, reason: reason) }
-        for decision in decisions {
-            let name = pending.first { $0.call.id == decision.callId }?.call.name ?? decision.callId
-            printError("\(deny ? "denied" : "approved") \(name) [call \(decision.callId)]")
+        let now = Date().timeIntervalSince1970
+        for approval in pending where callIds.contains(approval.call.id) {
+            if let deadline = approval.deadline, deadline <= now {
+                printError(
+                    "error: too late: the approval deadline of \(approval.call.name) [call \(approval.call.id)] passed at "
+                        + Date(timeIntervalSince1970: deadline).formatted(.iso8601) + "; the call counts as denied (`aloft resume` goes on without it)"
+                )
+                throw ExitCode(1)
+            }
         }
+        let decisions = callIds.map { ApprovalDecision(callId: $0, approved: !deny, reason: reason) }
+        let names = Dictionary(pending.map { ($0.call.id, $0.call.name) }, uniquingKeysWith: { first, _ in first })
+        let verb = deny ? "denied" : "approved"
         let runId = id
         try await RunCommandSender(store: store, verbose: database.verbose).send(to: id) { engine in
-            for decision in decisions { try await engine.resolveApproval(runId: runId, decision: decision) }
+            for decision in decisions {
+                try await engine.resolveApproval(runId: runId, decision: decision)
+                printError("\(verb) \(names[decision.callId] ?? decision.callId) [call \(decision.callId)]")
+            }
         } queued: {
             decisions.map { .resolveApproval(decision: $0) }
         }

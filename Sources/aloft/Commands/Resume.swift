@@ -1,6 +1,7 @@
 import AloftCore
 import AloftEngine
 import ArgumentParser
+import Foundation
 
 /// `aloft resume`: resumes every unfinished run in the database and waits for them.
 struct Resume: AsyncParsableCommand {
@@ -12,7 +13,9 @@ struct Resume: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.openStore()
-        let before = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval }
+        // Runs waiting for a person stay parked, unless their approval deadline passed meanwhile.
+        let expired = Set(try await store.dueTimers(at: Date().timeIntervalSince1970).map(\.runId))
+        let before = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval || expired.contains($0.id) }
         let done = try await EngineHost.withEngine(store: store, verbose: database.verbose) { engine in
             try await engine.resumeUnfinished()
             await engine.waitUntilIdle()

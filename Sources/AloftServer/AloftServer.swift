@@ -30,6 +30,7 @@ public func buildApplication(
     guard let lock = try EngineLock.acquire(database: store.location) else {
         throw EngineError(code: .storeBusy, message: "another aloft process owns \(store.location); stop it or use another --db")
     }
+    lock.record(driving: nil)  // the server drives every run of the database
     let metrics = PrometheusCollectorRegistry()
     var engineConfiguration = engineConfiguration
     engineConfiguration.metrics = PrometheusMetricsFactory(registry: metrics)

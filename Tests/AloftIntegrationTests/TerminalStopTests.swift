@@ -106,3 +106,31 @@ struct LateApprovalTests {
         #expect(try await TerminalStopTests.runs(folder).first?["phase"] == "completed")
     }
 }
+
+@Suite("Runs left behind", .serialized, .timeLimit(.minutes(2)))
+struct StalledRunTests {
+    @Test("`aloft run` runs only its own run: a run left behind by a killed process stays for `aloft resume`, shown as stalled")
+    func otherRunsAreLeftAlone() async throws {
+        let folder = try temporaryFolder()
+        let talker = (folder as NSString).appendingPathComponent("talker.yaml")
+        try writeTalker(to: talker, words: 300, delay: 20)
+        let killed = try AloftProcess(["run", "--agent", talker, "--db", "aloft.db", "talk"], directory: folder)
+        try await eventually("the answer streams") { killed.stdout.count > 30 }
+        killed.kill()
+        let left = try #require(try await TerminalStopTests.runs(folder).first)
+        #expect(left["phase"] == "running" && left["driven"] == false, "\(left)")
+        let listed = try await AloftProcess.run(["runs", "list", "--db", "aloft.db"], directory: folder).stdout
+        #expect(listed.contains("stalled"), "\(listed)")
+
+        let other = try await AloftProcess.run(["run", "--agent", "\(TerminalStopTests.examples)/demo.yaml", "--db", "aloft.db", "Hello"], directory: folder)
+        #expect(other.status == 0, "\(other.stderr)")
+        let after = try await TerminalStopTests.runs(folder)
+        let untouched = try #require(after.first { $0["id"] == left["id"] })
+        #expect(untouched["phase"] == "running" && untouched["event_seq"] == left["event_seq"], "not resumed by another command: \(untouched)")
+
+        let resume = try await AloftProcess.run(["resume", "--db", "aloft.db"], directory: folder)
+        #expect(resume.status == 0, "\(resume.stderr)")
+        let resumed = try #require(try await TerminalStopTests.runs(folder).first { $0["id"] == left["id"] })
+        #expect(resumed["phase"] == "completed" && resumed["driven"] == nil)
+    }
+}

@@ -24,6 +24,8 @@ public struct EngineConfiguration: Sendable {
     /// How many starts in a row may find a run unfinished, with no step recorded in
     /// between, before it is failed (`run_crash_loop`) instead of resumed again.
     public var maxResumesWithoutProgress: Int
+    /// Which runs the engine drives: all of the store's, or only its own.
+    public var scope: EngineScope
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -34,8 +36,10 @@ public struct EngineConfiguration: Sendable {
         now: @escaping @Sendable () -> Date = { Date() },
         metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration(),
-        maxResumesWithoutProgress: Int = 5
+        maxResumesWithoutProgress: Int = 5,
+        scope: EngineScope = .allRuns
     ) {
+        self.scope = scope
         self.outbound = outbound
         self.maxResumesWithoutProgress = maxResumesWithoutProgress
         self.metrics = metrics

@@ -21,6 +21,8 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     /// When this engine was made: runs created before belong to engines that came before.
     private let createdAt: Date
+    /// With `EngineScope.ownRuns`: the runs this engine started or was given a command for.
+    private let owned = Mutex<Set<String>>([])
 
     /// - Parameter bus: carries live events to subscribers; in memory (this process only) unless
     ///   a store shares them across processes.
@@ -59,7 +61,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     /// Resumes unfinished runs, then drives runs until graceful shutdown. Steps in flight at
     /// shutdown finish and are recorded; their runs resume on the next start.
     public func run() async throws {
-        try await resumeUnfinished()
+        if configuration.scope.isAll { try await resumeUnfinished() }
         let driver = self.driver
         await withDiscardingTaskGroup { group in
             group.addTask { await self.pollInbox() }
@@ -116,10 +118,13 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         }
     }
 
-    /// Hands queued commands and passed deadlines to their runs (of one run, when given).
+    /// Hands queued commands and passed deadlines to their runs (of one run, when given; of
+    /// this engine's own runs only, when its scope says so).
     private func deliverDue(runId: String? = nil) async throws {
-        try await schedule(try await store.queuedCommands(limit: 500).filter { runId == nil || $0.runId == runId })
-        for timer in try await store.dueTimers(at: configuration.now().timeIntervalSince1970) where runId == nil || timer.runId == runId {
+        let mine: Set<String>? = configuration.scope.isAll ? nil : owned.withLock { $0 }
+        func wanted(_ id: String) -> Bool { (runId == nil || id == runId) && (mine?.contains(id) ?? true) }
+        try await schedule(try await store.queuedCommands(limit: 500).filter { wanted($0.runId) })
+        for timer in try await store.dueTimers(at: configuration.now().timeIntervalSince1970) where wanted(timer.runId) {
             registry.schedule(
                 runId: timer.runId, delivery: RunCommandDelivery(command: .approvalDeadlinePassed(callIds: timer.callIds), timerId: timer.id)
             )
@@ -165,8 +170,16 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         return try await record(plan, runtime: runtime)
     }
 
+    /// With `EngineScope.ownRuns`, takes the run on as one of this engine's.
+    private func own(_ runId: String) {
+        guard case .ownRuns(let driving) = configuration.scope else { return }
+        let runs: [String]? = owned.withLock { $0.insert(runId).inserted ? $0.sorted() : nil }
+        if let runs { driving(runs) }
+    }
+
     /// Commits a run's start, publishes its first events and schedules it.
     private func record(_ plan: RunStartPlan, runtime: AgentRuntime) async throws -> Run {
+        own(plan.run.id)
         var write = plan.write
         let storesVersion = catalog.needsStoring(runtime.version)
         if storesVersion { write.agentVersion = (runtime.version, runtime.definition) }
@@ -206,7 +219,10 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         guard !run.phase.isTerminal else {
             throw EngineError(code: .runFinished, message: "run \(runId) has already ended (\(run.phase.rawValue))")
         }
-        try await deliver(.cancel(reason: reason), runId: runId)
+        // An engine driving only its own runs may be stopping one a dead process was driving:
+        // it takes it over as a resume would (numbering above anything that process sent).
+        let takeOver = !configuration.scope.isAll && run.createdAt < createdAt && run.phase != .waitingForApproval
+        try await deliver(.cancel(reason: reason), runId: runId, takingOver: takeOver)
     }
 
     /// Approves or denies a tool call waiting for approval.
@@ -227,6 +243,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         }
         if let deadline = approval.deadline, deadline <= configuration.now().timeIntervalSince1970 {
             // Too late: the deadline decided (no engine may have been running to record it yet).
+            own(runId)
             try await deliverDue(runId: runId)
             throw EngineError(
                 code: .approvalDeadlinePassed,
@@ -237,15 +254,16 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         try await deliver(.resolveApproval(decision: decision), runId: runId)
     }
 
-    private func deliver(_ command: RunCommand, runId: String) async throws {
+    private func deliver(_ command: RunCommand, runId: String, takingOver: Bool = false) async throws {
+        own(runId)
         try await store.enqueue(command, runId: runId)
         // Picked up by the poll loop at once rather than after its interval.
-        try await schedule(try await store.queuedCommands(limit: 500).filter { $0.runId == runId })
+        try await schedule(try await store.queuedCommands(limit: 500).filter { $0.runId == runId }, abandonedAttempts: takingOver ? 1 : 0)
     }
 
     /// Hands queued commands to their runs; an unreadable one is logged and discarded, so that
     /// it cannot fill every page of the inbox.
-    private func schedule(_ queued: [QueuedRunCommand]) async throws {
+    private func schedule(_ queued: [QueuedRunCommand], abandonedAttempts: Int = 0) async throws {
         var unreadable: [Int64] = []
         for entry in queued {
             guard let command = entry.command else {
@@ -253,7 +271,9 @@ public final class LocalEngine: RunEngine, Service, Sendable {
                 unreadable.append(entry.id)
                 continue
             }
-            registry.schedule(runId: entry.runId, delivery: RunCommandDelivery(command: command, inboxId: entry.id))
+            registry.schedule(
+                runId: entry.runId, delivery: RunCommandDelivery(command: command, inboxId: entry.id), abandonedAttempts: abandonedAttempts
+            )
         }
         try await store.discardCommands(ids: unreadable)
     }

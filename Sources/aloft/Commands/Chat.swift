@@ -62,7 +62,7 @@ struct Chat: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let store = try database.openStore()
-        let done = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false) { engine in
+        let done = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true) { engine in
             var sessionId = session ?? ""
             if session == nil { sessionId = try await engine.createSession(agent: definition, userId: nil, title: nil).id }
             let chosen = sessionId

@@ -47,7 +47,7 @@ struct RunAgent: AsyncParsableCommand {
         let json = self.json
         let outcome: Run?
         do {
-            outcome = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false) { engine in
+            outcome = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true) { engine in
                 let run = try await engine.start(request)
                 if !json { printError("run \(run.id) · session \(run.sessionId) · agent \(run.agent)") }
                 let stop = TerminalStop()

@@ -22,7 +22,7 @@ struct RunCommandSender {
         let interactive = RunFollower.stdinIsTerminal
         let outcome: RunPhase?
         do {
-            outcome = try await EngineHost.withEngine(store: store, verbose: verbose) { engine in
+            outcome = try await EngineHost.withEngine(store: store, verbose: verbose, onlyOwnRuns: true) { engine in
                 try await act(engine)
                 return try await RunFollower(engine: engine, json: false, interactive: interactive).follow(runId: runId, after: existing.eventSeq)
             }

@@ -25,7 +25,7 @@ struct Runs: AsyncParsableCommand {
         @Option(name: .long, help: "How many runs.")
         var limit = 20
 
-        @Flag(name: .long, help: "One JSON object per line.")
+        @Flag(name: .long, help: "One JSON object per line (a run under way that no process drives has \"driven\": false).")
         var json = false
 
         @OptionGroup var database: DatabaseOptions
@@ -40,8 +40,20 @@ struct Runs: AsyncParsableCommand {
         func run() async throws {
             let store = try database.openStore()
             let runs = try await store.runs(RunQuery(phase: phase.flatMap(RunPhase.init), agent: agent, sessionId: session, limit: limit))
+            let holder = EngineLock.holder(database: store.location)
+            /// A run under way that no live process drives (its process died or stopped).
+            func stalled(_ run: Run) -> Bool {
+                (run.phase == .pending || run.phase == .running) && !(holder?.drives(run.id) ?? false)
+            }
             if json {
-                for run in runs { write(RunJSON.line(run) + "\n") }
+                for run in runs {
+                    guard stalled(run), case .object(var object) = try JSONValue.parse(RunJSON.line(run)) else {
+                        write(RunJSON.line(run) + "\n")
+                        continue
+                    }
+                    object["driven"] = false
+                    write(JSONValue.object(object).jsonText() + "\n")
+                }
                 return
             }
             if runs.isEmpty {
@@ -52,8 +64,9 @@ struct Runs: AsyncParsableCommand {
             write("RUN                              PHASE                 AGENT           CREATED               INPUT\n")
             for run in runs {
                 let input = run.input.replacingOccurrences(of: "\n", with: " ")
+                let phase = stalled(run) ? "stalled (resume)" : run.phase.rawValue
                 write(
-                    "\(run.id.padding(32)) \(run.phase.rawValue.padding(21)) \(run.agent.padding(15)) "
+                    "\(run.id.padding(32)) \(phase.padding(21)) \(run.agent.padding(15)) "
                         + "\(formatter.string(from: run.createdAt).padding(21)) \(input.count > 50 ? String(input.prefix(50)) + "…" : input)\n"
                 )
             }

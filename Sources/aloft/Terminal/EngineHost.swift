@@ -9,6 +9,7 @@ import ServiceLifecycle
 /// engine under a `ServiceGroup`, and stops it when the command is done. Returns nil without
 /// running `body` when another process owns the database.
 enum EngineHost {
+    /// - Parameter onlyOwnRuns: the engine drives only the runs the command starts or acts on.
     /// - Parameter stopsOnSIGTERM: SIGTERM shuts the engine down gracefully (runs resume on the
     ///   next start). Commands that follow a run of their own pass false and stop that run on
     ///   SIGTERM themselves, as on Ctrl-C: the engine must live until the stop is recorded.
@@ -17,10 +18,20 @@ enum EngineHost {
         configuration: EngineConfiguration = EngineConfiguration(),
         verbose: Bool,
         stopsOnSIGTERM: Bool = true,
+        onlyOwnRuns: Bool = false,
         _ body: @Sendable (LocalEngine) async throws -> Result
     ) async throws -> Result? {
         guard let lock = try EngineLock.acquire(database: store.location) else { return nil }
         defer { withExtendedLifetime(lock) {} }
+        var configuration = configuration
+        if onlyOwnRuns {
+            // Other runs in the database are left alone (for `aloft resume` or a server); the
+            // lock file says which runs this process drives, for `aloft runs list`.
+            lock.record(driving: [])
+            configuration.scope = .ownRuns(driving: { lock.record(driving: $0) })
+        } else {
+            lock.record(driving: nil)
+        }
         let logger = makeLogger(verbose: verbose)
         let engine = LocalEngine(store: store, configuration: configuration, logger: logger)
         let group = ServiceGroup(

@@ -84,6 +84,57 @@ struct ServerShutdownTests {
         defer { second.process.kill() }
         try await eventually("the run finishes") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "completed" }
     }
+
+    @Test("SIGTERM with a client on a run waiting for approval: its stream closes after a short drain and the server exits; the next start serves it again")
+    func shutdownWithOpenStream() async throws {
+        let folder = try temporaryFolder()
+        try """
+            name: waiter
+            model: { provider: scripted, script: [{ tool_calls: [{ name: current_time }] }, { text: done }] }
+            policies: { require_approval: [current_time], approval_deadline_seconds: 600 }
+            tools: [{ builtin: current_time }]
+            """.write(toFile: "\(try agentsFolder(in: folder))/waiter.yaml", atomically: true, encoding: .utf8)
+        let first = try await ServerProcess.start(in: folder)
+        let base = first.base
+        let id = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"waiter","input":"time?"}"#).body["id"]?.stringValue)
+        try await eventually("the run waits") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "waiting_for_approval" }
+        let stream = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(base)/v1/runs/\(id)/events"), timeout: .seconds(60))
+        let clock = ContinuousClock()
+        let signalled = clock.now
+        first.process.signal(SIGTERM)
+        var text = ""
+        for try await chunk in stream.body { text += String(buffer: chunk) }  // ends when the server closes it
+        #expect(text.contains("reconnect with Last-Event-ID"), "\(text)")
+        let status = try await first.process.wait(timeout: .seconds(20))
+        #expect(status == 0 && clock.now - signalled < .seconds(10), "exits promptly and cleanly: \(first.process.stderr)")
+        #expect(first.process.stderr.contains("1 wait for approval"), "says what will resume: \(first.process.stderr)")
+
+        let second = try await first.restart()
+        defer { second.process.kill() }
+        #expect(try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "waiting_for_approval")
+    }
+
+    @Test("a second signal ends the shutdown at once")
+    func secondSignal() async throws {
+        let folder = try temporaryFolder()
+        try """
+            name: waiter
+            model: { provider: scripted, script: [{ tool_calls: [{ name: current_time }] }, { text: done }] }
+            policies: { require_approval: [current_time] }
+            tools: [{ builtin: current_time }]
+            """.write(toFile: "\(try agentsFolder(in: folder))/waiter.yaml", atomically: true, encoding: .utf8)
+        let server = try await ServerProcess.start(in: folder)
+        let base = server.base
+        // An open stream keeps the graceful shutdown busy for its drain.
+        let id = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"waiter","input":"time?"}"#).body["id"]?.stringValue)
+        try await eventually("the run waits") { try await http("GET", "\(base)/v1/runs/\(id)").body["phase"] == "waiting_for_approval" }
+        let stream = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(base)/v1/runs/\(id)/events"), timeout: .seconds(60))
+        defer { _ = stream }
+        server.process.signal(SIGTERM)
+        try await eventually("the shutdown is announced") { server.process.stderr.contains("again to quit now") }
+        server.process.signal(SIGTERM)
+        #expect(try await server.process.wait(timeout: .seconds(5)) == 143, "\(server.process.stderr)")
+    }
 }
 
 @Suite("aloft serve event streams", .serialized, .timeLimit(.minutes(2)))

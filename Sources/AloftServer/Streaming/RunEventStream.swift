@@ -5,20 +5,25 @@ import Hummingbird
 import Foundation
 import HTTPTypes
 import NIOCore
+import ServiceLifecycle
 
 /// A run's events as server-sent events: first a `snapshot` of the run, then every event
 /// after the client's `Last-Event-ID` (or `?after=`) from the run's event log and then live,
 /// each with `id: <seq>`, `event: <type>`, `data: <json>`; comment heartbeats while idle;
 /// closed after the terminal event. When retention deleted events the client asked for, a
 /// `resync` event says so after the snapshot.
-/// A client that goes away does not stop the run.
+/// A client that goes away does not stop the run. When the server shuts down, open streams
+/// end after `shutdownDrain`: the client reconnects with its `Last-Event-ID` (to this server
+/// once it is back, or another) and misses nothing, and the shutdown never waits on it.
 struct RunEventStream {
     let engine: LocalEngine
     let heartbeat: Duration
+    var shutdownDrain: Duration = .seconds(1)
 
     private enum Item: Sendable {
         case event(RunEvent)
         case heartbeat
+        case closing
     }
 
     func response(runId: String, after: Int) async throws -> Response {
@@ -26,7 +31,7 @@ struct RunEventStream {
         let events = try await engine.events(runId: runId, after: after)
         let approvals = run.phase == .waitingForApproval ? try await engine.reader.pendingApprovals(runId: runId) : []
         let snapshot = Representation.run(run, approvals: approvals)
-        let heartbeat = self.heartbeat
+        let (heartbeat, drain) = (self.heartbeat, self.shutdownDrain)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
@@ -54,10 +59,19 @@ struct RunEventStream {
                             continuation.yield(.heartbeat)
                         }
                     }
+                    group.addTask {
+                        // Returns only when the server shuts down (cancelled otherwise).
+                        guard (try? await gracefulShutdown()) != nil else { return }
+                        try? await CancellableTimer.sleep(for: drain)
+                        continuation.yield(.closing)
+                        continuation.finish()
+                    }
                     for await item in items {
                         switch item {
                         case .heartbeat:
                             try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        case .closing:
+                            try await writer.write(ByteBuffer(string: ": the server is shutting down; reconnect with Last-Event-ID\n\n"))
                         case .event(let event):
                             let data = Representation.event(event).jsonText()
                             try await writer.write(ByteBuffer(string: "id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n"))

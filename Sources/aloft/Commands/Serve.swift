@@ -2,6 +2,7 @@ import AloftCore
 import AloftEngine
 import AloftServer
 import ArgumentParser
+import UnixSignals
 import Foundation
 import Logging
 import Hummingbird
@@ -15,8 +16,8 @@ struct Serve: AsyncParsableCommand {
             Configuration comes from --config (YAML), then ALOFT_HOST, ALOFT_PORT, ALOFT_DB, ALOFT_AGENTS_DIR,
             ALOFT_API_KEYS (comma-separated), ALOFT_MAX_BODY_BYTES, ALOFT_CORS_ORIGINS, then these flags. Without API
             keys the server listens on 127.0.0.1 only, answers only requests addressed to localhost, and refuses
-            agent definitions sent with a request. SIGTERM or Ctrl-C shut it down gracefully; runs resume on the
-            next start.
+            agent definitions sent with a request. SIGTERM or Ctrl-C shut it down gracefully (event streams close after 1 s,
+            clients reconnect; at most 15 s in all); a second one quits at once. Runs resume on the next start.
             """
     )
 
@@ -70,7 +71,37 @@ struct Serve: AsyncParsableCommand {
                 printError("no API keys configured: /v1 needs no key, so the server listens on 127.0.0.1 only\(asked) (set ALOFT_API_KEYS or --api-key to require keys and listen elsewhere)")
             }
             printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(settings.database) · \(wiring.agents.count) agent(s)")
-            try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            var services = ServiceGroupConfiguration(
+                services: [.init(service: application)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            )
+            // Bounded: whatever holds it up, the shutdown ends (runs are safe in their journals).
+            services.maximumGracefulShutdownDuration = .seconds(15)
+            let group = ServiceGroup(configuration: services)
+            let reader = wiring.engine.reader
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                tasks.addTask {
+                    // The first signal shuts down gracefully (the group hears it too); a second one quits at once.
+                    var signalled = false
+                    for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                        let name = signal == .sigterm ? "SIGTERM" : "Ctrl-C"
+                        if signalled {
+                            printError("quitting now; every run resumes from its journal on the next start")
+                            Foundation.exit(signal == .sigterm ? 143 : 130)
+                        }
+                        signalled = true
+                        let counts = (try? await reader.runCountsByPhase()) ?? [:]
+                        let underWay = (counts[.running] ?? 0) + (counts[.pending] ?? 0)
+                        printError(
+                            "shutting down: event streams close in 1 s (clients reconnect with Last-Event-ID); "
+                                + "\(underWay) run(s) under way stop after their current step and resume on the next start; "
+                                + "\(counts[.waitingForApproval] ?? 0) wait for approval; \(name) again to quit now"
+                        )
+                    }
+                }
+                try await tasks.next()
+                tasks.cancelAll()
+            }
         } catch let error as EngineError where error.code == .storeBusy {
             printError("error: \(error.message)")
             throw ExitCode(2)

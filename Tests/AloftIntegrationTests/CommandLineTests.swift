@@ -59,6 +59,9 @@ struct CommandLineTests {
         ("name: x\ninstructions: [unclosed\n", "YAML"),
         ("name: x\nmodel: { provider: scripted }\n", "script"),
         ("model: { provider: scripted, script: [] }\n", "name"),
+        ("name: x\nmodel: { provider: openai, base_url: \"http://127.0.0.1:9\" }\n", "model.name: required"),
+        ("name: x\nmodel: { provider: openai, name: m, temperature: 7, max_tokens: -5 }\n", "model.temperature"),
+        ("name: x\nmodel: { provider: openai, name: m, temperature: 7, max_tokens: -5 }\n", "model.max_tokens"),
     ])
     func badAgentFiles(text: String, expected: String) async throws {
         let folder = try temporaryFolder()

@@ -85,6 +85,10 @@ struct SessionAndAgentRoutesTests {
             #expect(missing.errorCode == "unauthorized")
             #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Bearer wrong"]).status == .unauthorized)
             #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Bearer k-0123456789abcdef"]).status == .ok)
+            // The scheme is case-insensitive.
+            #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "bearer k-0123456789abcdef"]).status == .ok)
+            #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "BEARER k-0123456789abcdef"]).status == .ok)
+            #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Basic k-0123456789abcdef"]).status == .unauthorized)
             // A browser's EventSource cannot send headers: event streams take the key as a query parameter.
             let id = try #require(
                 try await client.send(.post, "/v1/runs", json: #"{"agent":"scripted","input":"hi"}"#, headers: [.authorization: "Bearer k-0123456789abcdef"])
@@ -100,10 +104,30 @@ struct SessionAndAgentRoutesTests {
     @Test("unknown routes and ids are 404 in the error shape")
     func notFound() async throws {
         try await TestServer().run { client, _ in
-            for path in ["/v1/nowhere", "/v1/runs/run_nope", "/v1/sessions/ses_nope", "/v1/agents/nobody", "/v1/runs/run_nope/events"] {
+            for (path, code) in [
+                ("/v1/nowhere", "not_found"), ("/v1/runs/run_nope", "run_not_found"), ("/v1/sessions/ses_nope", "session_not_found"),
+                ("/v1/agents/nobody", "agent_not_found"), ("/v1/runs/run_nope/events", "run_not_found"),
+            ] {
                 let response = try await client.send(.get, path)
                 #expect(response.status == .notFound, "\(path)")
-                #expect(response.errorCode != nil, "\(path)")
+                #expect(response.errorCode == code, "\(path)")
+            }
+            // One code per condition, whichever route meets it.
+            #expect(try await client.send(.delete, "/v1/runs/run_nope").errorCode == "run_not_found")
+            #expect(try await client.send(.post, "/v1/runs/run_nope/cancel", json: "{}").errorCode == "run_not_found")
+        }
+    }
+
+    @Test("a known path asked with another method is 405 with Allow; a cursor that names nothing is 422")
+    func methodAndCursor() async throws {
+        try await TestServer().run { client, _ in
+            let wrong = try await client.send(.put, "/v1/runs")
+            #expect(wrong.status == .methodNotAllowed && wrong.errorCode == "method_not_allowed")
+            #expect(wrong.headers[.allow] == "GET, POST", "\(wrong.headers)")
+            #expect(try await client.send(.patch, "/v1/runs/run_x").status == .methodNotAllowed)
+            for path in ["/v1/runs?cursor=garbage", "/v1/sessions?cursor=garbage"] {
+                let response = try await client.send(.get, path)
+                #expect(response.status == .unprocessableContent && response.json["error"]?["details"]?["field"] == "cursor", "\(path)")
             }
         }
     }

@@ -66,7 +66,9 @@ public struct ModelSettings: Sendable, Hashable, Codable {
             )
         }
         self.provider = provider
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? provider.rawValue
+        // Only the scripted provider has no model to name; for a model server, a missing name
+        // would be sent as is and refused by the server (or, worse, mean its default model).
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? (provider == .scripted ? provider.rawValue : "")
         baseURL = try c.decodeIfPresent(String.self, forKey: .baseURL)
         apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
@@ -81,6 +83,9 @@ extension ModelSettings {
     /// Every number out of its range, named by field.
     func problems() -> [String] {
         var problems: [String] = []
+        if provider != .scripted, name.allSatisfy(\.isWhitespace) {
+            problems.append("model.name: required: the model's name on the \(provider.rawValue) server (for example gpt-4o-mini or claude-sonnet-4-5)")
+        }
         if let temperature, !(temperature.isFinite && (0...2).contains(temperature)) {
             problems.append("model.temperature: must be between 0 and 2")
         }

@@ -47,7 +47,17 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(.unprocessableContent, code: "invalid_request", message: "\(field): \(problem)", details: ["field": .string(field)])
     }
 
-    static func notFound(_ what: String) -> APIError {
-        APIError(.notFound, code: "not_found", message: what)
+    /// One code per missing thing, the same whichever route finds it missing (and the same
+    /// as the engine's `EngineError` codes).
+    static func runNotFound(_ id: String) -> APIError {
+        APIError(.notFound, code: "run_not_found", message: "no run \(id)")
+    }
+
+    static func sessionNotFound(_ id: String) -> APIError {
+        APIError(.notFound, code: "session_not_found", message: "no session \(id)")
+    }
+
+    static func agentNotFound(_ name: String) -> APIError {
+        APIError(.notFound, code: "agent_not_found", message: "no agent named '\(name)'")
     }
 }

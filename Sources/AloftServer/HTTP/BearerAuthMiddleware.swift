@@ -33,8 +33,9 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The key from `Authorization: Bearer`, or, for event streams only, from
     /// `?access_token=` (a browser's EventSource cannot send headers).
     static func key(in request: Request) -> String? {
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            return String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` work too.
+        if let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " {
+            return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         }
         if request.method == .get, request.uri.path.hasSuffix("/events"),
             let token = request.uri.queryParameters["access_token"]

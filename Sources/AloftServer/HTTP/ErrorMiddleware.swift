@@ -15,6 +15,22 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as EngineError {
             let api = Self.map(error)
             return .json(api.body, status: api.status)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router answers 404 for a known path asked with another method: say which ones it takes.
+            if let methods = DocumentedRoutes.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {
+                var response = Response.json(
+                    APIError(
+                        .methodNotAllowed, code: "method_not_allowed",
+                        message: "\(request.uri.path) takes \(methods.joined(separator: ", ")), not \(request.method.rawValue)"
+                    ).body,
+                    status: .methodNotAllowed
+                )
+                response.headers[.allow] = methods.joined(separator: ", ")
+                return response
+            }
+            return .json(
+                APIError(.notFound, code: "not_found", message: "no such route: \(request.method) \(request.uri.path)").body, status: .notFound
+            )
         } catch let error as HTTPError {
             let code: APIError.Code =
                 switch error.status {

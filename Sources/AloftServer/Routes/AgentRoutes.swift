@@ -15,13 +15,13 @@ struct AgentRoutes {
         }
         router.get("/agents/{name}") { _, context -> Response in
             let name = try context.parameters.require("name")
-            guard let entry = agents.entry(named: name) else { throw APIError.notFound("no agent named '\(name)'") }
+            guard let entry = agents.entry(named: name) else { throw APIError.agentNotFound(name) }
             return Response.json(Representation.agent(entry.definition, source: entry.source))
         }
         router.put("/agents/{name}") { request, context -> Response in try await put(request, name: try context.parameters.require("name")) }
         router.delete("/agents/{name}") { _, context -> Response in
             let name = try context.parameters.require("name")
-            guard let entry = agents.entry(named: name) else { throw APIError.notFound("no agent named '\(name)'") }
+            guard let entry = agents.entry(named: name) else { throw APIError.agentNotFound(name) }
             if case .file(let path) = entry.source {
                 let file = (path as NSString).lastPathComponent
                 throw APIError(.conflict, code: "agent_from_file", message: "agent '\(name)' is defined by the file \(file); remove the file instead")

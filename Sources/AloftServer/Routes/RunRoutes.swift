@@ -54,7 +54,7 @@ struct RunRoutes {
             agent = known
         } else if let sessionId {
             guard let session = try await engine.reader.session(id: sessionId) else {
-                throw APIError.notFound("no session \(sessionId)")
+                throw APIError.sessionNotFound(sessionId)
             }
             guard let known = agents.agent(named: session.agent) else {
                 throw APIError(.conflict, code: "agent_not_found", message: "the session's agent '\(session.agent)' no longer exists")
@@ -85,6 +85,9 @@ struct RunRoutes {
             phase = value
         }
         let limit = try query.limit()
+        if let cursor = query.string("cursor"), try await engine.reader.run(id: cursor) == nil {
+            throw APIError.invalidField("cursor", "names no run; pass the next_cursor of the previous page")
+        }
         let runs = try await engine.reader.runs(
             RunQuery(phase: phase, agent: query.string("agent"), sessionId: query.string("session_id"), before: query.string("cursor"), limit: limit + 1)
         )
@@ -94,7 +97,7 @@ struct RunRoutes {
 
     private func show(_ id: String) async throws -> Response {
         if let json = finished.json(runId: id) { return .json(text: json) }
-        guard let run = try await engine.reader.run(id: id) else { throw APIError.notFound("no run \(id)") }
+        guard let run = try await engine.reader.run(id: id) else { throw APIError.runNotFound(id) }
         let approvals = run.phase == .waitingForApproval ? try await engine.reader.pendingApprovals(runId: id) : []
         let json = Representation.run(run, approvals: approvals).jsonText()
         if run.phase.isTerminal { finished.store(runId: id, sessionId: run.sessionId, json: json) }
@@ -126,7 +129,8 @@ struct RunRoutes {
                 throw APIError.invalidField("\(field).tool_call_id", "is required and must be a string")
             }
             guard let approved = (try? decision.bool("approved")) ?? nil else {
-                throw APIError.invalidField("\(field).approved", "is required: true to approve, false to deny")
+                let given = fields["approved"] != nil && fields["approved"] != .null
+                throw APIError.invalidField("\(field).approved", given ? "must be a boolean: true to approve, false to deny" : "is required: true to approve, false to deny")
             }
             let reason: String?
             do {
@@ -136,7 +140,7 @@ struct RunRoutes {
             }
             decisions.append(ApprovalDecision(callId: callId, approved: approved, reason: reason?.isEmpty == true ? nil : reason))
         }
-        guard let run = try await engine.reader.run(id: id) else { throw APIError.notFound("no run \(id)") }
+        guard let run = try await engine.reader.run(id: id) else { throw APIError.runNotFound(id) }
         let pending = Set(try await engine.reader.pendingApprovals(runId: id).map(\.call.id))
         for decision in decisions where !pending.contains(decision.callId) {
             throw APIError(
@@ -150,7 +154,7 @@ struct RunRoutes {
     }
 
     private func accepted(_ id: String) async throws -> Response {
-        guard let run = try await engine.reader.run(id: id) else { throw APIError.notFound("no run \(id)") }
+        guard let run = try await engine.reader.run(id: id) else { throw APIError.runNotFound(id) }
         return .json(Representation.run(run), status: .accepted)
     }
 }

@@ -38,6 +38,9 @@ struct SessionRoutes {
     private func list(_ request: Request) async throws -> Response {
         let query = QueryParameters(request: request)
         let limit = try query.limit()
+        if let cursor = query.string("cursor"), try await engine.reader.session(id: cursor) == nil {
+            throw APIError.invalidField("cursor", "names no session; pass the next_cursor of the previous page")
+        }
         let sessions = try await engine.reader.sessions(
             SessionQuery(agent: query.string("agent"), userId: query.string("user_id"), before: query.string("cursor"), limit: limit + 1)
         )
@@ -46,7 +49,7 @@ struct SessionRoutes {
     }
 
     private func show(_ request: Request, id: String) async throws -> Response {
-        guard let session = try await engine.reader.session(id: id) else { throw APIError.notFound("no session \(id)") }
+        guard let session = try await engine.reader.session(id: id) else { throw APIError.sessionNotFound(id) }
         let query = QueryParameters(request: request)
         let after = try query.integer("messages_after", default: -1, range: -1...Int(Int32.max))
         let limit = try query.integer("messages_limit", default: 100, range: 1...500)
@@ -61,7 +64,7 @@ struct SessionRoutes {
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
         try body.allowOnly(["input", "stream", "metadata", "correlation_id"])
         let input = try body.requiredString("input", maxLength: engine.maxInputBytes)
-        guard let session = try await engine.reader.session(id: id) else { throw APIError.notFound("no session \(id)") }
+        guard let session = try await engine.reader.session(id: id) else { throw APIError.sessionNotFound(id) }
         guard let agent = agents.agent(named: session.agent) else {
             throw APIError(.conflict, code: "agent_not_found", message: "the session's agent '\(session.agent)' no longer exists")
         }
@@ -81,7 +84,7 @@ struct SessionRoutes {
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, optional: true)
         try body.allowOnly(["reason"])
         let stopped = try await engine.stopSession(id: id, reason: try body.string("reason", maxLength: 2000))
-        guard let session = try await engine.reader.session(id: id) else { throw APIError.notFound("no session \(id)") }
+        guard let session = try await engine.reader.session(id: id) else { throw APIError.sessionNotFound(id) }
         var value = Representation.session(session).objectValue ?? [:]
         value["stopped_run_id"] = Representation.optional(stopped)
         return .json(.object(value), status: .accepted)

@@ -27,7 +27,7 @@ struct RunEventStream {
     }
 
     func response(runId: String, after: Int) async throws -> Response {
-        guard let run = try await engine.reader.run(id: runId) else { throw APIError.notFound("no run \(runId)") }
+        guard let run = try await engine.reader.run(id: runId) else { throw APIError.runNotFound(runId) }
         let events = try await engine.events(runId: runId, after: after)
         let approvals = run.phase == .waitingForApproval ? try await engine.reader.pendingApprovals(runId: runId) : []
         let snapshot = Representation.run(run, approvals: approvals)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -33,6 +34,11 @@ struct Aloft: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            // Bad arguments exit 2, as the README says (ArgumentParser's default is 64).
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             exit(withError: error)
         }
     }

@@ -76,16 +76,17 @@ struct CommandLineTests {
     }
 
     @Test("bad arguments get clear errors", arguments: [
-        (["runs", "list", "--phase", "sleeping"], "--phase must be one of"),
-        (["runs", "show", "run_missing"], "no run run_missing"),
-        (["approve", "run_missing"], "not waiting for approval"),
-        (["run", "--agent", "/nonexistent.yaml", "hi"], "no such file"),
-        (["bench", "--conc", "0"], "--conc at least 1"),
+        (["runs", "list", "--phase", "sleeping"], "--phase must be one of", Int32(2)),
+        (["runs", "list", "--no-such-flag"], "Unknown option", 2),
+        (["runs", "show", "run_missing"], "no run run_missing", 1),
+        (["approve", "run_missing"], "not waiting for approval", 1),
+        (["run", "--agent", "/nonexistent.yaml", "hi"], "no such file", 2),
+        (["bench", "--conc", "0"], "--conc at least 1", 2),
     ])
-    func badArguments(arguments: [String], expected: String) async throws {
+    func badArguments(arguments: [String], expected: String, status: Int32) async throws {
         let folder = try temporaryFolder()
         let result = try await AloftProcess.run(arguments + (arguments.first == "bench" ? [] : ["--db", "aloft.db"]), directory: folder)
-        #expect(result.status != 0)
+        #expect(result.status == status, "bad arguments exit 2 (as the README says), a missing thing 1: \(result.stderr)")
         #expect(result.stderr.contains(expected), "\(result.stderr)")
     }
 

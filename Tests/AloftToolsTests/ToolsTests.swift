@@ -96,6 +96,10 @@ struct SQLToolsTests {
         await #expect { try await DescribeTableTool(database: database).call(["table": "customers"], context: context) } throws: {
             ($0 as? ToolError)?.message.contains("tables: orders") == true
         }
+        await #expect { try await SQLQueryTool(database: database).call(["sql": "SELECT 1; SELECT 2"], context: context) } throws: {
+            guard let message = ($0 as? ToolError)?.message else { return false }
+            return message.contains("one statement per call") && !message.contains("Database.execute")
+        }
     }
 }
 

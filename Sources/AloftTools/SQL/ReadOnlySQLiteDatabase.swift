@@ -71,6 +71,10 @@ public final class ReadOnlySQLiteDatabase: Sendable {
             do {
                 statement = try db.makeStatement(sql: sql)
             } catch let error as DatabaseError {
+                // GRDB's own advice ("use Database.execute(sql:)") speaks to programmers, not to a model.
+                if error.message?.hasPrefix("Multiple statements found") == true {
+                    throw ToolError(code: .invalidArguments, message: "SQL error: one statement per call; send the queries one by one")
+                }
                 throw ToolError(code: .invalidArguments, message: "SQL error: \(error.message ?? "\(error)")")
             }
             guard statement.isReadonly, Self.isQuery(sql) else {

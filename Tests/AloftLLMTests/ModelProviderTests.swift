@@ -183,6 +183,26 @@ struct MisbehavingModelServerTests {
         #expect(error.isRetryable, "\(label): a malformed response is retried")
     }
 
+    @Test("an Anthropic stream that sends its input token count in message_delta (as LiteLLM does) is counted")
+    func anthropicUsageInDelta() async throws {
+        let events = [
+            #"{"type":"message_start","message":{"usage":{"input_tokens":0,"output_tokens":1}}}"#,
+            #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}"#,
+            #"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":42,"output_tokens":7}}"#,
+            #"{"type":"message_stop"}"#,
+        ]
+        let body = events.map { "event: \(try! JSONValue.parse($0)["type"]!.stringValue!)\ndata: \($0)\n\n" }.joined()
+        let server = FakeModelServer(replies: [.raw(contentType: "text/event-stream", chunks: [body])])
+        try await server.run { baseURL in
+            let response = try await provider(.anthropic, baseURL: baseURL, stream: true).respond(
+                to: ModelRequest(messages: [.user("hi")], tools: []), onDelta: { _ in }
+            )
+            #expect(response.text == "hi")
+            #expect(response.usage == Usage(inputTokens: 42, outputTokens: 7))
+        }
+    }
+
     @Test("numbers too large for an integer are malformed responses, not a crash", arguments: [
         (FakeModelServer.Reply.raw(contentType: "application/json", chunks: [#"{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1e300,"completion_tokens":2}}"#]), ModelSettings.Provider.openai, false),
         (.raw(contentType: "text/event-stream", chunks: [#"data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":1e20,"id":"c","function":{"name":"weather","arguments":"{}"}}]}}]}"# + "\n\ndata: [DONE]\n\n"]), .openai, true),

@@ -47,8 +47,12 @@ package struct AnthropicStreamAccumulator: ModelStreamAccumulator {
             default: break
             }
         case "message_delta":
+            // Cumulative counts; some servers (LiteLLM) send the input count here, not in `message_start`.
             if let output = event["usage"]?["output_tokens"], output != .null {
                 usage.outputTokens = try Usage.count(output, field: "output_tokens")
+            }
+            if let input = event["usage"]?["input_tokens"], input != .null {
+                usage.inputTokens = max(usage.inputTokens, try Usage.count(input, field: "input_tokens"))
             }
         case "message_stop":
             stopped = true

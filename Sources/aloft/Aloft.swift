@@ -15,6 +15,8 @@ struct Aloft: AsyncParsableCommand {
     )
 
     static func main() async {
+        // A closed pipe is an error on write (handled where output is written), not a silent death.
+        signal(SIGPIPE, SIG_IGN)
         #if canImport(Glibc)
         // SQLite frees blocks of a few hundred KiB after every commit; by default glibc hands
         // them back to the kernel each time (madvise), and the page faults that follow cost

@@ -134,3 +134,24 @@ struct StalledRunTests {
         #expect(resumed["phase"] == "completed" && resumed["driven"] == nil)
     }
 }
+
+@Suite("Closed output", .serialized, .timeLimit(.minutes(2)))
+struct ClosedOutputTests {
+    @Test("`aloft run … | head` stops the run when head has read enough, instead of leaving it half-way")
+    func brokenPipe() async throws {
+        let folder = try temporaryFolder()
+        let agent = (folder as NSString).appendingPathComponent("talker.yaml")
+        try writeTalker(to: agent, words: 400, delay: 10)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "'\(AloftProcess.executable)' run --agent talker.yaml --db aloft.db talk 2>err.txt | head -c 40 >/dev/null"]
+        shell.currentDirectoryURL = URL(fileURLWithPath: folder)
+        try shell.run()
+        try await eventually(timeout: .seconds(30), "the pipeline ends") { !shell.isRunning }
+        try await eventually(timeout: .seconds(10), "the run is stopped, not left running") {
+            try await TerminalStopTests.runs(folder).first?["phase"] == "cancelled"
+        }
+        let resume = try await AloftProcess.run(["resume", "--db", "aloft.db"], directory: folder)
+        #expect(resume.stderr.contains("no unfinished runs"), "\(resume.stderr)")
+    }
+}

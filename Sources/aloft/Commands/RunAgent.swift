@@ -66,7 +66,22 @@ struct RunAgent: AsyncParsableCommand {
                         }
                         return nil
                     }
-                    let finished = try await group.next() ?? nil
+                    group.addTask {
+                        // Nobody reads the answer any more (`| head` exited): stop the run as on Ctrl-C.
+                        await standardOutputClosed.wait()
+                        guard !Task.isCancelled, !stop.fired else { return nil }
+                        printError("standard output was closed; stopping run \(run.id)")
+                        stop.fire()
+                        try? await engine.cancel(runId: run.id, reason: "its output was closed")
+                        return nil
+                    }
+                    var finished: Run?
+                    while let next = try await group.next() {
+                        if let next {
+                            finished = next
+                            break
+                        }
+                    }
                     group.cancelAll()
                     guard let finished else { throw CancellationError() }
                     return finished

@@ -68,7 +68,16 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Standard output without buffering delays, for streamed text.
+/// Standard output without buffering delays, for streamed text. When the reader has gone
+/// (`aloft run … | head`), `standardOutputClosed` fires instead of the process dying of SIGPIPE
+/// with its run left half-way: the command stops its run as on Ctrl-C.
 func write(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    do {
+        try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+    } catch {
+        standardOutputClosed.fire()
+    }
 }
+
+/// Fired when writing to standard output fails (its reader has gone).
+let standardOutputClosed = TerminalStop()

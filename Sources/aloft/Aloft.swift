@@ -1,3 +1,4 @@
+import AloftCore
 import ArgumentParser
 import Foundation
 
@@ -11,6 +12,7 @@ struct Aloft: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aloft",
         abstract: "Durable execution for AI agents: runs survive crashes and restarts.",
+        version: AloftVersion.current,
         subcommands: [RunAgent.self, Chat.self, Serve.self, Runs.self, Approve.self, Resume.self, Prune.self, Bench.self, BenchSSE.self]
     )
 

@@ -110,3 +110,78 @@ struct CommandLineTests {
         #expect(shown.stdout.contains("context of model call 2"), "\(shown.stdout)")
     }
 }
+
+@Suite("CLI conveniences", .serialized, .timeLimit(.minutes(2)))
+struct CommandLineConvenienceTests {
+    static let examples = CommandLineTests.examples
+
+    @Test("aloft --version prints the version the API document carries")
+    func version() async throws {
+        let result = try await AloftProcess.run(["--version"], directory: try temporaryFolder())
+        #expect(result.status == 0)
+        let document = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/AloftServer/OpenAPI/openapi.json")
+        let version = try #require(try JSONValue.parse(try String(contentsOf: document, encoding: .utf8))["info"]?["version"]?.stringValue)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == version)
+    }
+
+    @Test("the question can come from standard input: `-`, or nothing with piped input")
+    func standardInput() async throws {
+        let folder = try temporaryFolder()
+        for arguments in [["-"], []] {
+            let result = try await AloftProcess.run(
+                ["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--json"] + arguments, directory: folder, input: "A question\nover two lines\n"
+            )
+            #expect(result.status == 0, "\(result.stderr)")
+            let run = try JSONValue.parse(String(result.stdout.split(separator: "\n").last ?? ""))
+            #expect(run["input"] == "A question\nover two lines", "\(run)")
+        }
+    }
+
+    @Test("runs events prints any run's events from its log, resumes after a number, and follows a run another process drives")
+    func events() async throws {
+        let folder = try temporaryFolder()
+        let talker = (folder as NSString).appendingPathComponent("talker.yaml")
+        try writeTalker(to: talker, words: 100, delay: 20)
+        let driver = try AloftProcess(["run", "--agent", talker, "--db", "aloft.db", "talk"], directory: folder)
+        try await eventually("the run starts") { driver.stderr.contains("run run_") }
+        let id = try #require(driver.stderr.split(separator: " ").first { $0.hasPrefix("run_") }.map(String.init))
+        let followed = try await AloftProcess.run(["runs", "events", id, "--follow", "--db", "aloft.db"], directory: folder)
+        #expect(followed.status == 0, "\(followed.stderr)")
+        let events = try followed.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        let numbers = events.compactMap { $0["seq"]?.integer(in: 0...Int.max) }
+        #expect(events.first?["type"] == "run_started" && events.last?["type"] == "run_completed", "\(followed.stdout.suffix(300))")
+        #expect(numbers == numbers.sorted() && Set(numbers).count == numbers.count)
+        _ = try await driver.wait()
+
+        let later = try await AloftProcess.run(["runs", "events", id, "--after", "\(numbers[numbers.count / 2])", "--db", "aloft.db"], directory: folder)
+        let rest = try later.stdout.split(separator: "\n").map { try JSONValue.parse(String($0))["seq"]?.integer(in: 0...Int.max) ?? -1 }
+        #expect(rest == Array(numbers.suffix(from: numbers.count / 2 + 1)))
+    }
+
+    @Test("runs delete deletes a finished run and refuses one under way")
+    func delete() async throws {
+        let folder = try temporaryFolder()
+        let run = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--json", "Hello"], directory: folder)
+        let id = try #require(try JSONValue.parse(String(run.stdout.split(separator: "\n").last ?? ""))["id"]?.stringValue)
+        let deleted = try await AloftProcess.run(["runs", "delete", id, "--db", "aloft.db"], directory: folder)
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(try await AloftProcess.run(["runs", "show", id, "--db", "aloft.db"], directory: folder).status == 1)
+        let waiting = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/approval-demo.yaml", "--db", "aloft.db", "--json", "--no-input", "Clean"], directory: folder)
+        let waitingId = try #require(try JSONValue.parse(String(waiting.stdout.split(separator: "\n").last ?? ""))["id"]?.stringValue)
+        let refused = try await AloftProcess.run(["runs", "delete", waitingId, "--db", "aloft.db"], directory: folder)
+        #expect(refused.status == 1 && refused.stderr.contains("stop it first"), "\(refused.stderr)")
+    }
+
+    @Test("chat commands are for the chat: /help answers, an unknown /command is refused and never sent to the model")
+    func chatCommands() async throws {
+        let folder = try temporaryFolder()
+        let chat = try await AloftProcess.run(
+            ["chat", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db"], directory: folder, input: "/bogus\n/help\n/exit\n"
+        )
+        #expect(chat.status == 0, "\(chat.stderr)")
+        #expect(chat.stderr.contains("unknown command /bogus") && chat.stderr.contains("/exit or /quit leaves"), "\(chat.stderr)")
+        let runs = try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db"], directory: folder)
+        #expect(runs.stdout.isEmpty, "nothing was sent to the model")
+    }
+}

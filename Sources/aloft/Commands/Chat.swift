@@ -105,6 +105,15 @@ struct Chat: AsyncParsableCommand {
                     let input = line.trimmingCharacters(in: .whitespaces)
                     if input.isEmpty { continue }
                     if input == "/exit" || input == "/quit" { break }
+                    if line.hasPrefix("/") {
+                        // Commands are for the chat, never sent to the model (a typo would be).
+                        if input == "/help" {
+                            printError("/exit or /quit leaves (so does Ctrl-D) · /help shows this · Ctrl-C stops an answer or an approval question")
+                        } else {
+                            printError("unknown command \(input.split(separator: " ").first ?? ""); /help lists them (start with a space to send a line beginning with /)")
+                        }
+                        continue
+                    }
                     let stop = TerminalStop()
                     do {
                         let runId = try await send(input)

@@ -30,8 +30,8 @@ struct RunAgent: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Argument(help: "What to ask the agent.")
-    var input: [String]
+    @Argument(help: "What to ask the agent; `-` (or nothing, with piped input) reads it from standard input.")
+    var input: [String] = []
 
     func run() async throws {
         let definition: AgentDefinition
@@ -41,9 +41,20 @@ struct RunAgent: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(2)
         }
+        let fromStandardInput = input == ["-"] || (input.isEmpty && !RunFollower.stdinIsTerminal)
+        var text = input.joined(separator: " ")
+        if fromStandardInput {
+            // At most one byte over the engine's limit: enough for it to say the input is too large.
+            let limit = EngineConfiguration().maxInputBytes + 1
+            text = String(decoding: (try? FileHandle.standardInput.read(upToCount: limit)) ?? Data(), as: UTF8.self)
+        } else if input.isEmpty {
+            printError("error: say what to ask the agent: aloft run --agent FILE \"your question\" (or - to read it from standard input)")
+            throw ExitCode(2)
+        }
         let store = try database.openStore()
-        let request = StartRunRequest(agent: definition, input: input.joined(separator: " "), sessionId: session)
-        let interactive = !noInput && !json && RunFollower.stdinIsTerminal
+        let request = StartRunRequest(agent: definition, input: text, sessionId: session)
+        // Standard input given as the question cannot also answer approval questions.
+        let interactive = !noInput && !json && !fromStandardInput && RunFollower.stdinIsTerminal
         let json = self.json
         let outcome: Run?
         do {

@@ -6,8 +6,8 @@ import Foundation
 /// `aloft runs`: list, show and cancel runs.
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and cancel runs.",
-        subcommands: [List.self, Show.self, Cancel.self]
+        abstract: "List, show, follow, cancel and delete runs.",
+        subcommands: [List.self, Show.self, Events.self, Cancel.self, Delete.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -173,6 +173,75 @@ struct Runs: AsyncParsableCommand {
             } queued: {
                 [.cancel(reason: reason)]
             }
+        }
+    }
+}
+
+extension Runs {
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a run's events as JSON lines (any run, also one started over the API).",
+            discussion: "Events after --after (a number an earlier line carried, to resume where you left off); with --follow, also those still to come, until the run ends or waits for approval."
+        )
+
+        @Argument(help: "The run id.")
+        var id: String
+
+        @Option(name: .long, help: "Only events numbered above this.")
+        var after = 0
+
+        @Flag(name: .long, help: "Keep printing events as they are recorded, until the run ends or waits for a person.")
+        var follow = false
+
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if after < 0 { throw ValidationError("--after must not be negative") }
+        }
+
+        func run() async throws {
+            let store = try database.openStore()
+            guard try await store.run(id: id) != nil else {
+                printError("error: no run \(id) in \(store.location)")
+                throw ExitCode(1)
+            }
+            var cursor = after
+            while true {
+                // The event log is the record: whichever process drives the run, its events
+                // are read from it, a page at a time.
+                let events = try await store.events(runId: id, after: cursor, before: nil, limit: 500)
+                for event in events {
+                    write(RunFollower.jsonLine(event) + "\n")
+                    cursor = event.seq
+                    if event.kind.isTerminal || (follow && event.kind == .runPaused) { return }
+                }
+                if events.count >= 500 { continue }
+                guard follow, let run = try await store.run(id: id), !run.phase.isTerminal, run.phase != .waitingForApproval else { return }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a finished run with its messages, journal and events.")
+
+        @Argument(help: "The run id.")
+        var id: String
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let store = try database.openStore()
+            guard let run = try await store.run(id: id) else {
+                printError("error: no run \(id) in \(store.location)")
+                throw ExitCode(1)
+            }
+            guard run.phase.isTerminal else {
+                printError("error: run \(id) is \(run.phase.rawValue); stop it first (aloft runs cancel \(id))")
+                throw ExitCode(1)
+            }
+            _ = try await store.deleteRun(id: id)
+            printError("deleted run \(id)")
         }
     }
 }

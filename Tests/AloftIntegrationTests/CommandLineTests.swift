@@ -79,7 +79,7 @@ struct CommandLineTests {
         (["runs", "list", "--phase", "sleeping"], "--phase must be one of", Int32(2)),
         (["runs", "list", "--no-such-flag"], "Unknown option", 2),
         (["runs", "show", "run_missing"], "no run run_missing", 1),
-        (["approve", "run_missing"], "not waiting for approval", 1),
+        (["approve", "run_missing"], "no run run_missing", 1),
         (["run", "--agent", "/nonexistent.yaml", "hi"], "no such file", 2),
         (["bench", "--conc", "0"], "--conc at least 1", 2),
     ])
@@ -157,6 +157,16 @@ struct CommandLineConvenienceTests {
         let later = try await AloftProcess.run(["runs", "events", id, "--after", "\(numbers[numbers.count / 2])", "--db", "aloft.db"], directory: folder)
         let rest = try later.stdout.split(separator: "\n").map { try JSONValue.parse(String($0))["seq"]?.integer(in: 0...Int.max) ?? -1 }
         #expect(rest == Array(numbers.suffix(from: numbers.count / 2 + 1)))
+    }
+
+    @Test("commands that read or act on runs create no database where there is none, and say so")
+    func noDatabaseCreated() async throws {
+        let folder = try temporaryFolder()
+        for arguments in [["runs", "list"], ["runs", "show", "run_x"], ["runs", "events", "run_x"], ["approve", "run_x"], ["resume"], ["prune", "--finished-before", "1d"]] {
+            let result = try await AloftProcess.run(arguments + ["--db", "aloft.db"], directory: folder)
+            #expect(result.stderr.contains("there is no database at aloft.db"), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("aloft.db")))
     }
 
     @Test("runs delete deletes a finished run and refuses one under way")

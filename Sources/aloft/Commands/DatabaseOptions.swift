@@ -27,4 +27,15 @@ struct DatabaseOptions: ParsableArguments {
     func openStore() throws -> EngineStore {
         try EngineStores.open(path, durability: Durability(rawValue: durability) ?? .powerCut)
     }
+
+    /// The store for a command that only reads or acts on what exists: nil (and no file made)
+    /// when there is no database at `path`.
+    func existingStore() throws -> EngineStore? {
+        FileManager.default.fileExists(atPath: path) ? try openStore() : nil
+    }
+
+    /// Says that nothing is stored at `path` yet.
+    func noDatabase(_ what: String) -> String {
+        "\(what): there is no database at \(path) (nothing has run there yet; choose one with --db or ALOFT_DB)"
+    }
 }

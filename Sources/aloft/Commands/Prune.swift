@@ -39,7 +39,10 @@ struct Prune: AsyncParsableCommand {
 
     func run() async throws {
         guard let age = Self.seconds(finishedBefore) else { throw ExitCode(2) }
-        let store = try database.openStore()
+        guard let store = try database.existingStore() else {
+            printError(database.noDatabase("nothing to prune"))
+            return
+        }
         let cutoff = Date().addingTimeInterval(-age)
         let pruned = try await store.prune(finishedBefore: cutoff, scope: scope)
         let what = switch scope {

@@ -12,7 +12,10 @@ struct Resume: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let store = try database.openStore()
+        guard let store = try database.existingStore() else {
+            printError(database.noDatabase("no unfinished runs to resume"))
+            return
+        }
         // Runs waiting for a person stay parked, unless their approval deadline passed meanwhile.
         let expired = Set(try await store.dueTimers(at: Date().timeIntervalSince1970).map(\.runId))
         let before = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval || expired.contains($0.id) }

@@ -38,7 +38,10 @@ struct Runs: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try database.openStore()
+            guard let store = try database.existingStore() else {
+                if !json { printError(database.noDatabase("no runs")) }
+                return
+            }
             let runs = try await store.runs(RunQuery(phase: phase.flatMap(RunPhase.init), agent: agent, sessionId: session, limit: limit))
             let holder = EngineLock.holder(database: store.location)
             /// A run under way that no live process drives (its process died or stopped).
@@ -88,7 +91,10 @@ struct Runs: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try database.openStore()
+            guard let store = try database.existingStore() else {
+                printError("error: " + database.noDatabase("no run \(id)"))
+                throw ExitCode(1)
+            }
             guard let run = try await store.run(id: id) else {
                 printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)
@@ -167,7 +173,10 @@ struct Runs: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try database.openStore()
+            guard let store = try database.existingStore() else {
+                printError("error: " + database.noDatabase("no run \(id)"))
+                throw ExitCode(1)
+            }
             try await RunCommandSender(store: store, verbose: database.verbose).send(to: id) { engine in
                 try await engine.cancel(runId: id, reason: reason)
             } queued: {
@@ -200,7 +209,10 @@ extension Runs {
         }
 
         func run() async throws {
-            let store = try database.openStore()
+            guard let store = try database.existingStore() else {
+                printError("error: " + database.noDatabase("no run \(id)"))
+                throw ExitCode(1)
+            }
             guard try await store.run(id: id) != nil else {
                 printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)
@@ -231,7 +243,10 @@ extension Runs {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try database.openStore()
+            guard let store = try database.existingStore() else {
+                printError("error: " + database.noDatabase("no run \(id)"))
+                throw ExitCode(1)
+            }
             guard let run = try await store.run(id: id) else {
                 printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)

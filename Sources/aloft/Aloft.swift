@@ -13,7 +13,10 @@ struct Aloft: AsyncParsableCommand {
         commandName: "aloft",
         abstract: "Durable execution for AI agents: runs survive crashes and restarts.",
         version: AloftVersion.current,
-        subcommands: [RunAgent.self, Chat.self, Serve.self, Runs.self, Approve.self, Resume.self, Prune.self, Bench.self, BenchSSE.self]
+        subcommands: [
+            RunAgent.self, Chat.self, Serve.self, Runs.self, Sessions.self, Agents.self, Approve.self, Resume.self, Prune.self, Bench.self,
+            BenchSSE.self,
+        ]
     )
 
     static func main() async {

@@ -169,6 +169,30 @@ struct CommandLineConvenienceTests {
         #expect(!FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("aloft.db")))
     }
 
+    @Test("sessions list, show and delete; agents list and validate")
+    func sessionsAndAgents() async throws {
+        let folder = try temporaryFolder()
+        let first = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--json", "One"], directory: folder)
+        let session = try #require(try JSONValue.parse(String(first.stdout.split(separator: "\n").last ?? ""))["session_id"]?.stringValue)
+        _ = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--session", session, "Two"], directory: folder)
+        let listed = try await AloftProcess.run(["sessions", "list", "--json", "--db", "aloft.db"], directory: folder)
+        #expect(try listed.stdout.split(separator: "\n").map { try JSONValue.parse(String($0))["id"]?.stringValue } == [session])
+        let shown = try await AloftProcess.run(["sessions", "show", session, "--db", "aloft.db"], directory: folder)
+        #expect(shown.stdout.contains("[user] One") && shown.stdout.contains("[user] Two") && shown.stdout.contains("runs       2"), "\(shown.stdout)")
+        #expect(try await AloftProcess.run(["sessions", "delete", session, "--db", "aloft.db"], directory: folder).status == 0)
+        #expect(try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db"], directory: folder).stdout.isEmpty)
+        #expect(try await AloftProcess.run(["sessions", "show", session, "--db", "aloft.db"], directory: folder).status == 1)
+
+        let valid = try await AloftProcess.run(["agents", "validate", "\(Self.examples)/demo.yaml"], directory: folder)
+        #expect(valid.status == 0 && valid.stderr.contains("ok "), "\(valid.stderr)")
+        let bad = (folder as NSString).appendingPathComponent("bad.yaml")
+        try "name: x\nmodel: { provider: openai, name: m, temperature: 9 }\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let invalid = try await AloftProcess.run(["agents", "validate", "\(Self.examples)/demo.yaml", bad], directory: folder)
+        #expect(invalid.status == 2 && invalid.stderr.contains("bad.yaml") && invalid.stderr.contains("model.temperature"), "\(invalid.stderr)")
+        let agents = try await AloftProcess.run(["agents", "list", "--agents", Self.examples], directory: folder)
+        #expect(agents.stdout.contains("demo") && agents.stdout.contains("approval-demo"), "\(agents.stdout)")
+    }
+
     @Test("runs delete deletes a finished run and refuses one under way")
     func delete() async throws {
         let folder = try temporaryFolder()

@@ -41,10 +41,11 @@ struct RunProjectionTests {
         #expect(results.run.iterations == 1 && results.run.usage.inputTokens == 5)
     }
 
-    @Test("a pause shows as waiting only in the step that stores the approvals; a decision removes the approval and its timer")
+    @Test("a call that needs approval is requested, not started, until approved; a pause shows as waiting only in the step that stores the approvals; a decision removes the approval and its timer")
     func approvals() {
         let asked = RunProjection.step([Self.calls("c1")], after: Self.state(approval: ["echo"]), run: Self.run, at: Self.time)
         #expect(asked.run.phase == .running, "not waiting before the approvals are stored")
+        #expect(asked.events.map(\.kind) == [.toolCallRequested], "a UI must not show the call as running while it waits")
         let paused = RunProjection.step([], after: asked.state, run: asked.run, at: Self.time) { write in
             write.addApprovals = [PendingApproval(runId: "r", call: ToolCall(id: "c1", name: "echo", arguments: "{}"), requestedAt: 0, deadline: nil)]
         }
@@ -53,7 +54,10 @@ struct RunProjectionTests {
         #expect(decided.write.removeApprovals == ["c1"])
         #expect(decided.write.removeTimers == [DurableTimer.approvalDeadlineId(runId: "r", callId: "c1")])
         #expect(decided.run.phase == .running)
-        #expect(decided.events.map(\.kind) == [.runResumed])
+        #expect(decided.events.map(\.kind) == [.runResumed, .toolCallStarted], "approved: now it starts")
+        #expect(decided.events.last?.data["tool_call"]?["id"] == "c1")
+        let denied = RunProjection.step([.approvalResolved(ApprovalDecision(callId: "c1", approved: false))], after: paused.state, run: paused.run, at: Self.time)
+        #expect(denied.events.map(\.kind) == [.runResumed], "denied: it never starts")
     }
 
     @Test("the end frees the session, clears what waits, closes open messages and fills the run")

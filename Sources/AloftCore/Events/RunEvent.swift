@@ -10,6 +10,9 @@ public struct RunEvent: Sendable, Hashable, Codable {
         /// Drop the text received so far for a model step (`step`): it is being answered
         /// again (`attempt`), after a retry or a restart.
         case runContentReset = "run_content_reset"
+        /// The model asked for a tool call that needs a person's approval: it does not run
+        /// until approved (then `tool_call_started` follows; a denial ends in `tool_call_completed`).
+        case toolCallRequested = "tool_call_requested"
         case toolCallStarted = "tool_call_started"
         case toolCallCompleted = "tool_call_completed"
         case runPaused = "run_paused"
@@ -64,8 +67,10 @@ extension RunEventDraft {
         case .started(let start):
             return [RunEventDraft(.runStarted, ["session_id": .string(start.sessionId), "agent": .string(start.agent)])]
         case .modelResponded(_, let response):
+            // A call that waits for a person is requested, not started: a UI must not show it running.
+            let gated = Set(state.configuration.policies.requireApproval)
             return response.toolCalls.map { call in
-                RunEventDraft(.toolCallStarted, ["tool_call": call.json])
+                RunEventDraft(gated.contains(call.name) ? .toolCallRequested : .toolCallStarted, ["tool_call": call.json])
             }
         case .toolCompleted(let result):
             var data: [String: JSONValue] = [
@@ -75,7 +80,11 @@ extension RunEventDraft {
             if let failure = result.failure { data["failure"] = .string(failure.rawValue) }
             return [RunEventDraft(.toolCallCompleted, .object(data))]
         case .approvalResolved(let decision):
-            return [RunEventDraft(.runResumed, ["tool_call_id": .string(decision.callId), "approved": .bool(decision.approved)])]
+            var drafts = [RunEventDraft(.runResumed, ["tool_call_id": .string(decision.callId), "approved": .bool(decision.approved)])]
+            if decision.approved, let call = state.iterations.last?.response.toolCalls.first(where: { $0.id == decision.callId }) {
+                drafts.append(RunEventDraft(.toolCallStarted, ["tool_call": call.json]))
+            }
+            return drafts
         case .approvalTimedOut(let callIds):
             return [RunEventDraft(.runResumed, ["tool_call_ids": .array(callIds.map(JSONValue.string)), "approved": false])]
         case .modelFailed, .cancelRequested:

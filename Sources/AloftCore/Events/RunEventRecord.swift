@@ -86,7 +86,7 @@ public struct RunEventRecord: Sendable, Hashable {
             else { return self }
             object["answer"] = nil
             object["answer_of"] = .number(Double(message.position))
-        case .toolCallStarted:
+        case .toolCallStarted, .toolCallRequested:
             guard object.count == 1, let call = object["tool_call"], let id = call["id"]?.stringValue,
                 let message = messages.last(where: { $0.role == .assistant && $0.toolCalls.contains { $0.id == id && $0.json == call } })
             else { return self }

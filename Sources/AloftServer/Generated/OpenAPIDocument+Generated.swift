@@ -2136,6 +2136,7 @@ extension OpenAPIDocument {
                       "run_started",
                       "run_content",
                       "run_content_reset",
+                      "tool_call_requested",
                       "tool_call_started",
                       "tool_call_completed",
                       "run_paused",
@@ -2149,7 +2150,7 @@ extension OpenAPIDocument {
                     "type": "object"
                   }
                 },
-                "description": "A run event. `seq` numbers a run's events: only rising, never reused (not even across crashes), possibly skipping. `run_content` data: `delta` (text), `step` (the model step, from 1) and `attempt` (from 1). `run_content_reset` data: `step` and `attempt`: drop the text of that step received so far; the model answers it again (a retry, or the step redone after a restart). It may come after a restart even when none of that step's text had arrived."
+                "description": "A run event. `seq` numbers a run's events: only rising, never reused (not even across crashes), possibly skipping. `run_content` data: `delta` (text), `step` (the model step, from 1) and `attempt` (from 1). `run_content_reset` data: `step` and `attempt`: drop the text of that step received so far; the model answers it again (a retry, or the step redone after a restart). It may come after a restart even when none of that step's text had arrived. `tool_call_requested` data: `tool_call`: the model asked for a call that needs a person's approval; it does not run until approved, when `tool_call_started` follows (a denial or a passed deadline ends in `tool_call_completed` with `is_error`)."
               },
               "StartRun": {
                 "type": "object",

@@ -51,6 +51,8 @@ struct RunFollower: Sendable {
                     if midLine { write("\n"); midLine = false }
                     printError("↺ the answer above broke off and is discarded; the model answers again (attempt \(event.data["attempt"]?.integer(in: 1...Int.max) ?? 2))")
                 }
+            case .toolCallRequested:
+                break  // asked about at the pause that follows
             case .toolCallStarted:
                 if !json {
                     if midLine { write("\n"); midLine = false }

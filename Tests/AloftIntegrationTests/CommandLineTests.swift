@@ -62,6 +62,8 @@ struct CommandLineTests {
         ("name: x\nmodel: { provider: openai, base_url: \"http://127.0.0.1:9\" }\n", "model.name: required"),
         ("name: x\nmodel: { provider: openai, name: m, temperature: 7, max_tokens: -5 }\n", "model.temperature"),
         ("name: x\nmodel: { provider: openai, name: m, temperature: 7, max_tokens: -5 }\n", "model.max_tokens"),
+        ("name: x\nmodel:\n  provider: openai\n  name: m\n  temperature: 7\n  max_tokens: -5\n", "line 5: model.temperature"),
+        ("name: x\nmodel:\n  provider: openai\n  name: m\n  temperature: 7\n  max_tokens: -5\n", "line 6: model.max_tokens"),
     ])
     func badAgentFiles(text: String, expected: String) async throws {
         let folder = try temporaryFolder()

@@ -58,8 +58,39 @@ public enum AgentFile {
             }
         }
         let problems = agent.problems()
-        if !problems.isEmpty { throw AgentFileError(path: path, problems: problems) }
+        if !problems.isEmpty { throw AgentFileError(path: path, problems: problems.map { located($0, in: text) }) }
         return agent
+    }
+
+    /// A problem (`field.path[2].name: what is wrong`) with the line of its field in front,
+    /// when the field is written in the file.
+    static func located(_ problem: String, in text: String) -> String {
+        guard let colon = problem.range(of: ": ") else { return problem }
+        var keys: [FieldKey] = []
+        for part in problem[..<colon.lowerBound].split(separator: ".") {
+            var name = Substring(part)
+            var indexes: [Int] = []
+            while let open = name.lastIndex(of: "["), name.hasSuffix("]"), let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]) {
+                indexes.insert(index, at: 0)
+                name = name[..<open]
+            }
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return problem }
+            keys.append(FieldKey(stringValue: String(name)))
+            keys += indexes.map { FieldKey(intValue: $0) }
+        }
+        guard !keys.isEmpty, let line = line(of: keys, in: text) else { return problem }
+        return "line \(line): " + problem
+    }
+
+    /// A field of the path a problem names.
+    struct FieldKey: CodingKey {
+        var stringValue: String
+        var intValue: Int?
+        init(stringValue: String) { self.stringValue = stringValue }
+        init(intValue: Int) {
+            self.stringValue = "\(intValue)"
+            self.intValue = intValue
+        }
     }
 
     /// A decoding error as a person reads it: the field's path, its line, and what is wrong.

@@ -60,6 +60,7 @@ func assembleApplication(
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router()
+    if configuration.accessLog { router.add(middleware: AccessLogMiddleware(logger: logger)) }
     router.add(middleware: HTTPMetricsMiddleware(registry: metrics))
     if !configuration.corsOrigins.isEmpty {
         // Answers preflights and adds CORS headers (errors included) for the listed origins
@@ -75,7 +76,13 @@ func assembleApplication(
     // Before anything answers: refuse DNS rebinding, cross-site pages and non-JSON bodies.
     router.add(middleware: CrossSiteProtectionMiddleware(configuration: configuration))
     HealthRoutes(engine: engine).register(on: router)
-    MetricsRoute(engine: engine, registry: metrics).register(on: router)
+    if configuration.metricsRequireKey, !configuration.apiKeys.isEmpty {
+        let protected = router.group()
+        protected.add(middleware: BearerAuthMiddleware(keys: Set(configuration.apiKeys)))
+        MetricsRoute(engine: engine, registry: metrics).register(on: protected)
+    } else {
+        MetricsRoute(engine: engine, registry: metrics).register(on: router)
+    }
     let api = router.group("v1")
     if !configuration.apiKeys.isEmpty {
         api.add(middleware: BearerAuthMiddleware(keys: Set(configuration.apiKeys)))

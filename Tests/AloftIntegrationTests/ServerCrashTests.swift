@@ -79,6 +79,7 @@ struct ServerShutdownTests {
         first.process.signal(SIGTERM)
         let status = try await first.process.wait(timeout: .seconds(20))
         #expect(status == 0, "a graceful shutdown exits cleanly: \(first.process.stderr)")
+        #expect(first.process.stderr.contains("POST /v1/runs 201"), "one access-log line per request: \(first.process.stderr)")
 
         let second = try await first.restart()
         defer { second.process.kill() }

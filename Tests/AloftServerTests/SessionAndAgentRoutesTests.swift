@@ -85,6 +85,7 @@ struct SessionAndAgentRoutesTests {
             #expect(missing.errorCode == "unauthorized")
             #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Bearer wrong"]).status == .unauthorized)
             #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "Bearer k-0123456789abcdef"]).status == .ok)
+            #expect(try await client.send(.get, "/metrics").status == .ok, "metrics stay open unless asked")
             // The scheme is case-insensitive.
             #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "bearer k-0123456789abcdef"]).status == .ok)
             #expect(try await client.send(.get, "/v1/runs", headers: [.authorization: "BEARER k-0123456789abcdef"]).status == .ok)
@@ -98,6 +99,21 @@ struct SessionAndAgentRoutesTests {
             #expect(try await client.send(.get, "/v1/runs/\(id)/events?access_token=k-0123456789abcdef").status == .ok)
             #expect(try await client.send(.get, "/v1/runs/\(id)?access_token=k-0123456789abcdef").status == .unauthorized, "only event streams take it")
             #expect(try await client.send(.get, "/v1/runs/\(id)/events?access_token=wrong").status == .unauthorized)
+        }
+    }
+
+    @Test("metrics_require_key puts /metrics behind the API keys")
+    func protectedMetrics() async throws {
+        var server = TestServer()
+        server.configuration.apiKeys = ["k-0123456789abcdef"]
+        server.configuration.metricsRequireKey = true
+        try await server.run { client, _ in
+            let anonymous = try await client.send(.get, "/metrics")
+            #expect(anonymous.status == .unauthorized)
+            let keyed = try await client.send(.get, "/metrics", headers: [.authorization: "Bearer k-0123456789abcdef"])
+            #expect(keyed.status == .ok)
+            let health = try await client.send(.get, "/healthz")
+            #expect(health.status == .ok)
         }
     }
 

@@ -36,6 +36,8 @@ extension ServerConfiguration {
             }
             retentionScope = scope
         }
+        if let value = file.accessLog { accessLog = value }
+        if let value = file.metricsRequireKey { metricsRequireKey = value }
         if let api = file.apiAgents {
             if let value = api.inlineDefinitions { apiAgents.inlineDefinitions = value }
             if let value = api.secrets { apiAgents.secrets = value }
@@ -116,6 +118,8 @@ struct ConfigurationFile: Decodable {
     var idleTimeoutSeconds: Int?
     var retentionDays: Int?
     var retentionScope: String?
+    var accessLog: Bool?
+    var metricsRequireKey: Bool?
     var apiAgents: APIAgents?
     var outbound: Outbound?
 
@@ -124,6 +128,7 @@ struct ConfigurationFile: Decodable {
         case agentsDirectory = "agents_directory", apiKeys = "api_keys", maxBodyBytes = "max_body_bytes"
         case heartbeatSeconds = "heartbeat_seconds", corsOrigins = "cors_origins", idleTimeoutSeconds = "idle_timeout_seconds"
         case apiAgents = "api_agents", retentionDays = "retention_days", retentionScope = "retention_scope"
+        case accessLog = "access_log", metricsRequireKey = "metrics_require_key"
     }
 
     init(from decoder: any Decoder) throws {
@@ -141,6 +146,8 @@ struct ConfigurationFile: Decodable {
         idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds)
         retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
         retentionScope = try c.decodeIfPresent(String.self, forKey: .retentionScope)
+        accessLog = try c.decodeIfPresent(Bool.self, forKey: .accessLog)
+        metricsRequireKey = try c.decodeIfPresent(Bool.self, forKey: .metricsRequireKey)
         apiAgents = try c.decodeIfPresent(APIAgents.self, forKey: .apiAgents)
         outbound = try c.decodeIfPresent(Outbound.self, forKey: .outbound)
     }

@@ -31,6 +31,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var retentionDays: Int?
     /// What pruning deletes (`retention_scope`): journal and events by default.
     public var retentionScope: PruneScope = .journalAndEvents
+    /// One line per request in the log (`access_log`, on by default).
+    public var accessLog = true
+    /// `/metrics` needs an API key like `/v1` (`metrics_require_key`; only with API keys set).
+    public var metricsRequireKey = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = ".aloft/aloft.db", agentsDirectory: String? = nil,

@@ -9,7 +9,7 @@ struct MetricsRoute {
     let engine: LocalEngine
     let registry: PrometheusCollectorRegistry
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<BasicRequestContext>) {
         router.get("/metrics") { _, _ -> Response in
             let counts = try await engine.reader.runCountsByPhase()
             for phase in RunPhase.allCases {

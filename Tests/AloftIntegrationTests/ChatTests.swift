@@ -24,6 +24,18 @@ struct ChatTests {
         #expect(Set(runs.compactMap { $0["session_id"]?.stringValue }).count == 1, "both turns are in one session")
     }
 
+    @Test("continuing a session shows its last turns; an unknown session is refused at start")
+    func continuing() async throws {
+        let folder = try temporaryFolder()
+        let first = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--json", "Remember the blue door"], directory: folder)
+        let session = try #require(try JSONValue.parse(String(first.stdout.split(separator: "\n").last ?? ""))["session_id"]?.stringValue)
+        let chat = try await AloftProcess.run(["chat", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--session", session], directory: folder, input: "/exit\n")
+        #expect(chat.status == 0 && chat.stderr.contains("you> Remember the blue door"), "\(chat.stderr)")
+        let unknown = try await AloftProcess.run(["chat", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--session", "ses_nope"], directory: folder, input: "hello\n")
+        #expect(unknown.status == 2 && unknown.stderr.contains("no session ses_nope"), "\(unknown.stderr)")
+        #expect(!unknown.stderr.contains("you> "), "refused before asking anything")
+    }
+
     @Test("against a server: the conversation runs there, approvals are decided from the terminal")
     func againstServer() async throws {
         let folder = try temporaryFolder()

@@ -40,7 +40,15 @@ struct Chat: AsyncParsableCommand {
             let api = AloftAPIClient(baseURL: base, apiKey: apiKey ?? ProcessInfo.processInfo.environment["ALOFT_API_KEY"], client: .shared)
             do {
                 var sessionId = session ?? ""
-                if session == nil {
+                if let session {
+                    // Refused at start, not at the first message.
+                    do {
+                        _ = try await api.send(.GET, "/v1/sessions/\(session)?messages_limit=1")
+                    } catch let error as APIClientError where error.status == 404 {
+                        printError("error: no session \(session) on \(base); omit --session to start a new one")
+                        throw ExitCode(2)
+                    }
+                } else {
                     sessionId = try await api.send(.POST, "/v1/sessions", json: ["agent": .string(agent)])["id"]?.stringValue ?? ""
                 }
                 let chosen = sessionId
@@ -60,6 +68,23 @@ struct Chat: AsyncParsableCommand {
         } catch let error as AgentFileError {
             printError(error.description)
             throw ExitCode(2)
+        }
+        if let session {
+            // Refused at start, not at the first message; what came before is shown.
+            guard let store = try database.existingStore(), let found = try await store.session(id: session) else {
+                printError("error: no session \(session) in \(database.path); omit --session to start a new one")
+                throw ExitCode(2)
+            }
+            guard found.agent == definition.name else {
+                printError("error: session \(session) belongs to agent '\(found.agent)', not '\(definition.name)'")
+                throw ExitCode(2)
+            }
+            let earlier = try await store.messages(sessionId: session, last: 6).filter { $0.role == .user || ($0.role == .assistant && !$0.content.isEmpty) }
+            if !earlier.isEmpty { printError("earlier in this session:") }
+            for message in earlier {
+                let text = message.content.replacingOccurrences(of: "\n", with: " ")
+                printError("  \(message.role == .user ? "you" : "agent")> \(text.count > 200 ? String(text.prefix(200)) + "…" : text)")
+            }
         }
         let store = try database.openStore()
         let done = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true) { engine in

@@ -49,7 +49,11 @@ struct CommandLineTests {
         #expect(events.compactMap { $0["seq"]?.numberValue }.map(Int.init) == Array(1...events.count))
         #expect(events.first?["type"] == "run_started")
         #expect(events.last?["type"] == "run_completed")
-        #expect(lines.last?["phase"] == "completed")
+        #expect(lines.last?["phase"] == "completed" && lines.last?["type"] == "run", "every line says what it is")
+        #expect(lines.allSatisfy { $0["type"]?.stringValue != nil })
+        #expect(lines.last?["created_at"]?.stringValue?.hasSuffix("Z") == true, "ISO 8601 times, as in the API")
+        let listed = try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db"], directory: folder)
+        #expect(try JSONValue.parse(String(listed.stdout.split(separator: "\n").first ?? ""))["type"] == "run")
     }
 
     @Test("bad agent files are refused with the file and field named", arguments: [

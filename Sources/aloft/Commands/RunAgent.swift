@@ -106,7 +106,7 @@ struct RunAgent: AsyncParsableCommand {
             printError("error: another aloft process is using \(store.location); wait for it to finish, or use another --db")
             throw ExitCode(2)
         }
-        if json { write(RunJSON.line(outcome) + "\n") }
+        if json { write(RunJSON.line(outcome, type: "run") + "\n") }
         switch outcome.phase {
         case .completed: return
         case .waitingForApproval: throw ExitCode(3)

@@ -50,12 +50,7 @@ struct Runs: AsyncParsableCommand {
             }
             if json {
                 for run in runs {
-                    guard stalled(run), case .object(var object) = try JSONValue.parse(RunJSON.line(run)) else {
-                        write(RunJSON.line(run) + "\n")
-                        continue
-                    }
-                    object["driven"] = false
-                    write(JSONValue.object(object).jsonText() + "\n")
+                    write(RunJSON.line(run, type: "run", extra: stalled(run) ? ["driven": false] : [:]) + "\n")
                 }
                 return
             }
@@ -109,7 +104,7 @@ struct Runs: AsyncParsableCommand {
                     var pendingApprovals: [PendingApproval]
                     var journal: [JournalEntry]
                 }
-                write(RunJSON.line(Detail(run: run, messages: messages, pendingApprovals: approvals, journal: journal)) + "\n")
+                write(RunJSON.line(Detail(run: run, messages: messages, pendingApprovals: approvals, journal: journal), type: "run_detail") + "\n")
                 return
             }
             write("run        \(run.id)\nsession    \(run.sessionId)\nagent      \(run.agent) (version \(run.agentVersion))\n")

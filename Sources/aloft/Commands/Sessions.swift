@@ -38,7 +38,7 @@ struct Sessions: AsyncParsableCommand {
             }
             let sessions = try await store.sessions(SessionQuery(agent: agent, userId: user, limit: limit))
             if json {
-                for session in sessions { write(RunJSON.line(session) + "\n") }
+                for session in sessions { write(RunJSON.line(session, type: "session") + "\n") }
                 return
             }
             if sessions.isEmpty {
@@ -80,7 +80,7 @@ struct Sessions: AsyncParsableCommand {
                     var messages: [Message]
                     var runs: [Run]
                 }
-                write(RunJSON.line(Detail(session: session, messages: messages, runs: runs)) + "\n")
+                write(RunJSON.line(Detail(session: session, messages: messages, runs: runs), type: "session_detail") + "\n")
                 return
             }
             write("session    \(session.id)\nagent      \(session.agent)\n")

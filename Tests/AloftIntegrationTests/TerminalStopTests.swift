@@ -155,3 +155,26 @@ struct ClosedOutputTests {
         #expect(resume.stderr.contains("no unfinished runs"), "\(resume.stderr)")
     }
 }
+
+@Suite("Terminal lines for retries", .serialized, .timeLimit(.minutes(2)))
+struct RetryLineTests {
+    @Test("a model call retried after a 500 shows as one short line, not a raw log record")
+    func retryLine() async throws {
+        let server = FakeModelServer(replies: [.status(500, message: "upstream hiccup"), .text("Recovered.")])
+        try await server.run { baseURL in
+            let folder = try temporaryFolder()
+            let agent = (folder as NSString).appendingPathComponent("remote.yaml")
+            try """
+                name: remote
+                model: { provider: openai, name: m, base_url: "\(baseURL)" }
+                policies: { model_retry: { max_attempts: 3, initial_backoff_seconds: 0.01, max_backoff_seconds: 0.05 } }
+                """.write(toFile: agent, atomically: true, encoding: .utf8)
+            let run = try await AloftProcess.run(["run", "--agent", agent, "--db", "aloft.db", "hi"], directory: folder)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("Recovered."))
+            let line = try #require(run.stderr.split(separator: "\n").first { $0.hasPrefix("↻ model call failed") }, "\(run.stderr)")
+            #expect(line.contains("retrying in") && line.hasSuffix("(1/3)"), "\(line)")
+            #expect(!run.stderr.contains("[AloftRuntime]") && !run.stderr.contains("delay_s="), "no raw log records: \(run.stderr)")
+        }
+    }
+}

@@ -52,7 +52,10 @@ public struct ModelStep: Sendable {
                 onRetry: { attempt, error, delay in
                     logger.warning(
                         "model call failed; retrying",
-                        metadata: ["attempt": "\(attempt)", "delay_s": "\(delay)", "error": "\(error)", "detail": "\((error as? ModelError)?.detail ?? "")"]
+                        metadata: [
+                            "event": "model_retry", "attempt": "\(attempt)", "max_attempts": "\(runtime.definition.policies.modelRetry.maxAttempts)",
+                            "delay_s": "\(delay)", "error": "\(error)", "detail": "\((error as? ModelError)?.detail ?? "")",
+                        ]
                     )
                 }
             ) { _ in

@@ -31,7 +31,13 @@ public struct ToolStep: Sendable {
         do {
             let content = try await StepRetrier(policy: policies.toolRetry).run(
                 onRetry: { attempt, error, delay in
-                    logger.warning("tool call failed; retrying", metadata: ["tool": "\(call.name)", "attempt": "\(attempt)", "error": "\(error)"])
+                    logger.warning(
+                        "tool call failed; retrying",
+                        metadata: [
+                            "event": "tool_retry", "tool": "\(call.name)", "attempt": "\(attempt)", "max_attempts": "\(policies.toolRetry.maxAttempts)",
+                            "delay_s": "\(delay)", "error": "\(error)",
+                        ]
+                    )
                 }
             ) { _ in
                 try await Self.withTimeout(seconds: policies.toolTimeoutSeconds, tool: call.name) {

@@ -61,7 +61,8 @@ struct Serve: AsyncParsableCommand {
             for problem in problems { printError("error: \(problem)") }
             throw ExitCode(2)
         }
-        var logger = EngineHost.makeLogger(verbose: verbose)
+        // A server's log is structured (timestamps, levels, fields), for log collectors.
+        var logger = Logger(label: "aloft") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .debug : .info
         do {
             let (application, wiring) = try await buildApplication(configuration: settings, logger: logger)

@@ -57,7 +57,7 @@ enum EngineHost {
     }
 
     static func makeLogger(verbose: Bool) -> Logger {
-        var logger = Logger(label: "aloft") { StreamLogHandler.standardError(label: $0) }
+        var logger = verbose ? Logger(label: "aloft") { StreamLogHandler.standardError(label: $0) } : Logger(label: "aloft") { _ in TerminalLogHandler() }
         logger.logLevel = verbose ? .debug : .warning
         return logger
     }

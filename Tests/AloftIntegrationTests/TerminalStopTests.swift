@@ -178,3 +178,37 @@ struct RetryLineTests {
         }
     }
 }
+
+@Suite("Terminal colour", .serialized, .timeLimit(.minutes(2)))
+struct TerminalColourTests {
+    /// Runs `aloft` under a pseudo-terminal (`script`), as a person at a terminal would.
+    static func atTerminal(_ arguments: [String], folder: String, environment: [String: String] = [:]) async throws -> String {
+        let command = ([AloftProcess.executable] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test("at a terminal, tool lines are coloured and the model's silence says thinking…; NO_COLOR and pipes get plain text")
+    func colour() async throws {
+        let folder = try temporaryFolder()
+        let demo = "\(CommandLineTests.examples)/demo.yaml"
+        // (The test runner may set NO_COLOR itself; an empty one means unset.)
+        let coloured = try await Self.atTerminal(["run", "--agent", demo, "--db", "aloft.db", "Hi"], folder: folder, environment: ["NO_COLOR": ""])
+        #expect(coloured.contains("\u{1B}[36m→ current_time"), "\(coloured.debugDescription)")
+        #expect(coloured.contains("thinking…"))
+        let plain = try await Self.atTerminal(["run", "--agent", demo, "--db", "aloft.db", "Hi"], folder: folder, environment: ["NO_COLOR": "1"])
+        #expect(plain.contains("→ current_time") && !plain.contains("\u{1B}["), "\(plain.debugDescription)")
+        let piped = try await AloftProcess.run(["run", "--agent", demo, "--db", "aloft.db", "Hi"], directory: folder)
+        #expect(!piped.stderr.contains("\u{1B}[") && !piped.stderr.contains("thinking"), "\(piped.stderr.debugDescription)")
+    }
+}

@@ -35,9 +35,21 @@ struct RunFollower: Sendable {
     func follow(runId: String, after: Int) async throws -> RunPhase {
         var midLine = false
         var asked = Set<String>()
+        var thinking = false
         for try await event in channel.events(runId: runId, after: after) {
             if json {
                 write(Self.jsonLine(event) + "\n")
+            }
+            if thinking {
+                TerminalStyle.clearTransient()
+                thinking = false
+            }
+            defer {
+                // The model is being asked: say so until its first words (terminals only).
+                if !json, !midLine, [.runStarted, .toolCallCompleted, .runResumed].contains(event.kind) {
+                    TerminalStyle.transient("thinking…")
+                    thinking = true
+                }
             }
             switch event.kind {
             case .runContent:
@@ -57,14 +69,17 @@ struct RunFollower: Sendable {
                 if !json {
                     if midLine { write("\n"); midLine = false }
                     let call = event.data["tool_call"]
-                    printError("→ \(call?["name"]?.stringValue ?? "?")(\(call?["arguments"]?.stringValue ?? ""))")
+                    printError(TerminalStyle.paint("→ \(call?["name"]?.stringValue ?? "?")(\(call?["arguments"]?.stringValue ?? ""))", .tool))
                 }
             case .toolCallCompleted:
                 if !json {
                     let name = event.data["name"]?.stringValue ?? "?"
                     let content = event.data["content"]?.stringValue ?? ""
                     let summary = content.count > 160 ? String(content.prefix(160)) + "…" : content
-                    printError(event.data["is_error"] == true ? "← \(name) failed: \(summary)" : "← \(name): \(summary)")
+                    printError(
+                        event.data["is_error"] == true
+                            ? TerminalStyle.paint("← \(name) failed: \(summary)", .failure) : TerminalStyle.paint("← \(name): \(summary)", .tool)
+                    )
                 }
             case .runPaused:
                 if midLine { write("\n"); midLine = false }
@@ -81,7 +96,7 @@ struct RunFollower: Sendable {
                 }
                 // Nobody to ask (or nobody answered): the run waits, durably, for a decision.
                 for call in calls {
-                    printError("⏸ run \(runId) waits for approval of \(call.name)(\(call.arguments)) [call \(call.id)]")
+                    printError(TerminalStyle.paint("⏸ run \(runId) waits for approval of \(call.name)(\(call.arguments)) [call \(call.id)]", .approval))
                 }
                 printError("  approve: aloft approve \(runId)\n  deny:    aloft approve \(runId) --deny --reason \"…\"")
                 return try await channel.summary(runId: runId).phase
@@ -110,7 +125,7 @@ struct RunFollower: Sendable {
 
     private func ask(about calls: [ToolCall], runId: String) async throws -> Asked {
         for call in calls {
-            printError("⏸ \(call.name)(\(call.arguments)) needs your approval.")
+            printError(TerminalStyle.paint("⏸ \(call.name)(\(call.arguments)) needs your approval.", .approval))
             FileHandle.standardError.write(Data("  Approve? [y/N] ".utf8))
             let answer: String
             switch await nextLine() {

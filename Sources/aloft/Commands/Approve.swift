@@ -24,10 +24,7 @@ struct Approve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        guard let store = try database.existingStore() else {
-            printError("error: " + database.noDatabase("no run \(id)"))
-            throw ExitCode(1)
-        }
+        let store = try database.existingStore(forRun: id)
         let pending = try await store.pendingApprovals(runId: id)
         let callIds = call.isEmpty ? pending.map(\.call.id) : call
         guard !callIds.isEmpty else {

@@ -34,6 +34,15 @@ struct DatabaseOptions: ParsableArguments {
         FileManager.default.fileExists(atPath: path) ? try openStore() : nil
     }
 
+    /// The store holding run `id`'s database; when there is none, says so and exits 1.
+    func existingStore(forRun id: String) throws -> EngineStore {
+        guard let store = try existingStore() else {
+            printError("error: " + noDatabase("no run \(id)"))
+            throw ExitCode(1)
+        }
+        return store
+    }
+
     /// Says that nothing is stored at `path` yet.
     func noDatabase(_ what: String) -> String {
         "\(what): there is no database at \(path) (nothing has run there yet; choose one with --db or ALOFT_DB)"

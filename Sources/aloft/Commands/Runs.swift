@@ -86,10 +86,7 @@ struct Runs: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard let store = try database.existingStore() else {
-                printError("error: " + database.noDatabase("no run \(id)"))
-                throw ExitCode(1)
-            }
+            let store = try database.existingStore(forRun: id)
             guard let run = try await store.run(id: id) else {
                 printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)
@@ -168,10 +165,7 @@ struct Runs: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard let store = try database.existingStore() else {
-                printError("error: " + database.noDatabase("no run \(id)"))
-                throw ExitCode(1)
-            }
+            let store = try database.existingStore(forRun: id)
             try await RunCommandSender(store: store, verbose: database.verbose).send(to: id) { engine in
                 try await engine.cancel(runId: id, reason: reason)
             } queued: {
@@ -204,10 +198,7 @@ extension Runs {
         }
 
         func run() async throws {
-            guard let store = try database.existingStore() else {
-                printError("error: " + database.noDatabase("no run \(id)"))
-                throw ExitCode(1)
-            }
+            let store = try database.existingStore(forRun: id)
             guard try await store.run(id: id) != nil else {
                 printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)
@@ -238,10 +229,7 @@ extension Runs {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard let store = try database.existingStore() else {
-                printError("error: " + database.noDatabase("no run \(id)"))
-                throw ExitCode(1)
-            }
+            let store = try database.existingStore(forRun: id)
             guard let run = try await store.run(id: id) else {
                 printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)

@@ -212,3 +212,36 @@ struct TerminalColourTests {
         #expect(!piped.stderr.contains("\u{1B}[") && !piped.stderr.contains("thinking"), "\(piped.stderr.debugDescription)")
     }
 }
+
+@Suite("Commands through a server", .serialized, .timeLimit(.minutes(2)))
+struct RemoteCommandTests {
+    @Test("--server (or ALOFT_SERVER): runs list, runs events, approve and runs cancel act on the server's runs")
+    func throughServer() async throws {
+        let folder = try temporaryFolder()
+        let agents = try agentsFolder(in: folder)
+        try FileManager.default.copyItem(atPath: "\(CommandLineTests.examples)/approval-demo.yaml", toPath: "\(agents)/approval-demo.yaml")
+        try writeTalker(to: "\(agents)/talker.yaml", words: 400, delay: 20)
+        let server = try await ServerProcess.start(in: folder)
+        defer { server.process.kill() }
+        let base = server.base
+        let waiting = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"approval-demo","input":"clean"}"#).body["id"]?.stringValue)
+        try await eventually("the run waits") { try await http("GET", "\(base)/v1/runs/\(waiting)").body["phase"] == "waiting_for_approval" }
+
+        let listed = try await AloftProcess.run(["runs", "list", "--json", "--server", base], directory: folder)
+        #expect(try listed.stdout.split(separator: "\n").map { try JSONValue.parse(String($0))["id"]?.stringValue } == [waiting], "\(listed.stderr)")
+        let events = try await AloftProcess.run(["runs", "events", waiting], directory: folder, environment: ["ALOFT_SERVER": base])
+        #expect(events.stdout.contains("\"tool_call_requested\"") && events.stdout.contains("\"run_paused\""), "\(events.stdout)")
+
+        let approved = try await AloftProcess.run(["approve", waiting, "--server", base], directory: folder)
+        #expect(approved.status == 0 && approved.stderr.contains("approved current_time"), "\(approved.stderr)")
+        try await eventually("the approved run completes") { try await http("GET", "\(base)/v1/runs/\(waiting)").body["phase"] == "completed" }
+
+        let talking = try #require(try await http("POST", "\(base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
+        let cancel = try await AloftProcess.run(["runs", "cancel", talking, "--server", base], directory: folder)
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        try await eventually("the run is cancelled") { try await http("GET", "\(base)/v1/runs/\(talking)").body["phase"] == "cancelled" }
+        let missing = try await AloftProcess.run(["runs", "cancel", "run_nope", "--server", base], directory: folder)
+        #expect(missing.status == 1 && missing.stderr.contains("run_not_found"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/.aloft"), "no local database was touched")
+    }
+}

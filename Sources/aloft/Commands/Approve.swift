@@ -23,7 +23,35 @@ struct Approve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var remote: ServerOptions
+
     func run() async throws {
+        if let api = remote.client {
+            try await ServerOptions.acting {
+                let run = try await api.send(.GET, "/v1/runs/\(id)")
+                guard case .array(let pending) = run["pending_approvals"] ?? .null, !pending.isEmpty else {
+                    printError("error: run \(id) is not waiting for approval")
+                    throw ExitCode(1)
+                }
+                let chosen = pending.filter { call.isEmpty || call.contains($0["tool_call"]?["id"]?.stringValue ?? "") }
+                let decisions: [JSONValue] = chosen.compactMap { approval in
+                    guard let callId = approval["tool_call"]?["id"]?.stringValue else { return nil }
+                    var decision: [String: JSONValue] = ["tool_call_id": .string(callId), "approved": .bool(!deny)]
+                    if let reason { decision["reason"] = .string(reason) }
+                    return .object(decision)
+                }
+                do {
+                    try await api.send(.POST, "/v1/runs/\(id)/approval", json: ["decisions": .array(decisions)])
+                } catch let error as APIClientError where error.code == "approval_deadline_passed" {
+                    printError("error: too late: \(error.message)")
+                    throw ExitCode(1)
+                }
+                for approval in chosen {
+                    printError("\(deny ? "denied" : "approved") \(approval["tool_call"]?["name"]?.stringValue ?? "?") [call \(approval["tool_call"]?["id"]?.stringValue ?? "?")]")
+                }
+            }
+            return
+        }
         let store = try database.existingStore(forRun: id)
         let pending = try await store.pendingApprovals(runId: id)
         let callIds = call.isEmpty ? pending.map(\.call.id) : call

@@ -30,6 +30,8 @@ struct Runs: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
+        @OptionGroup var remote: ServerOptions
+
         func validate() throws {
             if let phase, RunPhase(rawValue: phase) == nil {
                 throw ValidationError("--phase must be one of \(RunPhase.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -38,6 +40,32 @@ struct Runs: AsyncParsableCommand {
         }
 
         func run() async throws {
+            if let api = remote.client {
+                var query = "limit=\(limit)"
+                for (name, value) in [("phase", phase), ("agent", agent), ("session_id", session)] {
+                    if let value { query += "&\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)" }
+                }
+                let page = try await ServerOptions.acting { try await api.send(.GET, "/v1/runs?\(query)") }
+                guard case .array(let runs) = page["data"] ?? .null else { return }
+                if json {
+                    for run in runs {
+                        guard case .object(var object) = run else { continue }
+                        object["type"] = "run"
+                        write(JSONValue.object(object).jsonText() + "\n")
+                    }
+                    return
+                }
+                write("RUN                              PHASE                 AGENT           CREATED               INPUT\n")
+                for run in runs {
+                    let input = (run["input"]?.stringValue ?? "").replacingOccurrences(of: "\n", with: " ")
+                    write(
+                        "\((run["id"]?.stringValue ?? "").padding(32)) \((run["phase"]?.stringValue ?? "").padding(21)) "
+                            + "\((run["agent"]?.stringValue ?? "").padding(15)) \((run["created_at"]?.stringValue ?? "").padding(21)) "
+                            + "\(input.count > 50 ? String(input.prefix(50)) + "…" : input)\n"
+                    )
+                }
+                return
+            }
             guard let store = try database.existingStore() else {
                 if !json { printError(database.noDatabase("no runs")) }
                 return
@@ -164,7 +192,16 @@ struct Runs: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
+        @OptionGroup var remote: ServerOptions
+
         func run() async throws {
+            if let api = remote.client {
+                var body: [String: JSONValue] = [:]
+                if let reason { body["reason"] = .string(reason) }
+                _ = try await ServerOptions.acting { try await api.send(.POST, "/v1/runs/\(id)/cancel", json: .object(body)) }
+                printError("asked run \(id) to stop")
+                return
+            }
             let store = try database.existingStore(forRun: id)
             try await RunCommandSender(store: store, verbose: database.verbose).send(to: id) { engine in
                 try await engine.cancel(runId: id, reason: reason)
@@ -188,16 +225,27 @@ extension Runs {
         @Option(name: .long, help: "Only events numbered above this.")
         var after = 0
 
-        @Flag(name: .long, help: "Keep printing events as they are recorded, until the run ends or waits for a person.")
+        @Flag(name: .long, help: "Keep printing events as they are recorded, until the run ends or waits for a person (always, with --server).")
         var follow = false
 
         @OptionGroup var database: DatabaseOptions
+
+        @OptionGroup var remote: ServerOptions
 
         func validate() throws {
             if after < 0 { throw ValidationError("--after must not be negative") }
         }
 
         func run() async throws {
+            if let api = remote.client {
+                try await ServerOptions.acting {
+                    for try await event in api.events(runId: id, after: after) {
+                        write(RunFollower.jsonLine(event) + "\n")
+                        if event.kind.isTerminal || event.kind == .runPaused { return }
+                    }
+                }
+                return
+            }
             let store = try database.existingStore(forRun: id)
             guard try await store.run(id: id) != nil else {
                 printError("error: no run \(id) in \(store.location)")

@@ -245,3 +245,55 @@ struct RemoteCommandTests {
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/.aloft"), "no local database was touched")
     }
 }
+
+extension RemoteCommandTests {
+    @Test("--server: run, runs show (the same text as a local read), runs delete and sessions list|show|delete act on the server")
+    func runShowDeleteAndSessionsThroughServer() async throws {
+        let folder = try temporaryFolder()
+        let agents = try agentsFolder(in: folder)
+        try FileManager.default.copyItem(atPath: "\(CommandLineTests.examples)/approval-demo.yaml", toPath: "\(agents)/approval-demo.yaml")
+        try FileManager.default.copyItem(atPath: "\(CommandLineTests.examples)/demo.yaml", toPath: "\(agents)/demo.yaml")
+        let server = try await ServerProcess.start(in: folder)
+        defer { server.process.kill() }
+        let base = server.base
+        let client = try temporaryFolder()  // no database here: everything goes through the server
+
+        let answered = try await AloftProcess.run(["run", "--agent", "demo", "--server", base, "Hello"], directory: client)
+        #expect(answered.status == 0 && answered.stdout.contains("scripted provider"), "\(answered.stderr)")
+        let waiting = try await AloftProcess.run(["run", "--agent", "approval-demo", "--no-input", "--server", base, "clean"], directory: client)
+        #expect(waiting.status == 3, "\(waiting.stderr)")
+        #expect(waiting.stderr.contains("aloft approve run_") && waiting.stderr.contains("--server \(base)"), "the hint reaches the server: \(waiting.stderr)")
+        let runId = try #require(waiting.stderr.split(separator: " ").first { $0.hasPrefix("run_") }.map(String.init))
+        let missingAgent = try await AloftProcess.run(["run", "--agent", "nobody", "--server", base, "Hi"], directory: client)
+        #expect(missingAgent.status == 2 && missingAgent.stderr.contains("no agent named 'nobody'"), "\(missingAgent.stderr)")
+
+        let approved = try await AloftProcess.run(["approve", runId, "--server", base], directory: client)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        try await eventually("the approved run completes") { try await http("GET", "\(base)/v1/runs/\(runId)").body["phase"] == "completed" }
+
+        let remote = try await AloftProcess.run(["runs", "show", runId, "--server", base], directory: client)
+        #expect(remote.status == 0, "\(remote.stderr)")
+        #expect(remote.stdout.contains("approval_resolved") && remote.stdout.contains("approved current_time [call call_1_1] by "), "\(remote.stdout)")
+        #expect(remote.stdout.contains("(cli)"), "who decided is recorded: \(remote.stdout)")
+        let local = try await AloftProcess.run(["runs", "show", runId, "--db", "aloft.db"], directory: folder)
+        #expect(local.stdout == remote.stdout, "a server's run reads as the same run read locally")
+        let json = try JSONValue.parse(try await AloftProcess.run(["runs", "show", runId, "--json", "--server", base], directory: client).stdout)
+        #expect(json["type"] == "run_detail" && json["run"]?["phase"] == "completed")
+        #expect(json["journal"]?.arrayValue?.compactMap { $0["recorded_at"]?.stringValue }.count == 6, "\(json)")
+
+        let sessionId = try #require(json["run"]?["session_id"]?.stringValue)
+        let listed = try await AloftProcess.run(["sessions", "list", "--json"], directory: client, environment: ["ALOFT_SERVER": base])
+        let ids = try listed.stdout.split(separator: "\n").map { try JSONValue.parse(String($0))["id"]?.stringValue }
+        #expect(ids.count == 2 && ids.contains(sessionId), "\(listed.stdout)")
+        let shown = try await AloftProcess.run(["sessions", "show", sessionId, "--server", base], directory: client)
+        #expect(shown.stdout.contains("[user] clean") && shown.stdout.contains("runs       1"), "\(shown.stdout)")
+
+        let stillThere = try await AloftProcess.run(["sessions", "delete", "ses_nope", "--server", base], directory: client)
+        #expect(stillThere.status == 1 && stillThere.stderr.contains("session_not_found"), "\(stillThere.stderr)")
+        #expect(try await AloftProcess.run(["runs", "delete", runId, "--server", base], directory: client).status == 0)
+        #expect(try await http("GET", "\(base)/v1/runs/\(runId)").status == 404)
+        #expect(try await AloftProcess.run(["sessions", "delete", sessionId, "--server", base], directory: client).status == 0)
+        #expect(try await http("GET", "\(base)/v1/sessions/\(sessionId)").status == 404)
+        #expect(!FileManager.default.fileExists(atPath: "\(client)/.aloft"), "no local database was touched")
+    }
+}

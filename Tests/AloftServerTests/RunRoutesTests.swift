@@ -1,6 +1,7 @@
 import AloftCore
 import AloftTestSupport
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import Testing
 
@@ -88,6 +89,45 @@ struct RunRoutesTests {
             #expect(denied.status == .accepted)
             let run = try await client.waitForRun(id, ["completed"])
             #expect(run["output"] == "Understood.")
+        }
+    }
+
+    @Test("a run's messages and timed journal; an approval records who decided it and with which key")
+    func journalAndDecider() async throws {
+        var server = TestServer()
+        server.replies = [ScriptedReply(toolCalls: [.init(name: "current_time")]), ScriptedReply(text: "Understood.")]
+        server.approval = ["current_time"]
+        let key = "key-0123456789abcdefWXYZ"
+        server.configuration.apiKeys = [key]
+        try await server.run { client, _ in
+            let auth: HTTPFields = [.authorization: "Bearer \(key)"]
+            let id = try #require(try await client.send(.post, "/v1/runs", json: #"{"agent":"scripted","input":"time?"}"#, headers: auth).json["id"]?.stringValue)
+            let waiting = try await client.waitForRun(id, ["waiting_for_approval"], headers: auth)
+            let callId = try #require(waiting["pending_approvals"]?.arrayItems?.first?["tool_call"]?["id"]?.stringValue)
+            let long = String(repeating: "x", count: 201)
+            let tooLong = try await client.send(
+                .post, "/v1/runs/\(id)/approval", json: #"{"decisions":[{"tool_call_id":"\#(callId)","approved":true,"decided_by":"\#(long)"}]}"#, headers: auth
+            )
+            #expect(tooLong.status == .unprocessableContent && tooLong.json["error"]?["message"]?.stringValue?.contains("decided_by") == true)
+            let approved = try await client.send(
+                .post, "/v1/runs/\(id)/approval", json: #"{"decisions":[{"tool_call_id":"\#(callId)","approved":true,"decided_by":"alice"}]}"#, headers: auth
+            )
+            #expect(approved.status == .accepted)
+            _ = try await client.waitForRun(id, ["completed"], headers: auth)
+
+            let journal = try await client.send(.get, "/v1/runs/\(id)/journal", headers: auth).json["data"]?.arrayItems ?? []
+            #expect(journal.map { $0["type"]?.stringValue ?? "" } == [
+                "started", "model_responded", "approval_resolved", "tool_completed", "model_responded", "finished",
+            ])
+            let times = journal.compactMap { $0["recorded_at"]?.stringValue }.compactMap {
+                try? Date($0, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            }
+            #expect(times.count == 6 && times == times.sorted(), "every entry has its time, in order: \(journal)")
+            #expect(journal[2]["entry"]?["decision"]?["decided_by"] == "alice (api key …WXYZ)", "\(journal[2])")
+            let messages = try await client.send(.get, "/v1/runs/\(id)/messages", headers: auth).json["data"]?.arrayItems ?? []
+            #expect(messages.map { $0["role"]?.stringValue ?? "" } == ["user", "assistant", "tool", "assistant"])
+            #expect(try await client.send(.get, "/v1/runs/run_nope/journal", headers: auth).errorCode == "run_not_found")
+            #expect(try await client.send(.get, "/v1/runs/run_nope/messages", headers: auth).errorCode == "run_not_found")
         }
     }
 

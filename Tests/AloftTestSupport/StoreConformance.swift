@@ -204,6 +204,12 @@ public enum StoreConformance {
         guard case .finished(.completed(let answer)) = journal.last, answer == "Hello there." else {
             throw Failure(description: "the journal ends with the run's end: \(String(describing: journal.last))")
         }
+        let records = try await store.journalRecords(runId: "run_a")
+        try expect(records.map(\.entry) == journal, "the timed journal holds the same entries")
+        try expect(
+            records.map(\.recordedAt) == [start, start.addingTimeInterval(1), start.addingTimeInterval(1)],
+            "each entry has the time of the step that recorded it: \(records.map(\.recordedAt))"
+        )
         let messages = try await store.messages(runId: "run_a")
         try expect(messages.map(\.content) == ["hi", "Hello there."], "messages in order: \(messages.map(\.content))")
         try expect(try await store.messages(sessionId: "ses_a", last: 1).map(\.content) == ["Hello there."], "the last message of the session")

@@ -80,7 +80,9 @@ extension RunEventDraft {
             if let failure = result.failure { data["failure"] = .string(failure.rawValue) }
             return [RunEventDraft(.toolCallCompleted, .object(data))]
         case .approvalResolved(let decision):
-            var drafts = [RunEventDraft(.runResumed, ["tool_call_id": .string(decision.callId), "approved": .bool(decision.approved)])]
+            var data: [String: JSONValue] = ["tool_call_id": .string(decision.callId), "approved": .bool(decision.approved)]
+            if let decidedBy = decision.decidedBy { data["decided_by"] = .string(decidedBy) }
+            var drafts = [RunEventDraft(.runResumed, .object(data))]
             if decision.approved, let call = state.iterations.last?.response.toolCalls.first(where: { $0.id == decision.callId }) {
                 drafts.append(RunEventDraft(.toolCallStarted, ["tool_call": call.json]))
             }

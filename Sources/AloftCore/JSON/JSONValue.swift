@@ -66,6 +66,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
     /// The JSON type name used in validation messages.
     public var typeName: String {
         switch self {

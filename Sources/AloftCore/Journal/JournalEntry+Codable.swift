@@ -105,6 +105,7 @@ extension ToolResult {
 extension ApprovalDecision {
     enum CodingKeys: String, CodingKey {
         case callId = "call_id"
+        case decidedBy = "decided_by"
         case approved, reason
     }
 }

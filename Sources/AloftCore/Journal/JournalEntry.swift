@@ -81,10 +81,14 @@ public struct ApprovalDecision: Sendable, Hashable, Codable {
     public var callId: String
     public var approved: Bool
     public var reason: String?
+    /// Who decided, for the record: a person at a terminal (`alice@host (cli)`), or what an
+    /// API client said (`decided_by`) with the key it used. Nil in journals written before.
+    public var decidedBy: String?
 
-    public init(callId: String, approved: Bool, reason: String? = nil) {
+    public init(callId: String, approved: Bool, reason: String? = nil, decidedBy: String? = nil) {
         self.callId = callId
         self.approved = approved
         self.reason = reason
+        self.decidedBy = decidedBy
     }
 }

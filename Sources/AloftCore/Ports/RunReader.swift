@@ -22,6 +22,8 @@ public protocol RunReader: Sendable {
     func events(runId: String, after: Int, before: Int?, limit: Int) async throws -> [RunEvent]
     /// A run's journal, in order.
     func journal(runId: String) async throws -> [JournalEntry]
+    /// A run's journal, in order, with the time each entry was recorded.
+    func journalRecords(runId: String) async throws -> [JournalRecord]
     /// The agent definition stored under a version.
     func agentDefinition(version: String) async throws -> AgentDefinition?
     /// How many runs are in each phase.

@@ -754,6 +754,110 @@ extension OpenAPIDocument {
                 }
               }
             },
+            "/v1/runs/{id}/messages": {
+              "parameters": [
+                {
+                  "name": "id",
+                  "in": "path",
+                  "required": true,
+                  "schema": {
+                    "type": "string"
+                  },
+                  "description": "Run id"
+                }
+              ],
+              "get": {
+                "operationId": "listRunMessages",
+                "summary": "A run's messages, in order",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MessageList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such record",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
+            },
+            "/v1/runs/{id}/journal": {
+              "parameters": [
+                {
+                  "name": "id",
+                  "in": "path",
+                  "required": true,
+                  "schema": {
+                    "type": "string"
+                  },
+                  "description": "Run id"
+                }
+              ],
+              "get": {
+                "operationId": "getRunJournal",
+                "summary": "A run's journal: each step with the time it was recorded (empty once pruned)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JournalList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such record",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
+            },
             "/v1/sessions": {
               "post": {
                 "operationId": "createSession",
@@ -2218,6 +2322,11 @@ extension OpenAPIDocument {
                         },
                         "reason": {
                           "type": "string"
+                        },
+                        "decided_by": {
+                          "type": "string",
+                          "maxLength": 200,
+                          "description": "Who decided (a person's name, say), recorded with the decision and the last four characters of the API key used"
                         }
                       }
                     }
@@ -2283,6 +2392,62 @@ extension OpenAPIDocument {
                 "properties": {
                   "status": {
                     "type": "string"
+                  }
+                }
+              },
+              "JournalRecord": {
+                "type": "object",
+                "required": [
+                  "seq",
+                  "type",
+                  "recorded_at",
+                  "entry"
+                ],
+                "properties": {
+                  "seq": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "type": {
+                    "type": "string",
+                    "description": "started, model_responded, model_failed, tool_completed, approval_resolved, approval_timed_out, cancel_requested or finished"
+                  },
+                  "recorded_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When the entry was recorded (milliseconds); a step took the time since the entry before it"
+                  },
+                  "entry": {
+                    "type": "object",
+                    "description": "The entry itself, as the engine folds it"
+                  }
+                }
+              },
+              "JournalList": {
+                "type": "object",
+                "required": [
+                  "data"
+                ],
+                "properties": {
+                  "data": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/JournalRecord"
+                    }
+                  }
+                }
+              },
+              "MessageList": {
+                "type": "object",
+                "required": [
+                  "data"
+                ],
+                "properties": {
+                  "data": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Message"
+                    }
                   }
                 }
               }

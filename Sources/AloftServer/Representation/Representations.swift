@@ -2,15 +2,15 @@ import AloftCore
 import Foundation
 
 /// The API's JSON for each record: snake_case, ISO 8601 times, nulls spelled out.
-enum Representation {
-    static func time(_ date: Date?) -> JSONValue {
+package enum Representation {
+    package static func time(_ date: Date?) -> JSONValue {
         guard let date else { return .null }
         return .string(date.formatted(.iso8601))
     }
 
-    static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+    package static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
 
-    static func run(_ run: Run, approvals: [PendingApproval] = []) -> JSONValue {
+    package static func run(_ run: Run, approvals: [PendingApproval] = []) -> JSONValue {
         [
             "id": .string(run.id), "session_id": .string(run.sessionId), "agent": .string(run.agent),
             "agent_version": .string(run.agentVersion), "phase": .string(run.phase.rawValue), "input": .string(run.input),
@@ -26,7 +26,7 @@ enum Representation {
         ]
     }
 
-    static func approval(_ approval: PendingApproval) -> JSONValue {
+    package static func approval(_ approval: PendingApproval) -> JSONValue {
         [
             "tool_call": approval.call.json,
             "requested_at": time(Date(timeIntervalSince1970: approval.requestedAt)),
@@ -34,7 +34,7 @@ enum Representation {
         ]
     }
 
-    static func session(_ session: Session) -> JSONValue {
+    package static func session(_ session: Session) -> JSONValue {
         [
             "id": .string(session.id), "agent": .string(session.agent), "user_id": optional(session.userId),
             "title": optional(session.title), "summary": optional(session.summary), "active": .bool(session.isActive),
@@ -42,7 +42,7 @@ enum Representation {
         ]
     }
 
-    static func message(_ message: Message) -> JSONValue {
+    package static func message(_ message: Message) -> JSONValue {
         [
             "id": .number(Double(message.id ?? 0)), "session_id": .string(message.sessionId), "run_id": optional(message.runId),
             "position": .number(Double(message.position)), "role": .string(message.role.rawValue), "content": .string(message.content),
@@ -50,6 +50,14 @@ enum Representation {
             "tool_name": optional(message.toolName), "created_at": time(message.createdAt), "completed_at": time(message.completedAt),
             "interrupted": .bool(message.interrupted), "error": optional(message.error),
         ]
+    }
+
+    /// A journal entry as recorded: its number, type, time, and the entry itself.
+    package static func journal(_ record: JournalRecord, seq: Int) -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let entry = (try? encoder.encode(record.entry)).flatMap { try? JSONValue.parse(String(decoding: $0, as: UTF8.self)) } ?? .null
+        return ["seq": .number(Double(seq)), "type": .string(record.entry.typeName), "recorded_at": .string(record.recordedAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))), "entry": entry]
     }
 
     static func event(_ event: RunEvent) -> JSONValue {
@@ -77,7 +85,7 @@ enum Representation {
     }
 
     /// A page of items with the cursor for the next one (null at the end).
-    static func page(_ items: [JSONValue], nextCursor: String?) -> JSONValue {
+    package static func page(_ items: [JSONValue], nextCursor: String?) -> JSONValue {
         ["data": .array(items), "next_cursor": optional(nextCursor)]
     }
 }

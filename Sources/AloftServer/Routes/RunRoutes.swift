@@ -22,6 +22,8 @@ struct RunRoutes {
         }
         router.post("/runs/{id}/cancel") { request, context -> Response in try await cancel(request, id: try context.parameters.require("id")) }
         router.post("/runs/{id}/approval") { request, context -> Response in try await approve(request, id: try context.parameters.require("id")) }
+        router.get("/runs/{id}/messages") { _, context -> Response in try await messages(try context.parameters.require("id")) }
+        router.get("/runs/{id}/journal") { _, context -> Response in try await journal(try context.parameters.require("id")) }
         router.delete("/runs/{id}") { _, context -> Response in
             let id = try context.parameters.require("id")
             try await engine.deleteRun(id: id)
@@ -122,8 +124,8 @@ struct RunRoutes {
             guard case .object(let fields) = item else { throw APIError.invalidField("decisions[\(index)]", "must be an object") }
             let decision = JSONBody(fields: fields)
             let field = "decisions[\(index)]"
-            for key in fields.keys where !["tool_call_id", "approved", "reason"].contains(key) {
-                throw APIError.invalidField("\(field).\(key)", "unknown field; expected tool_call_id, approved, reason")
+            for key in fields.keys where !["tool_call_id", "approved", "reason", "decided_by"].contains(key) {
+                throw APIError.invalidField("\(field).\(key)", "unknown field; expected tool_call_id, approved, reason, decided_by")
             }
             guard let callId = try? decision.requiredString("tool_call_id", maxLength: 200) else {
                 throw APIError.invalidField("\(field).tool_call_id", "is required and must be a string")
@@ -138,7 +140,18 @@ struct RunRoutes {
             } catch {
                 throw APIError.invalidField("\(field).reason", "must be a string of at most 2000 bytes")
             }
-            decisions.append(ApprovalDecision(callId: callId, approved: approved, reason: reason?.isEmpty == true ? nil : reason))
+            let said: String?
+            do {
+                said = try decision.string("decided_by", maxLength: 200)
+            } catch {
+                throw APIError.invalidField("\(field).decided_by", "must be a string of at most 200 bytes (who decided, for the record)")
+            }
+            decisions.append(
+                ApprovalDecision(
+                    callId: callId, approved: approved, reason: reason?.isEmpty == true ? nil : reason,
+                    decidedBy: Self.decider(said: said, key: BearerAuthMiddleware<BasicRequestContext>.key(in: request))
+                )
+            )
         }
         guard let run = try await engine.reader.run(id: id) else { throw APIError.runNotFound(id) }
         let pending = Set(try await engine.reader.pendingApprovals(runId: id).map(\.call.id))
@@ -151,6 +164,26 @@ struct RunRoutes {
         }
         for decision in decisions { try await engine.resolveApproval(runId: id, decision: decision) }
         return try await accepted(id)
+    }
+
+    /// Who decided, for the record: what the client said (a person's name, say) and, when the
+    /// server has keys, the key it used, by its last four characters (as key dashboards show them).
+    static func decider(said: String?, key: String?) -> String {
+        let who = said.flatMap { $0.isEmpty ? nil : $0 } ?? "api client"
+        guard let key, key.count >= 8 else { return who }
+        return "\(who) (api key …\(key.suffix(4)))"
+    }
+
+    private func messages(_ id: String) async throws -> Response {
+        guard try await engine.reader.run(id: id) != nil else { throw APIError.runNotFound(id) }
+        let messages = try await engine.reader.messages(runId: id)
+        return .json(["data": .array(messages.map(Representation.message))])
+    }
+
+    private func journal(_ id: String) async throws -> Response {
+        guard try await engine.reader.run(id: id) != nil else { throw APIError.runNotFound(id) }
+        let records = try await engine.reader.journalRecords(runId: id)
+        return .json(["data": .array(records.enumerated().map { Representation.journal($1, seq: $0 + 1) })])
     }
 
     private func accepted(_ id: String) async throws -> Response {

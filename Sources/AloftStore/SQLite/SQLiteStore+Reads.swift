@@ -6,18 +6,25 @@ extension SQLiteStore {
     /// A run's journal, in order, whole: references kept by the compact form (see
     /// CompactJournal) are resolved from the session's messages, the agent version and the run.
     public func journal(runId: String) async throws -> [JournalEntry] {
-        let read = try await pool.read { db -> (run: Run, texts: [String], instructions: String?, summary: String?, messages: [Message])? in
+        try await journalRecords(runId: runId).map(\.entry)
+    }
+
+    /// A run's journal with the time each entry was recorded (see `journal(runId:)`).
+    public func journalRecords(runId: String) async throws -> [JournalRecord] {
+        let read = try await pool.read { db -> (run: Run, texts: [String], times: [Double], instructions: String?, summary: String?, messages: [Message])? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM run_rows WHERE id = ?"), arguments: [runId]) else {
                 return nil
             }
             let run = try Run(row: row)
             let runKey: Int64 = row["key"]
             let sessionKey: Int64 = row["session_key"]
-            let texts = try String.fetchAll(
-                db.cachedStatement(sql: "SELECT entry FROM journal WHERE run_key = ? ORDER BY seq"), arguments: [runKey]
+            let rows = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT entry, recorded_at FROM journal WHERE run_key = ? ORDER BY seq"), arguments: [runKey]
             )
+            let texts = rows.map { $0["entry"] as String }
+            let times = rows.map { $0["recorded_at"] as Double }
             let stored = try CompactJournal.Stored(texts: texts)
-            guard let first = stored.firstMessagePosition else { return (run, texts, nil, nil, []) }
+            guard let first = stored.firstMessagePosition else { return (run, texts, times, nil, nil, []) }
             var messages = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM message_rows WHERE session_key = ? AND position >= ? AND position < ? ORDER BY position"),
                 arguments: [sessionKey, first, run.messageBase]
@@ -34,13 +41,14 @@ extension SQLiteStore {
             {
                 instructions = try Self.decodeAgent(definition, version: run.agentVersion).instructions
             }
-            return (run, texts, instructions, summary, messages)
+            return (run, texts, times, instructions, summary, messages)
         }
         guard let read else { return [] }
         do {
-            return try CompactJournal.Stored(texts: read.texts).entries(
+            let entries = try CompactJournal.Stored(texts: read.texts).entries(
                 run: read.run, instructions: read.instructions, summary: read.summary, messages: read.messages
             )
+            return zip(entries, read.times).map { JournalRecord(entry: $0, recordedAt: Date(timeIntervalSince1970: $1)) }
         } catch var error as StoreError {
             if !error.message.hasPrefix("run ") { error.message = "run \(runId): " + error.message }
             throw error

@@ -36,7 +36,9 @@ struct Approve: AsyncParsableCommand {
                 let chosen = pending.filter { call.isEmpty || call.contains($0["tool_call"]?["id"]?.stringValue ?? "") }
                 let decisions: [JSONValue] = chosen.compactMap { approval in
                     guard let callId = approval["tool_call"]?["id"]?.stringValue else { return nil }
-                    var decision: [String: JSONValue] = ["tool_call_id": .string(callId), "approved": .bool(!deny)]
+                    var decision: [String: JSONValue] = [
+                        "tool_call_id": .string(callId), "approved": .bool(!deny), "decided_by": .string(TerminalUser.decider),
+                    ]
                     if let reason { decision["reason"] = .string(reason) }
                     return .object(decision)
                 }
@@ -69,7 +71,7 @@ struct Approve: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let decisions = callIds.map { ApprovalDecision(callId: $0, approved: !deny, reason: reason) }
+        let decisions = callIds.map { ApprovalDecision(callId: $0, approved: !deny, reason: reason, decidedBy: TerminalUser.decider) }
         let names = Dictionary(pending.map { ($0.call.id, $0.call.name) }, uniquingKeysWith: { first, _ in first })
         let verb = deny ? "denied" : "approved"
         let runId = id

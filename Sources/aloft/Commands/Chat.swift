@@ -113,7 +113,7 @@ struct Chat: AsyncParsableCommand {
                     if let (runId, stop) = current.turn.withLock({ $0 }) {
                         printError("\nstopping…")
                         stop.fire()
-                        try? await channel.cancel(runId: runId)
+                        try? await channel.cancel(runId: runId, reason: "stopped from the terminal")
                     } else if signal == .sigint {
                         printError("\n(/exit or Ctrl-D leaves)")
                     }

@@ -100,12 +100,14 @@ struct Runs: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a run: its messages, tool calls, approvals, journal and usage.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a run: its messages, tool calls, approvals (who decided, when), and its journal with times and step durations."
+        )
 
         @Argument(help: "The run id.")
         var id: String
 
-        @Flag(name: .long, help: "Print the run as JSON.")
+        @Flag(name: .long, help: "Print the run as one JSON line, as the API represents it (run, messages, journal).")
         var json = false
 
         @Flag(name: .long, help: "Also print the exact messages each model call was given.")
@@ -113,71 +115,21 @@ struct Runs: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
-        func run() async throws {
-            let store = try database.existingStore(forRun: id)
-            guard let run = try await store.run(id: id) else {
-                printError("error: no run \(id) in \(store.location)")
-                throw ExitCode(1)
-            }
-            let messages = try await store.messages(runId: id)
-            let journal = try await store.journal(runId: id)
-            let approvals = try await store.pendingApprovals(runId: id)
-            if json {
-                struct Detail: Encodable {
-                    var run: Run
-                    var messages: [Message]
-                    var pendingApprovals: [PendingApproval]
-                    var journal: [JournalEntry]
-                }
-                write(RunJSON.line(Detail(run: run, messages: messages, pendingApprovals: approvals, journal: journal), type: "run_detail") + "\n")
-                return
-            }
-            write("run        \(run.id)\nsession    \(run.sessionId)\nagent      \(run.agent) (version \(run.agentVersion))\n")
-            write("phase      \(run.phase.rawValue)\n")
-            write("usage      \(run.iterations) model call(s), \(run.usage.inputTokens) tokens in, \(run.usage.outputTokens) out\n")
-            if let correlation = run.correlationId { write("correlation \(correlation)\n") }
-            if let error = run.error { write("error      \(error)\n") }
-            write("\nmessages\n")
-            for message in messages {
-                var line = "  [\(message.role.rawValue)] \(message.content)"
-                for call in message.toolCalls { line += "\n      calls \(call.name)(\(call.arguments)) [\(call.id)]" }
-                if message.interrupted { line += "  (interrupted)" }
-                write(line + "\n")
-            }
-            if !approvals.isEmpty {
-                write("\nwaiting for approval\n")
-                for approval in approvals {
-                    write("  \(approval.call.name)(\(approval.call.arguments)) [call \(approval.call.id)]\n")
-                }
-                write("  approve: aloft approve \(run.id)    deny: aloft approve \(run.id) --deny\n")
-            }
-            write("\njournal\n")
-            for (index, entry) in journal.enumerated() {
-                write("  \(String(index + 1).padding(4)) \(entry.typeName)\n")
-            }
-            if context { writeContexts(journal) }
-        }
+        @OptionGroup var remote: ServerOptions
 
-        /// The messages each model call was given: the transcript folded from the journal up to
-        /// its answer (the start's context is rebuilt by the store from what it refers to).
-        private func writeContexts(_ journal: [JournalEntry]) {
-            if journal.isEmpty { write("\n(no journal: it was pruned)\n") }
-            var state = RunState(configuration: LoopConfiguration(tools: [], policies: AgentPolicies()))
-            for entry in journal {
-                switch entry {
-                case .modelResponded(let step, _), .modelFailed(let step, _):
-                    let messages = state.transcript
-                    write("\ncontext of model call \(step) (\(messages.count) messages)\n")
-                    for message in messages {
-                        var line = "  [\(message.role.rawValue)] \(message.content)"
-                        for call in message.toolCalls { line += "\n      calls \(call.name)(\(call.arguments)) [\(call.id)]" }
-                        write(line + "\n")
-                    }
-                default:
-                    break
+        func run() async throws {
+            let view: RunDetailView
+            if let api = remote.client {
+                view = try await ServerOptions.acting { try await RunDetailView.remote(api, id: id) }
+            } else {
+                let store = try database.existingStore(forRun: id)
+                guard let found = try await RunDetailView.local(store, id: id) else {
+                    printError("error: no run \(id) in \(store.location)")
+                    throw ExitCode(1)
                 }
-                state.apply(entry)
+                view = found
             }
+            write(json ? view.jsonLine + "\n" : view.text(context: context))
         }
     }
 
@@ -276,7 +228,14 @@ extension Runs {
 
         @OptionGroup var database: DatabaseOptions
 
+        @OptionGroup var remote: ServerOptions
+
         func run() async throws {
+            if let api = remote.client {
+                try await ServerOptions.acting { try await api.send(.DELETE, "/v1/runs/\(id)") }
+                printError("deleted run \(id)")
+                return
+            }
             let store = try database.existingStore(forRun: id)
             guard let run = try await store.run(id: id) else {
                 printError("error: no run \(id) in \(store.location)")

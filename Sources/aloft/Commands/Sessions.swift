@@ -1,5 +1,6 @@
 import AloftCore
 import AloftEngine
+import AloftServer
 import ArgumentParser
 import Foundation
 
@@ -27,30 +28,50 @@ struct Sessions: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
+        @OptionGroup var remote: ServerOptions
+
         func validate() throws {
             if limit < 1 || limit > 10_000 { throw ValidationError("--limit must be between 1 and 10000") }
         }
 
         func run() async throws {
-            guard let store = try database.existingStore() else {
-                if !json { printError(database.noDatabase("no sessions")) }
-                return
+            let sessions: [JSONValue]
+            let place: String
+            if let api = remote.client {
+                var query = "limit=\(min(limit, 200))"
+                for (name, value) in [("agent", agent), ("user_id", user)] {
+                    if let value { query += "&\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)" }
+                }
+                let page = try await ServerOptions.acting { try await api.send(.GET, "/v1/sessions?\(query)") }
+                sessions = page["data"]?.arrayValue ?? []
+                place = api.baseURL
+            } else {
+                guard let store = try database.existingStore() else {
+                    if !json { printError(database.noDatabase("no sessions")) }
+                    return
+                }
+                sessions = try await store.sessions(SessionQuery(agent: agent, userId: user, limit: limit)).map(Representation.session)
+                place = store.location
             }
-            let sessions = try await store.sessions(SessionQuery(agent: agent, userId: user, limit: limit))
             if json {
-                for session in sessions { write(RunJSON.line(session, type: "session") + "\n") }
+                for session in sessions {
+                    var object = session.objectValue ?? [:]
+                    object["type"] = "session"
+                    write(JSONValue.object(object).jsonText() + "\n")
+                }
                 return
             }
             if sessions.isEmpty {
-                printError("no sessions in \(store.location)")
+                printError("no sessions in \(place)")
                 return
             }
             write("SESSION                          AGENT           UPDATED               ACTIVE RUN                       TITLE\n")
             for session in sessions {
-                let title = (session.title ?? "").replacingOccurrences(of: "\n", with: " ")
+                let title = (session["title"]?.stringValue ?? "").replacingOccurrences(of: "\n", with: " ")
                 write(
-                    "\(session.id.padding(32)) \(session.agent.padding(15)) \(session.updatedAt.formatted(.iso8601).padding(21)) "
-                        + "\((session.activeRunId ?? "-").padding(32)) \(title.count > 40 ? String(title.prefix(40)) + "…" : title)\n"
+                    "\((session["id"]?.stringValue ?? "").padding(32)) \((session["agent"]?.stringValue ?? "").padding(15)) "
+                        + "\((session["updated_at"]?.stringValue ?? "").padding(21)) \((session["active_run_id"]?.stringValue ?? "-").padding(32)) "
+                        + "\(title.count > 40 ? String(title.prefix(40)) + "…" : title)\n"
                 )
             }
         }
@@ -62,37 +83,25 @@ struct Sessions: AsyncParsableCommand {
         @Argument(help: "The session id.")
         var id: String
 
-        @Flag(name: .long, help: "Print the session as JSON.")
+        @Flag(name: .long, help: "Print the session as one JSON line, as the API represents it (session, messages, runs).")
         var json = false
 
         @OptionGroup var database: DatabaseOptions
 
+        @OptionGroup var remote: ServerOptions
+
         func run() async throws {
-            guard let store = try database.existingStore(), let session = try await store.session(id: id) else {
-                printError("error: no session \(id) in \(database.path)")
-                throw ExitCode(1)
-            }
-            let messages = try await store.messages(sessionId: id)
-            let runs = try await store.runs(RunQuery(sessionId: id, limit: 1_000))
-            if json {
-                struct Detail: Encodable {
-                    var session: Session
-                    var messages: [Message]
-                    var runs: [Run]
+            let view: SessionDetailView
+            if let api = remote.client {
+                view = try await ServerOptions.acting { try await SessionDetailView.remote(api, id: id) }
+            } else {
+                guard let store = try database.existingStore(), let found = try await SessionDetailView.local(store, id: id) else {
+                    printError("error: no session \(id) in \(database.path)")
+                    throw ExitCode(1)
                 }
-                write(RunJSON.line(Detail(session: session, messages: messages, runs: runs), type: "session_detail") + "\n")
-                return
+                view = found
             }
-            write("session    \(session.id)\nagent      \(session.agent)\n")
-            if let title = session.title { write("title      \(title)\n") }
-            if let user = session.userId { write("user       \(user)\n") }
-            write("runs       \(runs.count)\(session.activeRunId.map { " (in progress: \($0))" } ?? "")\n\nconversation\n")
-            for message in messages {
-                var line = "  [\(message.role.rawValue)] \(message.content)"
-                for call in message.toolCalls { line += "\n      calls \(call.name)(\(call.arguments)) [\(call.id)]" }
-                if message.interrupted { line += "  (interrupted)" }
-                write(line + "\n")
-            }
+            write(json ? view.jsonLine + "\n" : view.text)
         }
     }
 
@@ -104,7 +113,14 @@ struct Sessions: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
+        @OptionGroup var remote: ServerOptions
+
         func run() async throws {
+            if let api = remote.client {
+                try await ServerOptions.acting { try await api.send(.DELETE, "/v1/sessions/\(id)") }
+                printError("deleted session \(id)")
+                return
+            }
             guard let store = try database.existingStore(), let session = try await store.session(id: id) else {
                 printError("error: no session \(id) in \(database.path)")
                 throw ExitCode(1)

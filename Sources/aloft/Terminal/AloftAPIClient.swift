@@ -102,6 +102,10 @@ struct AloftAPIClient: Sendable {
 struct RemoteRunChannel: RunChannel {
     let api: AloftAPIClient
 
+    var commandSuffix: String {
+        ProcessInfo.processInfo.environment["ALOFT_SERVER"] == api.baseURL ? "" : " --server \(api.baseURL)"
+    }
+
     func events(runId: String, after: Int) -> AsyncThrowingStream<RunEvent, any Error> {
         api.events(runId: runId, after: after)
     }
@@ -109,11 +113,12 @@ struct RemoteRunChannel: RunChannel {
     func resolve(runId: String, decision: ApprovalDecision) async throws {
         var item: [String: JSONValue] = ["tool_call_id": .string(decision.callId), "approved": .bool(decision.approved)]
         if let reason = decision.reason { item["reason"] = .string(reason) }
+        if let decidedBy = decision.decidedBy { item["decided_by"] = .string(decidedBy) }
         try await api.send(.POST, "/v1/runs/\(runId)/approval", json: ["decisions": [.object(item)]])
     }
 
-    func cancel(runId: String) async throws {
-        try await api.send(.POST, "/v1/runs/\(runId)/cancel", json: ["reason": "stopped from the terminal"])
+    func cancel(runId: String, reason: String) async throws {
+        try await api.send(.POST, "/v1/runs/\(runId)/cancel", json: ["reason": .string(reason)])
     }
 
     func summary(runId: String) async throws -> (phase: RunPhase, line: String) {

@@ -6,9 +6,15 @@ import AloftEngine
 protocol RunChannel: Sendable {
     func events(runId: String, after: Int) -> AsyncThrowingStream<RunEvent, any Error>
     func resolve(runId: String, decision: ApprovalDecision) async throws
-    func cancel(runId: String) async throws
+    func cancel(runId: String, reason: String) async throws
     /// The run's phase and a line saying how it ended.
     func summary(runId: String) async throws -> (phase: RunPhase, line: String)
+    /// What a suggested command adds to reach the run (` --server URL` for a server's runs).
+    var commandSuffix: String { get }
+}
+
+extension RunChannel {
+    var commandSuffix: String { "" }
 }
 
 /// Runs in the engine of this process.
@@ -33,8 +39,8 @@ struct EngineRunChannel: RunChannel {
         try await engine.resolveApproval(runId: runId, decision: decision)
     }
 
-    func cancel(runId: String) async throws {
-        try await engine.cancel(runId: runId, reason: "stopped from the terminal")
+    func cancel(runId: String, reason: String) async throws {
+        try await engine.cancel(runId: runId, reason: reason)
     }
 
     func summary(runId: String) async throws -> (phase: RunPhase, line: String) {

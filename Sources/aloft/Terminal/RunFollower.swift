@@ -98,7 +98,8 @@ struct RunFollower: Sendable {
                 for call in calls {
                     printError(TerminalStyle.paint("⏸ run \(runId) waits for approval of \(call.name)(\(call.arguments)) [call \(call.id)]", .approval))
                 }
-                printError("  approve: aloft approve \(runId)\n  deny:    aloft approve \(runId) --deny --reason \"…\"")
+                let target = channel.commandSuffix
+                printError("  approve: aloft approve \(runId)\(target)\n  deny:    aloft approve \(runId)\(target) --deny --reason \"…\"")
                 return try await channel.summary(runId: runId).phase
             case .runResumed:
                 break
@@ -143,7 +144,7 @@ struct RunFollower: Sendable {
                 case nil: return .stopped
                 }
             }
-            try await channel.resolve(runId: runId, decision: ApprovalDecision(callId: call.id, approved: approved, reason: reason))
+            try await channel.resolve(runId: runId, decision: ApprovalDecision(callId: call.id, approved: approved, reason: reason, decidedBy: TerminalUser.decider))
         }
         return .decided
     }

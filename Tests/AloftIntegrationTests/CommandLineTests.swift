@@ -131,6 +131,35 @@ struct CommandLineConvenienceTests {
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == version)
     }
 
+    @Test("the documented bash completion completes subcommands and their options")
+    func shellCompletion() async throws {
+        let folder = try temporaryFolder()
+        let script = try await AloftProcess.run(["--generate-completion-script", "bash"], directory: folder)
+        #expect(script.status == 0)
+        try script.stdout.write(toFile: "\(folder)/aloft.bash", atomically: true, encoding: .utf8)
+        /// What bash offers after `line` (its last word being completed).
+        func complete(_ line: String) throws -> [String] {
+            let words = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let shell = Process()
+            shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+            shell.arguments = [
+                "-c",
+                "source aloft.bash; COMP_WORDS=(\(words.map { "'\($0)'" }.joined(separator: " "))); COMP_CWORD=\(words.count - 1); "
+                    + "COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}; _aloft aloft '\(words.last ?? "")' '\(words[words.count - 2])'; printf '%s\\n' \"${COMPREPLY[@]}\"",
+            ]
+            shell.currentDirectoryURL = URL(fileURLWithPath: folder)
+            let output = Pipe()
+            shell.standardOutput = output
+            try shell.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            shell.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        #expect(Set(try complete("aloft ru")) == ["run", "runs"])
+        #expect(try complete("aloft runs s") == ["show"])
+        #expect(try complete("aloft runs show --se").contains("--server"))
+    }
+
     @Test("the question can come from standard input: `-`, or nothing with piped input")
     func standardInput() async throws {
         let folder = try temporaryFolder()
@@ -173,6 +202,26 @@ struct CommandLineConvenienceTests {
             #expect(result.stderr.contains("there is no database at aloft.db"), "\(arguments): \(result.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("aloft.db")))
+    }
+
+    @Test("without --db, runs go to one database per user, whatever the folder: ~/.local/share/aloft, or $XDG_DATA_HOME/aloft")
+    func defaultDatabasePerUser() async throws {
+        let home = try temporaryFolder()
+        let here = try temporaryFolder()
+        let there = try temporaryFolder()
+        let user = ["HOME": home]
+        let ran = try await AloftProcess.run(["run", "--agent", "\(Self.examples)/demo.yaml", "--json", "Hi"], directory: here, environment: user)
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(home)/.local/share/aloft/aloft.db"), "the database is in the user's data folder")
+        #expect(!FileManager.default.fileExists(atPath: "\(here)/.aloft"), "not in the current folder")
+        let listed = try await AloftProcess.run(["runs", "list", "--json"], directory: there, environment: user)
+        #expect(listed.stdout.split(separator: "\n").count == 1, "another folder sees the same runs: \(listed.stdout) \(listed.stderr)")
+
+        let data = try temporaryFolder()
+        let xdg = try await AloftProcess.run(["runs", "list"], directory: there, environment: user.merging(["XDG_DATA_HOME": data]) { $1 })
+        #expect(xdg.stderr.contains("there is no database at \(data)/aloft/aloft.db"), "\(xdg.stderr)")
+        let chosen = try await AloftProcess.run(["runs", "list"], directory: there, environment: user.merging(["ALOFT_DB": "mine.db"]) { $1 })
+        #expect(chosen.stderr.contains("there is no database at mine.db"), "ALOFT_DB wins: \(chosen.stderr)")
     }
 
     @Test("sessions list, show and delete; agents list and validate")

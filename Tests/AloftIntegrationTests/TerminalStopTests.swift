@@ -242,7 +242,7 @@ struct RemoteCommandTests {
         try await eventually("the run is cancelled") { try await http("GET", "\(base)/v1/runs/\(talking)").body["phase"] == "cancelled" }
         let missing = try await AloftProcess.run(["runs", "cancel", "run_nope", "--server", base], directory: folder)
         #expect(missing.status == 1 && missing.stderr.contains("run_not_found"), "\(missing.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: "\(folder)/.aloft"), "no local database was touched")
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/.local/share/aloft"), "no local database was touched")
     }
 }
 
@@ -294,6 +294,6 @@ extension RemoteCommandTests {
         #expect(try await http("GET", "\(base)/v1/runs/\(runId)").status == 404)
         #expect(try await AloftProcess.run(["sessions", "delete", sessionId, "--server", base], directory: client).status == 0)
         #expect(try await http("GET", "\(base)/v1/sessions/\(sessionId)").status == 404)
-        #expect(!FileManager.default.fileExists(atPath: "\(client)/.aloft"), "no local database was touched")
+        #expect(!FileManager.default.fileExists(atPath: "\(client)/.local/share/aloft"), "no local database was touched")
     }
 }

@@ -38,7 +38,12 @@ public final class AloftProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        // Each process is its own user at home in `directory`: the default database
+        // (~/.local/share/aloft) is the test's, never the machine's, unless a test says otherwise.
+        var base = ProcessInfo.processInfo.environment
+        for name in ["XDG_DATA_HOME", "ALOFT_DB", "ALOFT_SERVER", "ALOFT_API_KEY"] { base[name] = nil }
+        base["HOME"] = directory
+        process.environment = base.merging(environment) { _, new in new }
         let stdin = Pipe()
         process.standardInput = input == nil && !openInput ? FileHandle.nullDevice : stdin
         let output = FileHandle(forWritingAtPath: stdoutPath)

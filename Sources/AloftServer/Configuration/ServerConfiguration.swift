@@ -37,7 +37,7 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var metricsRequireKey = false
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, database: String = ".aloft/aloft.db", agentsDirectory: String? = nil,
+        host: String = "127.0.0.1", port: Int = 8080, database: String = DefaultDatabaseLocation.current, agentsDirectory: String? = nil,
         apiKeys: [String] = [], maxBodyBytes: Int = 1 << 20, heartbeatSeconds: Int = 15, durability: String = "power-cut",
         corsOrigins: [String] = [], idleTimeoutSeconds: Int = 30, apiAgents: APIAgentPolicy = APIAgentPolicy(),
         outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration(), retentionDays: Int? = nil

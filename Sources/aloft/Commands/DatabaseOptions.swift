@@ -1,11 +1,12 @@
 import AloftEngine
 import AloftCore
+import AloftServer
 import ArgumentParser
 import Foundation
 
 /// Where runs are stored, and how durably.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The database file (default: $ALOFT_DB or .aloft/aloft.db).")
+    @Option(name: .long, help: "The database file (default: $ALOFT_DB, else ~/.local/share/aloft/aloft.db, or $XDG_DATA_HOME/aloft/aloft.db when that is set).")
     var db: String?
 
     @Option(name: .long, help: "power-cut (default: fsync every commit) or process-crash (faster; a power cut may lose the last steps).")
@@ -15,7 +16,7 @@ struct DatabaseOptions: ParsableArguments {
     var verbose = false
 
     var path: String {
-        db ?? ProcessInfo.processInfo.environment["ALOFT_DB"] ?? ".aloft/aloft.db"
+        db ?? ProcessInfo.processInfo.environment["ALOFT_DB"] ?? DefaultDatabaseLocation.current
     }
 
     func validate() throws {

@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (default 8080; 0 picks a free one).")
     var port: Int?
 
-    @Option(name: .long, help: "The database file (default .aloft/aloft.db).")
+    @Option(name: .long, help: "The database file (default: $ALOFT_DB, else the config file's database, else ~/.local/share/aloft/aloft.db).")
     var db: String?
 
     @Option(name: .long, help: "Folder of agent files loaded at start.")

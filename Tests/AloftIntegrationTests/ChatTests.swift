@@ -51,6 +51,16 @@ struct ChatTests {
         let runs = try await http("GET", "\(server.base)/v1/runs").body
         #expect(runs["data"]?.arrayLength == 1)
         #expect(runs["data"]?[0]?["phase"] == "completed")
+
+        // Continuing the session there (the server from ALOFT_SERVER) shows its last turns first.
+        let session = try #require(runs["data"]?[0]?["session_id"]?.stringValue)
+        let again = try await AloftProcess.run(
+            ["chat", "--agent", "approval-demo", "--session", session], directory: folder, environment: ["ALOFT_SERVER": server.base], input: "/exit\n"
+        )
+        #expect(again.status == 0 && again.stderr.contains("you> clean up"), "\(again.stderr)")
+        #expect(again.stderr.contains("agent> Done: the clean-up step"), "\(again.stderr)")
+        let wrongAgent = try await AloftProcess.run(["chat", "--agent", "demo", "--session", session, "--server", server.base], directory: folder, input: "hi\n")
+        #expect(wrongAgent.status == 2 && wrongAgent.stderr.contains("belongs to agent 'approval-demo'"), "\(wrongAgent.stderr)")
     }
 }
 

@@ -19,14 +19,10 @@ struct Chat: AsyncParsableCommand {
     @Option(name: .long, help: "The agent: its name on the server, or a file (or a name in --agents) when embedded.")
     var agent: String
 
-    @Option(name: .long, help: "An Aloft server, e.g. http://127.0.0.1:8080.")
-    var server: String?
-
     @Option(name: .long, help: "Continue this session.")
     var session: String?
 
-    @Option(name: .long, help: "The server's API key (default $ALOFT_API_KEY).")
-    var apiKey: String?
+    @OptionGroup var remote: ServerOptions
 
     @Option(name: .long, help: "Folder of agent files for names, when embedded.")
     var agents = "agents"
@@ -34,20 +30,26 @@ struct Chat: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        if let server {
-            var base = server
-            while base.hasSuffix("/") { base.removeLast() }
-            let api = AloftAPIClient(baseURL: base, apiKey: apiKey ?? ProcessInfo.processInfo.environment["ALOFT_API_KEY"], client: .shared)
+        if let api = remote.client {
             do {
                 var sessionId = session ?? ""
                 if let session {
-                    // Refused at start, not at the first message.
+                    // Refused at start, not at the first message; what came before is shown.
                     do {
-                        _ = try await api.send(.GET, "/v1/sessions/\(session)?messages_limit=1")
+                        let found = try await api.send(.GET, "/v1/sessions/\(session)?messages_limit=1")
+                        if let owner = found["agent"]?.stringValue, owner != agent {
+                            printError("error: session \(session) belongs to agent '\(owner)', not '\(agent)'")
+                            throw ExitCode(2)
+                        }
                     } catch let error as APIClientError where error.status == 404 {
-                        printError("error: no session \(session) on \(base); omit --session to start a new one")
+                        printError("error: no session \(session) on \(api.baseURL); omit --session to start a new one")
                         throw ExitCode(2)
                     }
+                    let messages = try await SessionDetailView.messages(api, sessionId: session)
+                    Self.showEarlier(messages.suffix(6).compactMap { message in
+                        guard let role = message["role"]?.stringValue.flatMap(Role.init), let content = message["content"]?.stringValue else { return nil }
+                        return (role, content)
+                    })
                 } else {
                     sessionId = try await api.send(.POST, "/v1/sessions", json: ["agent": .string(agent)])["id"]?.stringValue ?? ""
                 }
@@ -79,12 +81,7 @@ struct Chat: AsyncParsableCommand {
                 printError("error: session \(session) belongs to agent '\(found.agent)', not '\(definition.name)'")
                 throw ExitCode(2)
             }
-            let earlier = try await store.messages(sessionId: session, last: 6).filter { $0.role == .user || ($0.role == .assistant && !$0.content.isEmpty) }
-            if !earlier.isEmpty { printError("earlier in this session:") }
-            for message in earlier {
-                let text = message.content.replacingOccurrences(of: "\n", with: " ")
-                printError("  \(message.role == .user ? "you" : "agent")> \(text.count > 200 ? String(text.prefix(200)) + "…" : text)")
-            }
+            Self.showEarlier(try await store.messages(sessionId: session, last: 6).map { ($0.role, $0.content) })
         }
         let store = try database.openStore()
         let done = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true) { engine in
@@ -99,6 +96,16 @@ struct Chat: AsyncParsableCommand {
         if done == nil {
             printError("error: another aloft process owns \(store.location); use --server to chat through it, or another --db")
             throw ExitCode(2)
+        }
+    }
+
+    /// The last turns of a continued session: what the person said and what the agent answered.
+    private static func showEarlier(_ messages: [(role: Role, content: String)]) {
+        let earlier = messages.filter { $0.role == .user || ($0.role == .assistant && !$0.content.isEmpty) }
+        if !earlier.isEmpty { printError("earlier in this session:") }
+        for message in earlier {
+            let text = message.content.replacingOccurrences(of: "\n", with: " ")
+            printError("  \(message.role == .user ? "you" : "agent")> \(text.count > 200 ? String(text.prefix(200)) + "…" : text)")
         }
     }
 

@@ -12,7 +12,7 @@ import Testing
 @Suite("Query plans")
 struct QueryPlanTests {
     /// Tables whose size grows with the runs stored.
-    static let growing: Set<String> = ["runs", "sessions", "messages", "journal", "pending_approvals", "timers", "agent_versions", "agents", "run_events"]
+    static let growing: Set<String> = ["runs", "sessions", "messages", "journal", "pending_approvals", "timers", "agent_versions", "agents", "run_events", "session_metadata"]
 
     @Test("no statement of a run's life scans a table that grows with runs")
     func everyStatementUsesAnIndex() async throws {
@@ -47,6 +47,10 @@ struct QueryPlanTests {
             _ = try await store.runs(RunQuery(before: second.id, limit: 20))
             _ = try await store.sessions(SessionQuery(userId: "someone", limit: 20))
             _ = try await store.sessions(SessionQuery(agent: "tester", limit: 20))
+            let labelled = try await engine.createSession(agent: tools, userId: nil, title: nil, metadata: ["team": "support", "tier": "gold"])
+            _ = try await store.sessions(SessionQuery(metadata: ["team": "support"], limit: 20))
+            _ = try await store.sessions(SessionQuery(metadata: ["team": "support", "tier": "gold"], limit: 20))
+            try await engine.deleteSession(id: labelled.id)
             _ = try await store.journal(runId: second.id)
             _ = try await store.messages(runId: first.id)
             _ = try await store.messages(sessionId: first.sessionId, after: 0, limit: 50)

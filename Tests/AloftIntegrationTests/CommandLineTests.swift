@@ -234,8 +234,19 @@ struct CommandLineConvenienceTests {
         #expect(try listed.stdout.split(separator: "\n").map { try JSONValue.parse(String($0))["id"]?.stringValue } == [session])
         let shown = try await AloftProcess.run(["sessions", "show", session, "--db", "aloft.db"], directory: folder)
         #expect(shown.stdout.contains("[user] One") && shown.stdout.contains("[user] Two") && shown.stdout.contains("runs       2"), "\(shown.stdout)")
+        _ = try await AloftProcess.run(
+            ["chat", "--agent", "\(Self.examples)/demo.yaml", "--db", "aloft.db", "--metadata", "team=support", "--metadata", "ticket=T-9"], directory: folder,
+            input: "hello\n/exit\n"
+        )
+        let labelled = try await AloftProcess.run(["sessions", "list", "--json", "--db", "aloft.db", "--metadata", "team=support"], directory: folder)
+        let found = try labelled.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(found.count == 1 && found.first?["metadata"]?["ticket"] == "T-9" && found.first?["id"]?.stringValue != session, "\(labelled.stdout)")
+        let shownLabels = try await AloftProcess.run(["sessions", "show", found.first?["id"]?.stringValue ?? "", "--db", "aloft.db"], directory: folder)
+        #expect(shownLabels.stdout.contains("metadata   team=support ticket=T-9"), "\(shownLabels.stdout)")
+        let badLabel = try await AloftProcess.run(["sessions", "list", "--db", "aloft.db", "--metadata", "team"], directory: folder)
+        #expect(badLabel.status == 2 && badLabel.stderr.contains("name=value"), "\(badLabel.stderr)")
         #expect(try await AloftProcess.run(["sessions", "delete", session, "--db", "aloft.db"], directory: folder).status == 0)
-        #expect(try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db"], directory: folder).stdout.isEmpty)
+        #expect(try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db", "--session", session], directory: folder).stdout.isEmpty)
         #expect(try await AloftProcess.run(["sessions", "show", session, "--db", "aloft.db"], directory: folder).status == 1)
 
         let valid = try await AloftProcess.run(["agents", "validate", "\(Self.examples)/demo.yaml"], directory: folder)

@@ -32,6 +32,34 @@ struct SessionAndAgentRoutesTests {
         #expect(model.requests.last?.body["messages"]?.arrayCount == 4)
     }
 
+    @Test("sessions carry metadata set at creation and are listed by it; bad labels are 422 naming the problem")
+    func sessionMetadata() async throws {
+        try await TestServer().run { client, _ in
+            let gold = try await client.send(.post, "/v1/sessions", json: #"{"agent":"scripted","metadata":{"team":"support","tier":"gold"}}"#)
+            #expect(gold.status == .created && gold.json["metadata"]?["team"] == "support", "\(gold.json)")
+            let plain = try await client.send(.post, "/v1/sessions", json: #"{"agent":"scripted","metadata":{"team":"support"}}"#)
+            _ = try await client.send(.post, "/v1/sessions", json: #"{"agent":"scripted"}"#)
+            func ids(_ query: String) async throws -> [String] {
+                try await client.send(.get, "/v1/sessions?\(query)").json["data"]?.arrayItems?.compactMap { $0["id"]?.stringValue } ?? []
+            }
+            let goldId = try #require(gold.json["id"]?.stringValue)
+            let plainId = try #require(plain.json["id"]?.stringValue)
+            #expect(try await ids("metadata=team:support") == [plainId, goldId])
+            #expect(try await ids("metadata=team:support&metadata=tier:gold") == [goldId])
+            #expect(try await ids("metadata=team:sales").isEmpty)
+            #expect(try await client.send(.get, "/v1/sessions/\(goldId)").json["metadata"]?["tier"] == "gold")
+            let noColon = try await client.send(.get, "/v1/sessions?metadata=team")
+            #expect(noColon.status == .unprocessableContent && noColon.json["error"]?["message"]?.stringValue?.contains("name:value") == true)
+            let badKey = try await client.send(.post, "/v1/sessions", json: #"{"agent":"scripted","metadata":{"no spaces":"x"}}"#)
+            #expect(badKey.status == .unprocessableContent && badKey.json["error"]?["message"]?.stringValue?.contains("metadata") == true, "\(badKey.json)")
+            let long = String(repeating: "é", count: 257)
+            let longValue = try await client.send(.post, "/v1/sessions", json: #"{"agent":"scripted","metadata":{"k":"\#(long)"}}"#)
+            #expect(longValue.status == .unprocessableContent, "\(longValue.json)")
+            let notString = try await client.send(.post, "/v1/sessions", json: #"{"agent":"scripted","metadata":{"k":1}}"#)
+            #expect(notString.status == .unprocessableContent)
+        }
+    }
+
     @Test("a second turn while one runs is 409 session_busy; stop ends it and keeps the partial answer")
     func busyAndStop() async throws {
         var server = TestServer()
@@ -161,7 +189,8 @@ struct OpenAPIDocumentTests {
             #expect(served == inRepo, "run scripts/generate-openapi-swift.sh after editing openapi.json")
             let paths = Set(served["paths"]?.objectValue?.keys.map { $0 } ?? [])
             #expect(paths.isSuperset(of: [
-                "/v1/runs", "/v1/runs/{id}", "/v1/runs/{id}/events", "/v1/runs/{id}/cancel", "/v1/runs/{id}/approval", "/v1/sessions",
+                "/v1/runs", "/v1/runs/{id}", "/v1/runs/{id}/events", "/v1/runs/{id}/cancel", "/v1/runs/{id}/approval", "/v1/runs/{id}/messages",
+                "/v1/runs/{id}/journal", "/v1/sessions",
                 "/v1/sessions/{id}", "/v1/sessions/{id}/messages", "/v1/sessions/{id}/stop", "/v1/agents", "/v1/agents/{name}", "/healthz", "/readyz",
             ]))
         }

@@ -40,6 +40,7 @@ public enum StoreConformance {
         Check(description: "pruning deletes what its scope says, once per run", body: pruning),
         Check(description: "agents are saved, listed and deleted", body: agents),
         Check(description: "a deleted run and a deleted session leave nothing behind", body: deletions),
+        Check(description: "sessions keep their metadata and are listed by it, every label matching", body: sessionMetadata),
     ]
 
     // MARK: Building steps
@@ -338,6 +339,29 @@ public enum StoreConformance {
         try expect(try await store.deleteAgent(name: "helper"), "deleted")
         try expect(!(try await store.deleteAgent(name: "helper")), "an agent deleted twice is not there the second time")
         try expect(try await store.storedAgents().isEmpty, "none left")
+    }
+
+    static func sessionMetadata(_ store: Store) async throws {
+        func session(_ id: String, _ metadata: [String: String], at offset: Double) -> Session {
+            Session(id: id, agent: "tester", metadata: metadata, createdAt: start.addingTimeInterval(offset), updatedAt: start.addingTimeInterval(offset))
+        }
+        try await store.insert(session("ses_m1", ["team": "support", "tier": "gold"], at: 1))
+        try await store.insert(session("ses_m2", ["team": "support"], at: 2))
+        try await store.insert(session("ses_m3", ["team": "sales", "note": "a: b"], at: 3))
+        try await store.insert(session("ses_m4", [:], at: 4))
+        try expect(try await store.session(id: "ses_m1")?.metadata == ["team": "support", "tier": "gold"], "metadata reads back")
+        try expect(try await store.session(id: "ses_m4")?.metadata == [:], "none is none")
+        let support = try await store.sessions(SessionQuery(metadata: ["team": "support"], limit: 10)).map(\.id)
+        try expect(support == ["ses_m2", "ses_m1"], "sessions labelled team=support, newest first: \(support)")
+        let gold = try await store.sessions(SessionQuery(metadata: ["team": "support", "tier": "gold"], limit: 10)).map(\.id)
+        try expect(gold == ["ses_m1"], "every label must match: \(gold)")
+        let paged = try await store.sessions(SessionQuery(metadata: ["team": "support"], before: "ses_m2", limit: 10)).map(\.id)
+        try expect(paged == ["ses_m1"], "with a cursor: \(paged)")
+        try expect(try await store.sessions(SessionQuery(metadata: ["team": "nobody"], limit: 10)).isEmpty, "no match, no sessions")
+        _ = try await store.deleteSession(id: "ses_m1")
+        try await store.insert(session("ses_m5", ["tier": "silver"], at: 5))
+        let goldAfter = try await store.sessions(SessionQuery(metadata: ["tier": "gold"], limit: 10)).map(\.id)
+        try expect(goldAfter.isEmpty, "a deleted session's labels go with it: \(goldAfter)")
     }
 
     static func deletions(_ store: Store) async throws {

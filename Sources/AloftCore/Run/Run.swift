@@ -62,12 +62,14 @@ public struct Session: Sendable, Hashable, Codable {
     public var summary: String?
     /// The run in progress, if any: a session runs one turn at a time.
     public var activeRunId: String?
+    /// Labels the client chose (`team: support`), set at creation; sessions can be listed by them.
+    public var metadata: [String: String]
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String, agent: String, userId: String? = nil, title: String? = nil, summary: String? = nil,
-        activeRunId: String? = nil, createdAt: Date, updatedAt: Date
+        activeRunId: String? = nil, metadata: [String: String] = [:], createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.agent = agent
@@ -75,8 +77,26 @@ public struct Session: Sendable, Hashable, Codable {
         self.title = title
         self.summary = summary
         self.activeRunId = activeRunId
+        self.metadata = metadata
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// Limits on metadata, checked where it enters: at most 32 entries, keys of 1 to 64 bytes
+    /// of letters, digits and `_ - . /`, values of at most 256 characters. Nil when it is within them,
+    /// else what is wrong.
+    public static func metadataProblem(_ metadata: [String: String]) -> String? {
+        if metadata.count > 32 { return "has \(metadata.count) entries; at most 32" }
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            let allowed = key.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || "_-./".utf8.contains(byte)
+            }
+            if key.utf8.isEmpty || key.utf8.count > 64 || !allowed {
+                return "key '\(key.prefix(80))' must be 1 to 64 letters, digits, _ - . or /"
+            }
+            if value.unicodeScalars.count > 256 { return "value of '\(key)' has \(value.unicodeScalars.count) characters; at most 256" }
+        }
+        return nil
     }
 
     public var isActive: Bool { activeRunId != nil }

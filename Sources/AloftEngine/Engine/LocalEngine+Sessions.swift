@@ -6,10 +6,15 @@ extension LocalEngine {
     public var maxInputBytes: Int { configuration.maxInputBytes }
 
     /// Creates an empty session with an agent; its first message starts a run.
-    public func createSession(agent: AgentDefinition, userId: String?, title: String?) async throws -> Session {
+    public func createSession(agent: AgentDefinition, userId: String?, title: String?, metadata: [String: String] = [:]) async throws -> Session {
         _ = try catalog.runtime(for: agent)
+        if let problem = Session.metadataProblem(metadata) {
+            throw EngineError(code: .invalidInput, message: "metadata \(problem)")
+        }
         let now = configuration.now()
-        let session = Session(id: Identifier.make("ses", at: now), agent: agent.name, userId: userId, title: title, createdAt: now, updatedAt: now)
+        let session = Session(
+            id: Identifier.make("ses", at: now), agent: agent.name, userId: userId, title: title, metadata: metadata, createdAt: now, updatedAt: now
+        )
         try await store.insert(session)
         return session
     }

@@ -984,6 +984,21 @@ extension OpenAPIDocument {
                     "description": "Only this user"
                   },
                   {
+                    "name": "metadata",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only sessions labelled name:value; repeat for several (all must match)",
+                    "schema": {
+                      "type": "array",
+                      "items": {
+                        "type": "string",
+                        "pattern": "^[^:]+:.*$"
+                      }
+                    },
+                    "style": "form",
+                    "explode": true
+                  },
+                  {
                     "name": "cursor",
                     "in": "query",
                     "required": false,
@@ -1933,6 +1948,7 @@ extension OpenAPIDocument {
                   "summary",
                   "active",
                   "active_run_id",
+                  "metadata",
                   "created_at",
                   "updated_at"
                 ],
@@ -1969,6 +1985,13 @@ extension OpenAPIDocument {
                       "string",
                       "null"
                     ]
+                  },
+                  "metadata": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    },
+                    "description": "Labels set at creation; list sessions by them with ?metadata=name:value"
                   },
                   "created_at": {
                     "type": "string",
@@ -2357,6 +2380,18 @@ extension OpenAPIDocument {
                   },
                   "title": {
                     "type": "string"
+                  },
+                  "metadata": {
+                    "type": "object",
+                    "maxProperties": 32,
+                    "additionalProperties": {
+                      "type": "string",
+                      "maxLength": 256
+                    },
+                    "propertyNames": {
+                      "pattern": "^[A-Za-z0-9_./-]{1,64}$"
+                    },
+                    "description": "Labels (at most 32; keys of 1 to 64 letters, digits, _ - . /; values of at most 256 characters)"
                   }
                 }
               },

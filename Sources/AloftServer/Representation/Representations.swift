@@ -38,7 +38,8 @@ package enum Representation {
         [
             "id": .string(session.id), "agent": .string(session.agent), "user_id": optional(session.userId),
             "title": optional(session.title), "summary": optional(session.summary), "active": .bool(session.isActive),
-            "active_run_id": optional(session.activeRunId), "created_at": time(session.createdAt), "updated_at": time(session.updatedAt),
+            "active_run_id": optional(session.activeRunId), "metadata": .object(session.metadata.mapValues(JSONValue.string)),
+            "created_at": time(session.createdAt), "updated_at": time(session.updatedAt),
         ]
     }
 

@@ -8,6 +8,23 @@ struct QueryParameters {
         request.uri.queryParameters[Substring(name)].map(String.init)
     }
 
+    /// Every value of a repeated parameter (`?metadata=a:1&metadata=b:2`).
+    func strings(_ name: String) -> [String] {
+        request.uri.queryParameters.getAll(name)
+    }
+
+    /// `name:value` pairs of a repeated parameter, each split at its first colon.
+    func pairs(_ name: String) throws -> [String: String] {
+        var pairs: [String: String] = [:]
+        for item in strings(name) {
+            guard let colon = item.firstIndex(of: ":"), colon != item.startIndex else {
+                throw APIError.invalidField(name, "must be name:value (e.g. \(name)=team:support), not '\(item.prefix(80))'")
+            }
+            pairs[String(item[..<colon])] = String(item[item.index(after: colon)...])
+        }
+        return pairs
+    }
+
     func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = string(name) else { return value }
         guard let number = Int(text), range.contains(number) else {

@@ -26,11 +26,13 @@ struct SessionRoutes {
 
     private func create(_ request: Request) async throws -> Response {
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
-        try body.allowOnly(["agent", "user_id", "title"])
+        try body.allowOnly(["agent", "user_id", "title", "metadata"])
         let name = try body.requiredString("agent", maxLength: 200)
         guard let agent = agents.agent(named: name) else { throw APIError.invalidField("agent", "no agent named '\(name)'") }
+        let metadata = try body.stringMap("metadata")
+        if let problem = Session.metadataProblem(metadata) { throw APIError.invalidField("metadata", problem) }
         let session = try await engine.createSession(
-            agent: agent, userId: try body.string("user_id", maxLength: 200), title: try body.string("title", maxLength: 500)
+            agent: agent, userId: try body.string("user_id", maxLength: 200), title: try body.string("title", maxLength: 500), metadata: metadata
         )
         return .json(Representation.session(session), status: .created)
     }
@@ -42,7 +44,10 @@ struct SessionRoutes {
             throw APIError.invalidField("cursor", "names no session; pass the next_cursor of the previous page")
         }
         let sessions = try await engine.reader.sessions(
-            SessionQuery(agent: query.string("agent"), userId: query.string("user_id"), before: query.string("cursor"), limit: limit + 1)
+            SessionQuery(
+                agent: query.string("agent"), userId: query.string("user_id"), metadata: try query.pairs("metadata"), before: query.string("cursor"),
+                limit: limit + 1
+            )
         )
         let page = Array(sessions.prefix(limit))
         return .json(Representation.page(page.map(Representation.session), nextCursor: sessions.count > limit ? page.last?.id : nil))

@@ -60,14 +60,15 @@ struct EncodedStepWrite: Sendable {
         if let session = w.newSession {
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at, metadata)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 session.id, session.agent, session.userId, session.title, session.summary, session.activeRunId,
-                session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970,
+                session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, try SQLiteStore.metadataJSON(session.metadata),
             ])
             newSessionKey = db.lastInsertedRowID
+            try SQLiteStore.insertMetadata(session.metadata, sessionKey: db.lastInsertedRowID, db: db)
         }
         let keys: (run: Int64, session: Int64)
         if let run = w.newRun {

@@ -18,6 +18,12 @@ struct NewestFirstPage {
         arguments += [value]
     }
 
+    /// Keeps rows meeting `condition` (SQL with `?` for `arguments`).
+    mutating func filter(_ condition: String, arguments values: StatementArguments) {
+        conditions.append(condition)
+        arguments += values
+    }
+
     /// Keeps rows created before the row `id`, when given.
     mutating func before(_ id: String?) {
         guard let id else { return }

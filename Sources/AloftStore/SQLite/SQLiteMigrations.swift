@@ -324,6 +324,22 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v9-session-metadata") { db in
+            // A session's metadata whole (for reading it back), and one row per entry, keyed for
+            // "sessions labelled name=value" (deleted with their session, in code).
+            try db.execute(
+                sql: """
+                    ALTER TABLE sessions ADD COLUMN metadata TEXT;
+                    CREATE TABLE session_metadata (
+                        name TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        session_key INTEGER NOT NULL,
+                        PRIMARY KEY (name, value, session_key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX session_metadata_by_session ON session_metadata(session_key);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -10,14 +10,31 @@ extension SQLiteStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at, metadata)
+                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)
                     """,
                 arguments: [
                     session.id, session.agent, session.userId, session.title, session.summary,
-                    session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970,
+                    session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, try Self.metadataJSON(session.metadata),
                 ]
             )
+            try Self.insertMetadata(session.metadata, sessionKey: db.lastInsertedRowID, db: db)
+        }
+    }
+
+    /// A session's metadata as stored whole: JSON with sorted keys, nil when empty.
+    static func metadataJSON(_ metadata: [String: String]) throws -> String? {
+        guard !metadata.isEmpty else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
+    }
+
+    /// One row per metadata entry, for listing sessions by it.
+    static func insertMetadata(_ metadata: [String: String], sessionKey: Int64, db: Database) throws {
+        for (name, value) in metadata {
+            try db.cachedStatement(sql: "INSERT INTO session_metadata (name, value, session_key) VALUES (?, ?, ?)")
+                .execute(arguments: [name, value, sessionKey])
         }
     }
 
@@ -27,6 +44,9 @@ extension SQLiteStore {
             var page = NewestFirstPage(table: "sessions")
             page.filter("agent", equals: query.agent)
             page.filter("user_id", equals: query.userId)
+            for (name, value) in query.metadata.sorted(by: { $0.key < $1.key }) {
+                page.filter("key IN (SELECT session_key FROM session_metadata WHERE name = ? AND value = ?)", arguments: [name, value])
+            }
             page.before(query.before)
             return try page.fetch(db, limit: query.limit).map(Session.init(row:))
         }
@@ -50,6 +70,7 @@ extension SQLiteStore {
             let runIds = try String.fetchAll(db, sql: "SELECT id FROM runs WHERE session_key = ?", arguments: [sessionKey])
             for runId in runIds { try Self.deleteRunRows(runId, db: db) }
             try db.execute(sql: "DELETE FROM messages WHERE session_key = ?", arguments: [sessionKey])
+            try db.execute(sql: "DELETE FROM session_metadata WHERE session_key = ?", arguments: [sessionKey])
             try db.execute(sql: "DELETE FROM sessions WHERE key = ?", arguments: [sessionKey])
             return db.changesCount > 0
         }

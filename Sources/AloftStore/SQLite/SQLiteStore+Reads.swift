@@ -277,10 +277,13 @@ extension Run {
 
 extension Session {
     init(row: Row) {
+        let metadata: String? = row["metadata"]
         self.init(
             id: row["id"], agent: row["agent"], userId: row["user_id"], title: row["title"], summary: row["summary"],
-            activeRunId: row["active_run_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"])
+            activeRunId: row["active_run_id"],
+            // Written by this store from a [String: String]; unreadable text would be a store bug, read as none.
+            metadata: metadata.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"])
         )
     }
 }

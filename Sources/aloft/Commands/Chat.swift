@@ -22,6 +22,9 @@ struct Chat: AsyncParsableCommand {
     @Option(name: .long, help: "Continue this session.")
     var session: String?
 
+    @Option(name: .long, help: "Label a new session name=value (repeat for several); `aloft sessions list --metadata` finds it.")
+    var metadata: [String] = []
+
     @OptionGroup var remote: ServerOptions
 
     @Option(name: .long, help: "Folder of agent files for names, when embedded.")
@@ -29,7 +32,13 @@ struct Chat: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    func validate() throws {
+        if session != nil, !metadata.isEmpty { throw ValidationError("--metadata labels a new session; it cannot be used with --session") }
+        _ = try Sessions.labels(metadata)
+    }
+
     func run() async throws {
+        let labels = try Sessions.labels(metadata)
         if let api = remote.client {
             do {
                 var sessionId = session ?? ""
@@ -51,7 +60,9 @@ struct Chat: AsyncParsableCommand {
                         return (role, content)
                     })
                 } else {
-                    sessionId = try await api.send(.POST, "/v1/sessions", json: ["agent": .string(agent)])["id"]?.stringValue ?? ""
+                    sessionId = try await api.send(
+                        .POST, "/v1/sessions", json: ["agent": .string(agent), "metadata": .object(labels.mapValues(JSONValue.string))]
+                    )["id"]?.stringValue ?? ""
                 }
                 let chosen = sessionId
                 try await converse(channel: RemoteRunChannel(api: api), sessionId: chosen) { input in
@@ -86,7 +97,7 @@ struct Chat: AsyncParsableCommand {
         let store = try database.openStore()
         let done = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true) { engine in
             var sessionId = session ?? ""
-            if session == nil { sessionId = try await engine.createSession(agent: definition, userId: nil, title: nil).id }
+            if session == nil { sessionId = try await engine.createSession(agent: definition, userId: nil, title: nil, metadata: labels).id }
             let chosen = sessionId
             try await converse(channel: EngineRunChannel(engine: engine), sessionId: chosen) { input in
                 try await engine.start(StartRunRequest(agent: definition, input: input, sessionId: chosen)).id

@@ -11,6 +11,19 @@ struct Sessions: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Delete.self]
     )
 
+    /// `name=value` options as metadata, checked as the API checks them.
+    static func labels(_ options: [String]) throws -> [String: String] {
+        var labels: [String: String] = [:]
+        for option in options {
+            guard let equals = option.firstIndex(of: "="), equals != option.startIndex else {
+                throw ValidationError("--metadata takes name=value, e.g. --metadata team=support; not '\(option)'")
+            }
+            labels[String(option[..<equals])] = String(option[option.index(after: equals)...])
+        }
+        if let problem = Session.metadataProblem(labels) { throw ValidationError("--metadata \(problem)") }
+        return labels
+    }
+
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List sessions, newest first.")
 
@@ -19,6 +32,9 @@ struct Sessions: AsyncParsableCommand {
 
         @Option(name: .long, help: "Only sessions of this user.")
         var user: String?
+
+        @Option(name: .long, help: "Only sessions labelled name=value (repeat for several; all must match).")
+        var metadata: [String] = []
 
         @Option(name: .long, help: "How many sessions.")
         var limit = 20
@@ -32,15 +48,20 @@ struct Sessions: AsyncParsableCommand {
 
         func validate() throws {
             if limit < 1 || limit > 10_000 { throw ValidationError("--limit must be between 1 and 10000") }
+            _ = try Sessions.labels(metadata)
         }
 
         func run() async throws {
+            let labels = try Sessions.labels(metadata)
             let sessions: [JSONValue]
             let place: String
             if let api = remote.client {
                 var query = "limit=\(min(limit, 200))"
                 for (name, value) in [("agent", agent), ("user_id", user)] {
                     if let value { query += "&\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)" }
+                }
+                for (name, value) in labels.sorted(by: { $0.key < $1.key }) {
+                    query += "&metadata=" + ("\(name):\(value)".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
                 }
                 let page = try await ServerOptions.acting { try await api.send(.GET, "/v1/sessions?\(query)") }
                 sessions = page["data"]?.arrayValue ?? []
@@ -50,7 +71,7 @@ struct Sessions: AsyncParsableCommand {
                     if !json { printError(database.noDatabase("no sessions")) }
                     return
                 }
-                sessions = try await store.sessions(SessionQuery(agent: agent, userId: user, limit: limit)).map(Representation.session)
+                sessions = try await store.sessions(SessionQuery(agent: agent, userId: user, metadata: labels, limit: limit)).map(Representation.session)
                 place = store.location
             }
             if json {

@@ -36,6 +36,37 @@ struct ChatTests {
         #expect(!unknown.stderr.contains("you> "), "refused before asking anything")
     }
 
+    @Test("at a terminal: the line is edited key by key (←, End, Ctrl-W) and ↑ brings back earlier lines, also in a later chat")
+    func lineEditing() async throws {
+        let folder = try temporaryFolder()
+        let demo = "\(Self.examples)/demo.yaml"
+        let chat = try PseudoTerminal(["chat", "--agent", demo, "--db", "aloft.db"], directory: folder)
+        try await chat.waitFor("you> ")
+        chat.type("helo\u{1B}[D\u{1B}[Dl\u{1B}[F world\r")  // "helo", ← ←, "l", End, " world"
+        try await chat.waitFor("you> ", count: 2)
+        chat.type("\u{1B}[A\u{17}\u{17}again\r")  // ↑ brings "hello world" back; Ctrl-W twice deletes it
+        try await chat.waitFor("you> ", count: 3)
+        chat.type("/exit\r")
+        #expect(try await chat.wait() == 0, "\(chat.screen)")
+        func inputs() async throws -> [String] {
+            try await AloftProcess.run(["runs", "list", "--json", "--db", "aloft.db"], directory: folder).stdout.split(separator: "\n")
+                .compactMap { try JSONValue.parse(String($0))["input"]?.stringValue }
+        }
+        #expect(try await inputs() == ["again", "hello world"])
+
+        let later = try PseudoTerminal(["chat", "--agent", demo, "--db", "aloft.db"], directory: folder)
+        try await later.waitFor("you> ")
+        later.type("\u{1B}[A\u{1B}[A\u{1B}[A\u{1B}[B\r")  // ↑ ↑ ↑ ↓: the earlier chat's second line
+        try await later.waitFor("you> ", count: 2)
+        later.type("\u{4}")  // Ctrl-D on an empty line leaves
+        #expect(try await later.wait() == 0, "\(later.screen)")
+        #expect(try await inputs() == ["again", "again", "hello world"])
+        let history = try String(contentsOfFile: "\(folder)/.local/state/aloft/chat_history", encoding: .utf8)
+        #expect(history.hasPrefix("hello world\nagain\n"), "\(history)")
+        let mode = try FileManager.default.attributesOfItem(atPath: "\(folder)/.local/state/aloft/chat_history")[.posixPermissions] as? Int
+        #expect(mode == 0o600, "only its owner reads the history")
+    }
+
     @Test("against a server: the conversation runs there, approvals are decided from the terminal")
     func againstServer() async throws {
         let folder = try temporaryFolder()

@@ -124,6 +124,8 @@ struct Chat: AsyncParsableCommand {
     /// (also at an approval question); SIGTERM stops it and leaves.
     private func converse(channel: any RunChannel, sessionId: String, send: @escaping @Sendable (String) async throws -> String) async throws {
         printError("session \(sessionId) · Ctrl-C stops an answer · /exit or Ctrl-D leaves")
+        // At a terminal, ↑ brings back lines typed here before, also in earlier chats.
+        TerminalInput.shared.keepHistory(in: LineHistoryFile.standard)
         let current = CurrentRun()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -144,14 +146,14 @@ struct Chat: AsyncParsableCommand {
             group.addTask {
                 while !current.leaving.withLock({ $0 }) {
                     FileHandle.standardError.write(Data("\nyou> ".utf8))
-                    guard case .text(let line)? = await TerminalInput.shared.next() else { break }
+                    guard case .text(let line)? = await TerminalInput.shared.next(prompt: "you> ", remember: true) else { break }
                     let input = line.trimmingCharacters(in: .whitespaces)
                     if input.isEmpty { continue }
                     if input == "/exit" || input == "/quit" { break }
                     if line.hasPrefix("/") {
                         // Commands are for the chat, never sent to the model (a typo would be).
                         if input == "/help" {
-                            printError("/exit or /quit leaves (so does Ctrl-D) · /help shows this · Ctrl-C stops an answer or an approval question")
+                            printError("/exit or /quit leaves (so does Ctrl-D) · /help shows this · Ctrl-C stops an answer or an approval question\n↑/↓ earlier lines (kept across chats) · ←/→, Ctrl-A/E move · Ctrl-U/K/W delete")
                         } else {
                             printError("unknown command \(input.split(separator: " ").first ?? ""); /help lists them (start with a space to send a line beginning with /)")
                         }

@@ -129,7 +129,7 @@ struct RunFollower: Sendable {
             printError(TerminalStyle.paint("⏸ \(call.name)(\(call.arguments)) needs your approval.", .approval))
             FileHandle.standardError.write(Data("  Approve? [y/N] ".utf8))
             let answer: String
-            switch await nextLine() {
+            switch await nextLine(prompt: "  Approve? [y/N] ") {
             case .text(let line)?: answer = line.trimmingCharacters(in: .whitespaces).lowercased()
             case .end?: return .inputEnded
             case nil: return .stopped
@@ -138,7 +138,7 @@ struct RunFollower: Sendable {
             var reason: String?
             if !approved {
                 FileHandle.standardError.write(Data("  Reason (optional): ".utf8))
-                switch await nextLine() {
+                switch await nextLine(prompt: "  Reason (optional): ") {
                 case .text(let line)?: reason = line.isEmpty ? nil : line
                 case .end?: break  // the answer was given; only the reason is missing
                 case nil: return .stopped
@@ -150,10 +150,10 @@ struct RunFollower: Sendable {
     }
 
     /// The next line typed, or nil when the run is stopped first.
-    private func nextLine() async -> TerminalInput.Line? {
-        guard let stop else { return await TerminalInput.shared.next() }
+    private func nextLine(prompt: String) async -> TerminalInput.Line? {
+        guard let stop else { return await TerminalInput.shared.next(prompt: prompt) }
         return await withTaskGroup(of: TerminalInput.Line??.self) { group in
-            group.addTask { await TerminalInput.shared.next().map { .some($0) } }
+            group.addTask { await TerminalInput.shared.next(prompt: prompt).map { .some($0) } }
             group.addTask {
                 await stop.wait()
                 return .some(nil)

@@ -64,6 +64,13 @@ struct ConfigurationTests {
         #expect { try configuration.apply(file: path) } throws: { "\($0)".contains("retention_scope must be one of journal_and_events, journal, whole_runs") }
         try "api_agents:\n  secret: [X]\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect { try configuration.apply(file: path) } throws: { "\($0)".contains("unknown field 'secret'") }
+        // Every problem of the file at once, each with its line, as agent files report them.
+        try "databse: /tmp/x.db\nport: eighty\napi_agents:\n  secret: [X]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try configuration.apply(file: path) } throws: { error in
+            let lines = "\(error)".split(separator: "\n").map(String.init)
+            return lines.count == 3 && lines[0].hasPrefix("\(path): line 1: databse: unknown field 'databse'")
+                && lines[1].hasPrefix("\(path): line 2: port: expected an integer") && lines[2].hasPrefix("\(path): line 4: api_agents.secret: unknown field")
+        }
         configuration.corsOrigins = ["*"]
         configuration.outbound.connectionsPerHost = 0
         #expect(configuration.problems().count == 2)

@@ -91,6 +91,12 @@ struct SessionAndAgentRoutesTests {
             let bad = try await client.send(.put, "/v1/agents/helper", json: #"{"model":{"provider":"scripted","script":[]},"policies":{"max_iterations":"many"}}"#)
             #expect(bad.status == .unprocessableContent)
             #expect(bad.json["error"]?["message"]?.stringValue?.contains("policies.max_iterations") == true)
+            let several = try await client.send(
+                .put, "/v1/agents/helper", json: #"{"modle":1,"model":{"provider":"scripted","script":[],"stream":"yes please"},"policies":{"max_iterations":"many"}}"#
+            )
+            let problems = several.json["error"]?["details"]?["problems"]?.arrayItems?.compactMap(\.stringValue) ?? []
+            #expect(problems.count == 3 && problems.contains { $0.hasPrefix("modle: unknown field") } && problems.contains { $0.hasPrefix("model.stream:") }
+                    && problems.contains { $0.hasPrefix("policies.max_iterations:") }, "every problem at once: \(several.json)")
             let mismatch = try await client.send(.put, "/v1/agents/helper", json: #"{"name":"other","model":{"provider":"scripted","script":[]}}"#)
             #expect(mismatch.status == .unprocessableContent)
             let noKey = try await client.send(.put, "/v1/agents/needs-key", json: #"{"model":{"provider":"anthropic","name":"claude"}}"#)

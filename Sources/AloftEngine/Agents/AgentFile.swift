@@ -1,7 +1,7 @@
 public import AloftCore
 import AloftLLM
 import Foundation
-import Yams
+package import Yams
 
 /// An agent file that cannot be used, with every problem named by file and field.
 public struct AgentFileError: Error, Sendable, CustomStringConvertible {
@@ -35,12 +35,35 @@ public enum AgentFile {
     /// Parses and validates an agent from YAML (or JSON) text.
     public static func parse(_ text: String, path: String = "<agent>", baseDirectory: String) throws -> AgentDefinition {
         var agent: AgentDefinition
+        let root: Node?
         do {
-            agent = try YAMLDecoder().decode(AgentDefinition.self, from: text)
-        } catch let error as DecodingError {
-            throw AgentFileError(path: path, problems: [describe(error, in: text)])
+            root = try Yams.compose(yaml: text)
         } catch {
             throw AgentFileError(path: path, problems: ["not valid YAML: \(error)"])
+        }
+        if let root {
+            // Every decoding problem at once; then the checks of the fields that decoded as written.
+            let outcome = TolerantYAMLDecoding.decode(AgentDefinition.self, from: text, root: root)
+            guard outcome.problems.isEmpty, let decoded = outcome.value else {
+                // Only problems of fields written in the file and not set aside: a stand-in may
+                // break a rule that spans fields (a provider needing a model name, tools named).
+                let others = (outcome.value?.problems() ?? []).filter { problem in
+                    guard let keys = fieldKeys(of: problem), written(keys, in: text) else { return false }
+                    let field = keys.map(TolerantYAMLDecoding.name)
+                    let crossesTools = field.first == "policies" && outcome.setAside.contains { $0.first == "tools" }
+                    return !crossesTools && !outcome.setAside.contains { $0.starts(with: field) || field.starts(with: $0) }
+                }
+                throw AgentFileError(path: path, problems: byLine(outcome.problems + others.map { located($0, in: text) }))
+            }
+            agent = decoded
+        } else {
+            do {
+                agent = try YAMLDecoder().decode(AgentDefinition.self, from: text)
+            } catch let error as DecodingError {
+                throw AgentFileError(path: path, problems: [describe(error, in: text)])
+            } catch {
+                throw AgentFileError(path: path, problems: ["not valid YAML: \(error)"])
+            }
         }
         func resolve(_ file: String) -> String {
             file.hasPrefix("/") ? file : URL(fileURLWithPath: baseDirectory).appendingPathComponent(file).standardizedFileURL.path
@@ -58,14 +81,29 @@ public enum AgentFile {
             }
         }
         let problems = agent.problems()
-        if !problems.isEmpty { throw AgentFileError(path: path, problems: problems.map { located($0, in: text) }) }
+        if !problems.isEmpty { throw AgentFileError(path: path, problems: byLine(problems.map { located($0, in: text) })) }
         return agent
+    }
+
+    /// Problems in the order of their lines in the file (those without a line first).
+    package static func byLine(_ problems: [String]) -> [String] {
+        func line(_ problem: String) -> Int {
+            guard problem.hasPrefix("line "), let colon = problem.firstIndex(of: ":") else { return 0 }
+            return Int(problem[problem.index(problem.startIndex, offsetBy: 5)..<colon]) ?? 0
+        }
+        return problems.enumerated().sorted { (line($0.element), $0.offset) < (line($1.element), $1.offset) }.map(\.element)
     }
 
     /// A problem (`field.path[2].name: what is wrong`) with the line of its field in front,
     /// when the field is written in the file.
     static func located(_ problem: String, in text: String) -> String {
-        guard let colon = problem.range(of: ": ") else { return problem }
+        guard let keys = fieldKeys(of: problem), let line = line(of: keys, in: text) else { return problem }
+        return "line \(line): " + problem
+    }
+
+    /// The field a problem names (`tools[2].http.url: …`), as keys; nil when it names none.
+    static func fieldKeys(of problem: String) -> [FieldKey]? {
+        guard let colon = problem.range(of: ": ") else { return nil }
         var keys: [FieldKey] = []
         for part in problem[..<colon.lowerBound].split(separator: ".") {
             var name = Substring(part)
@@ -74,12 +112,26 @@ public enum AgentFile {
                 indexes.insert(index, at: 0)
                 name = name[..<open]
             }
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return problem }
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
             keys.append(FieldKey(stringValue: String(name)))
             keys += indexes.map { FieldKey(intValue: $0) }
         }
-        guard !keys.isEmpty, let line = line(of: keys, in: text) else { return problem }
-        return "line \(line): " + problem
+        return keys.isEmpty ? nil : keys
+    }
+
+    /// Whether the field at `path` is written in the file (not only its parent).
+    static func written(_ path: [any CodingKey], in text: String) -> Bool {
+        guard var node = try? Yams.compose(yaml: text) else { return false }
+        for key in path {
+            if let index = key.intValue, let sequence = node.sequence, index < sequence.count {
+                node = sequence[index]
+            } else if let child = node.mapping?[key.stringValue] {
+                node = child
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// A field of the path a problem names.
@@ -94,7 +146,7 @@ public enum AgentFile {
     }
 
     /// A decoding error as a person reads it: the field's path, its line, and what is wrong.
-    static func describe(_ error: DecodingError, in text: String) -> String {
+    package static func describe(_ error: DecodingError, in text: String) -> String {
         let path: [any CodingKey]
         switch error {
         case .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):

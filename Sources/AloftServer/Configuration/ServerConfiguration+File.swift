@@ -1,6 +1,6 @@
 import AloftCore
+import AloftEngine
 import AloftLLM
-import AloftCore
 import Foundation
 import Yams
 
@@ -13,9 +13,15 @@ extension ServerConfiguration {
         }
         let file: ConfigurationFile
         do {
-            file = try YAMLDecoder().decode(ConfigurationFile.self, from: text)
-        } catch let error as DecodingError {
-            throw ConfigurationError(message: "\(path): \(Self.describe(error))")
+            // Every problem at once, each with its line, worded as agent files' are.
+            guard let root = try Yams.compose(yaml: text) else { return }  // an empty file changes nothing
+            let outcome = TolerantYAMLDecoding.decode(ConfigurationFile.self, from: text, root: root)
+            guard outcome.problems.isEmpty, let decoded = outcome.value else {
+                throw ConfigurationError(message: AgentFile.byLine(outcome.problems).map { "\(path): \($0)" }.joined(separator: "\n"))
+            }
+            file = decoded
+        } catch let error as ConfigurationError {
+            throw error
         } catch {
             throw ConfigurationError(message: "\(path): not valid YAML: \(error)")
         }
@@ -51,16 +57,6 @@ extension ServerConfiguration {
         if let value = file.outbound {
             if let seconds = value.connectTimeoutSeconds { outbound.connectSeconds = seconds }
             if let count = value.connectionsPerHost { outbound.connectionsPerHost = count }
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func field(_ path: [any CodingKey]) -> String { path.map(\.stringValue).joined(separator: ".") }
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(field(context.codingPath)): wrong type"
-        case .keyNotFound(let key, let context): return "\(field(context.codingPath + [key])): missing"
-        case .dataCorrupted(let context): return "\(field(context.codingPath)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
         }
     }
 }

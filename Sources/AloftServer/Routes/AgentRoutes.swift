@@ -1,6 +1,7 @@
 import AloftCore
 import AloftEngine
 import Foundation
+import Yams
 import Hummingbird
 
 /// `/v1/agents`: the agents this server runs.
@@ -67,8 +68,16 @@ struct AgentRoutes {
         do {
             agent = try JSONDecoder().decode(AgentDefinition.self, from: Data(value.jsonText().utf8))
         } catch let error as DecodingError {
-            let problem = AgentFile.describe(error)
-            throw APIError(.unprocessableContent, code: "invalid_agent", message: field.map { "\($0).\(problem)" } ?? problem)
+            // Every problem at once, as agent files get them (a JSON body is YAML too); the
+            // JSON decoder's own error when that finds nothing more.
+            var problems = [AgentFile.describe(error)]
+            if let root = try? Yams.compose(yaml: value.jsonText()) {
+                let found = TolerantYAMLDecoding.decode(AgentDefinition.self, from: "", root: root).problems
+                if !found.isEmpty { problems = found }
+            }
+            problems = problems.map { problem in field.map { "\($0).\(problem)" } ?? problem }
+            throw APIError(.unprocessableContent, code: "invalid_agent", message: problems.joined(separator: "; "),
+                           details: ["problems": .array(problems.map(JSONValue.string))])
         }
         let problems = agent.problems()
         if !problems.isEmpty {

@@ -71,7 +71,9 @@ struct AgentRoutes {
             // Every problem at once, as agent files get them (a JSON body is YAML too); the
             // JSON decoder's own error when that finds nothing more.
             var problems = [AgentFile.describe(error)]
-            if let root = try? Yams.compose(yaml: value.jsonText()) {
+            let text = value.jsonText()
+            // Each further problem costs a decode: only for definitions of a sensible size.
+            if text.utf8.count <= 64 << 10, let root = try? Yams.compose(yaml: text) {
                 let found = TolerantYAMLDecoding.decode(AgentDefinition.self, from: "", root: root).problems
                 if !found.isEmpty { problems = found }
             }

@@ -362,6 +362,18 @@ public enum StoreConformance {
         try await store.insert(session("ses_m5", ["tier": "silver"], at: 5))
         let goldAfter = try await store.sessions(SessionQuery(metadata: ["tier": "gold"], limit: 10)).map(\.id)
         try expect(goldAfter.isEmpty, "a deleted session's labels go with it: \(goldAfter)")
+
+        // A session pruned with its last run takes its labels along, even if its key is given again.
+        var labelled = started("run_m7", session: "ses_m7", at: 7)
+        labelled.newSession?.metadata = ["team": "pruned"]
+        try await store.commit(labelled)
+        let run = try await store.run(id: "run_m7")
+        try await store.commit(finished(run!, answer: "done", deltas: []))
+        try expect(try await store.prune(finishedBefore: start.addingTimeInterval(3600), scope: .wholeRuns) == 1, "the labelled session's run is pruned")
+        try expect(try await store.session(id: "ses_m7") == nil, "with its session")
+        try await store.insert(session("ses_m8", [:], at: 8))
+        let stale = try await store.sessions(SessionQuery(metadata: ["team": "pruned"], limit: 10)).map(\.id)
+        try expect(stale.isEmpty, "no session carries a pruned session's labels: \(stale)")
     }
 
     static func deletions(_ store: Store) async throws {

@@ -59,6 +59,8 @@ extension SQLiteStore {
                     )
                     if db.changesCount > 0 {
                         try db.execute(sql: "DELETE FROM messages WHERE session_key = ?", arguments: [sessionKey])
+                        // (A deleted session's key can be given again: its labels must not outlive it.)
+                        try db.execute(sql: "DELETE FROM session_metadata WHERE session_key = ?", arguments: [sessionKey])
                     }
                 }
                 return rows.count

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "AloftCore", swiftSettings: swiftSettings),
@@ -60,6 +61,16 @@ let package = Package(
                 "AloftCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AloftStorePostgres",
+            dependencies: [
+                "AloftCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -146,6 +157,11 @@ let package = Package(
         ),
         .testTarget(name: "AloftRuntimeTests", dependencies: ["AloftRuntime", "AloftTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AloftStoreTests", dependencies: ["AloftStore", "AloftTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AloftStorePostgresTests",
+            dependencies: ["AloftStorePostgres", "AloftTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AloftFuzzingTests", dependencies: ["AloftFuzzing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AloftEngineTests",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Aloft needs on a fresh Debian machine: SQLite's headers for GRDB.
+# Installs what Aloft needs on a fresh Debian machine: SQLite's headers for GRDB, and
+# PostgreSQL's server programs (the tests start a private cluster of their own).
 # The Swift toolchain and the Swift packages come with the machine (see README).
 set -euo pipefail
 if ! command -v swift >/dev/null 2>&1; then
@@ -17,4 +18,10 @@ if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip'
   export DEBIAN_FRONTEND=noninteractive
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3 python3-venv curl >/dev/null
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "installing postgresql (the tests start a private cluster; the store can use PostgreSQL)…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq postgresql >/dev/null
 fi

@@ -6,20 +6,6 @@ import Foundation
 import NIOCore
 import Testing
 
-/// A free loopback port.
-func freePort() throws -> Int {
-    let fd = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// Sends a request to a live server and returns status and JSON.
 func http(_ method: String, _ url: String, json: String? = nil) async throws -> (status: Int, body: JSONValue) {
     var request = HTTPClientRequest(url: url)

@@ -146,3 +146,30 @@ public enum RunEventNumbering {
     /// The last number to treat as used when taking over a run whose stored numbering ends at `stored`.
     public static func resumedSeq(stored: Int) -> Int { stored + unsavedLimit }
 }
+
+extension RunEventRecord {
+    /// The events clients saw, from stored records `(seq, kind, data as JSON text)` in order:
+    /// those numbered above `after` (and below `before`), references resolved from `messages`
+    /// (the run's messages by position). A record that cannot be read is `store_corrupt`.
+    public static func events(
+        stored rows: [(seq: Int, kind: String, data: String)], runId: String, after: Int, before: Int?, messages: [Int: Message]
+    ) throws -> [RunEvent] {
+        var events: [RunEvent] = []
+        for row in rows {
+            guard let kind = RunEvent.Kind(rawValue: row.kind), let data = try? JSONValue.parse(row.data) else {
+                throw StoreError(code: .corrupt, message: "run \(runId): stored event \(row.seq) cannot be read")
+            }
+            let record: RunEventRecord
+            do {
+                record = try RunEventRecord(seq: row.seq, kind: kind, data: data).resolved(messages: messages)
+            } catch let error as StoreError {
+                throw StoreError(code: error.code, message: "run \(runId): \(error.message)")
+            }
+            for event in record.events(runId: runId) where event.seq > after {
+                if let before, event.seq >= before { return events }
+                events.append(event)
+            }
+        }
+        return events
+    }
+}

@@ -1,7 +1,7 @@
 public import AloftCore
 import AloftLLM
 import Foundation
-package import Yams
+internal import Yams
 
 /// An agent file that cannot be used, with every problem named by file and field.
 public struct AgentFileError: Error, Sendable, CustomStringConvertible {

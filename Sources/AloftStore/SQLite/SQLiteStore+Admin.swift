@@ -15,19 +15,11 @@ extension SQLiteStore {
                     """,
                 arguments: [
                     session.id, session.agent, session.userId, session.title, session.summary,
-                    session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, try Self.metadataJSON(session.metadata),
+                    session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, try EncodedStep.labelsJSON(session.metadata),
                 ]
             )
             try Self.insertMetadata(session.metadata, sessionKey: db.lastInsertedRowID, db: db)
         }
-    }
-
-    /// A session's metadata as stored whole: JSON with sorted keys, nil when empty.
-    static func metadataJSON(_ metadata: [String: String]) throws -> String? {
-        guard !metadata.isEmpty else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
     }
 
     /// One row per metadata entry, for listing sessions by it.

@@ -77,23 +77,7 @@ extension SQLiteStore {
             ).map(Message.init(row:))
             return (rows, Dictionary(messages.map { ($0.position, $0) }, uniquingKeysWith: { _, last in last }))
         }
-        var events: [RunEvent] = []
-        for row in read.rows {
-            guard let kind = RunEvent.Kind(rawValue: row.kind), let data = try? JSONValue.parse(row.data) else {
-                throw StoreError(code: .corrupt, message: "run \(runId): stored event \(row.seq) cannot be read")
-            }
-            let record: RunEventRecord
-            do {
-                record = try RunEventRecord(seq: row.seq, kind: kind, data: data).resolved(messages: read.messages)
-            } catch let error as StoreError {
-                throw StoreError(code: error.code, message: "run \(runId): \(error.message)")
-            }
-            for event in record.events(runId: runId) where event.seq > after {
-                if let before, event.seq >= before { return events }
-                events.append(event)
-            }
-        }
-        return events
+        return try RunEventRecord.events(stored: read.rows, runId: runId, after: after, before: before, messages: read.messages)
     }
 
     public func run(id: String) async throws -> Run? {

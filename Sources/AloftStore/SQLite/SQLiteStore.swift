@@ -10,7 +10,7 @@ public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     public let path: String
     public let durability: Durability
-    private let groupCommit: GroupCommit<EncodedStepWrite>
+    private let groupCommit: GroupCommit<EncodedStep>
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public convenience init(path: String, durability: Durability = .powerCut) throws {
@@ -69,7 +69,7 @@ public final class SQLiteStore: Sendable {
     /// Commits one step durably (as `durability` promises) before returning.
     /// Many concurrent calls share one transaction.
     public func commit(_ write: StepWrite) async throws {
-        let encoded = try EncodedStepWrite(write)
+        let encoded = try EncodedStep(write, now: Date())
         do {
             try await groupCommit.submit(encoded)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -83,7 +83,7 @@ public final class SQLiteStore: Sendable {
 
     /// Commits several steps in one transaction, all or none.
     public func commit(batch writes: [StepWrite]) async throws {
-        let encoded = try writes.map(EncodedStepWrite.init)
+        let encoded = try writes.map { try EncodedStep($0, now: Date()) }
         try await pool.write { db in
             for step in encoded { try step.apply(in: db) }
         }

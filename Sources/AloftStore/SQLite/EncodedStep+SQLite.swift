@@ -2,40 +2,7 @@ import AloftCore
 import Foundation
 import GRDB
 
-/// A step with its JSON already encoded, so the single writer spends its time writing.
-struct EncodedStepWrite: Sendable {
-    let write: StepWrite
-    let entries: [(seq: Int, json: String)]
-    let agentJSON: String?
-    let metadataJSON: String?
-    let messageToolCalls: [String?]
-    let timerCallIds: [String]
-    let approvalArguments: [String]
-    let events: [(seq: Int, kind: String, data: String)]
-    let recordedAt: Double
-
-    init(_ write: StepWrite) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        func json(_ value: some Encodable) throws -> String {
-            String(decoding: try encoder.encode(value), as: UTF8.self)
-        }
-        self.write = write
-        entries = Array(zip(write.entries.map(\.seq), try CompactJournal.encode(write.entries.map(\.entry), messages: write.messages)))
-        agentJSON = try write.agentVersion.map { try json($0.definition) }
-        let metadata = write.newRun?.metadata ?? [:]
-        metadataJSON = metadata.isEmpty ? nil : try json(metadata)
-        messageToolCalls = try write.messages.map { $0.toolCalls.isEmpty ? nil : try json($0.toolCalls) }
-        timerCallIds = try write.addTimers.map { try json($0.callIds) }
-        approvalArguments = write.addApprovals.map(\.call.arguments)
-        events = RunEventRecord.records(for: write.events).map {
-            let record = $0.referring(to: write.messages)
-            return (record.seq, record.kind.rawValue, record.data.jsonText())
-        }
-        recordedAt = write.run?.updatedAt.timeIntervalSince1970 ?? write.newRun?.updatedAt.timeIntervalSince1970
-            ?? Date().timeIntervalSince1970
-    }
-
+extension EncodedStep {
     func apply(in db: Database) throws {
         let w = write
         if let agent = w.agentVersion, let agentJSON {
@@ -65,7 +32,7 @@ struct EncodedStepWrite: Sendable {
                     """
             ).execute(arguments: [
                 session.id, session.agent, session.userId, session.title, session.summary, session.activeRunId,
-                session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, try SQLiteStore.metadataJSON(session.metadata),
+                session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, sessionMetadataJSON,
             ])
             newSessionKey = db.lastInsertedRowID
             try SQLiteStore.insertMetadata(session.metadata, sessionKey: db.lastInsertedRowID, db: db)

@@ -1,0 +1,54 @@
+import AloftCore
+import Foundation
+public import PostgresNIO
+
+/// Where a PostgreSQL store is: `postgres://user:password@host:5432/database?sslmode=…`
+/// (or `postgresql://`), read into a client configuration. Its description masks the password.
+public struct PostgresLocation: Sendable, CustomStringConvertible {
+    public var configuration: PostgresClient.Configuration
+    /// The URL with its password replaced by `***`, for messages and logs.
+    public let description: String
+
+    /// Whether `text` names a PostgreSQL database rather than a file.
+    public static func isPostgres(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    public init(url text: String) throws {
+        guard Self.isPostgres(text), let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+            throw StoreError(code: .unavailable, message: "'\(Self.masked(text))' is not a PostgreSQL URL; write postgres://user:password@host:5432/database")
+        }
+        let port = components.port ?? 5432
+        guard (1...65_535).contains(port) else {
+            throw StoreError(code: .unavailable, message: "\(Self.masked(text)): the port must be between 1 and 65535")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        guard let user = components.user, !user.isEmpty else {
+            throw StoreError(code: .unavailable, message: "\(Self.masked(text)): name a user (postgres://user:password@host/database)")
+        }
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default:
+            throw StoreError(code: .unavailable, message: "\(Self.masked(text)): sslmode must be disable, prefer or require, not '\(mode)'")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: user.removingPercentEncoding ?? user,
+            password: components.password.map { $0.removingPercentEncoding ?? $0 }, database: database.isEmpty ? nil : database, tls: tls
+        )
+        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.maximumConnections = 40
+        self.configuration = configuration
+        description = Self.masked(text)
+    }
+
+    /// `text` with the password of its URL (if any) replaced by `***`.
+    public static func masked(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? text
+    }
+}

@@ -1,0 +1,119 @@
+public import AloftCore
+import Foundation
+public import Logging
+import PostgresNIO
+public import ServiceLifecycle
+
+/// Aloft's shared store: one PostgreSQL database that any number of Aloft processes use at
+/// once. Each step is one transaction; "one active run per session" is checked in it.
+///
+/// The store is a `Service`: run it (it runs its connection pool) in the process's
+/// `ServiceGroup`, then `migrate()` before the first use.
+public final class PostgresStore: Service, Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    /// The database, its password masked.
+    public let location: String
+
+    public init(_ where: PostgresLocation, logger: Logger = Logger(label: "aloft.postgres")) {
+        client = PostgresClient(configuration: `where`.configuration, backgroundLogger: logger)
+        self.logger = logger
+        location = `where`.description
+    }
+
+    /// Runs the connection pool until the task is cancelled (graceful shutdown).
+    public func run() async {
+        await client.run()
+    }
+
+    /// Brings the schema to this version of Aloft. Several processes may start together: an
+    /// advisory lock lets one migrate while the others wait. A database migrated by a newer
+    /// Aloft is refused, naming the version it needs.
+    public func migrate() async throws {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS aloft_schema (step text PRIMARY KEY, applied_at double precision NOT NULL)", logger: self.logger
+            )
+            let rows = try await connection.query("SELECT step FROM aloft_schema", logger: self.logger).collect()
+            let applied = Set(try rows.map { try $0.decode(String.self) })
+            let known = Set(PostgresMigrations.steps.map(\.name))
+            if let unknown = applied.subtracting(known).sorted().last {
+                throw StoreError(
+                    code: .unavailable,
+                    message: "the database at \(self.location) was migrated by a newer Aloft (schema step '\(unknown)'); "
+                        + "run Aloft \(AloftVersion.current) or newer with it, or choose another database"
+                )
+            }
+            for step in PostgresMigrations.steps where !applied.contains(step.name) {
+                for statement in PostgresMigrations.statements(of: step.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO aloft_schema (step, applied_at) VALUES (\(step.name), \(Date().timeIntervalSince1970))", logger: self.logger
+                )
+            }
+        }
+    }
+
+    /// The key of the advisory lock taken while migrating ("aloft" in ASCII).
+    static let migrationLock: Int64 = 0x616c_6f66_74
+
+    // MARK: Transactions and errors
+
+    /// Runs `body` in one transaction; errors come out as `StoreError`s.
+    @discardableResult
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw storeError(error.closureError ?? error.commitError ?? error.beginError ?? error)
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// Runs `body` on one connection, outside a transaction.
+    func read<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// What went wrong, as a store error with a code users can match on.
+    func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? PSQLError {
+            let state = error.serverInfo?[.sqlState]
+            let message = error.serverInfo?[.message] ?? "\(error.code)"
+            if state == "23505" { return StoreError(code: .conflict, message: "the step conflicts with what is stored (\(message))", cause: error) }
+            if state == nil {
+                return StoreError(
+                    code: .unavailable, message: "the database at \(location) cannot be reached (\(error.code)); check that PostgreSQL runs and the URL", cause: error
+                )
+            }
+            return StoreError(code: .unavailable, message: "the database at \(location) refused a statement: \(message) (SQLSTATE \(state ?? "?"))", cause: error)
+        }
+        return StoreError(code: .unavailable, message: "the database at \(location): \(error)", cause: error)
+    }
+
+    // MARK: Steps
+
+    /// Commits one step in one transaction before returning.
+    public func commit(_ write: StepWrite) async throws {
+        let encoded = try EncodedStep(write, now: Date())
+        let logger = self.logger
+        do {
+            try await transaction { connection in try await encoded.apply(on: connection, logger: logger) }
+        } catch let error as StoreError where error.code == .conflict && !error.message.hasPrefix("session ") {
+            throw StoreError(code: .conflict, message: "run \(write.runId): \(error.message)", cause: error.cause)
+        }
+    }
+
+    /// Whether the database answers.
+    public func ping() async throws {
+        _ = try await read { connection in try await connection.query("SELECT 1", logger: self.logger).collect() }
+    }
+}

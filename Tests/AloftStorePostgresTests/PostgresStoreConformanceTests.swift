@@ -1,0 +1,27 @@
+import AloftCore
+import AloftStorePostgres
+import AloftTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// The store conformance suite (`StoreConformance`) on PostgreSQL: each check on a fresh
+/// database of a private cluster the tests start themselves.
+@Suite("Store conformance: PostgreSQL", .enabled(if: PostgresTestCluster.available, "\(PostgresTestCluster.unavailableReason ?? "")"))
+struct PostgresStoreConformanceTests {
+    @Test(arguments: StoreConformance.checks)
+    func conformance(_ check: StoreConformance.Check) async throws {
+        try await withPostgresStore { store in try await check.run(on: store) }
+    }
+}
+
+/// A migrated store on a fresh database, its connection pool running while `body` runs.
+func withPostgresStore<Result: Sendable>(url: String? = nil, _ body: @Sendable (PostgresStore) async throws -> Result) async throws -> Result {
+    let store = PostgresStore(try PostgresLocation(url: url ?? PostgresTestCluster.freshDatabase()), logger: Logger(label: "test"))
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await store.run() }
+        defer { group.cancelAll() }
+        try await store.migrate()
+        return try await body(store)
+    }
+}

@@ -202,15 +202,9 @@ extension PostgresStore {
             return (run, texts, times, instructions, summary, messages)
         }
         guard let read else { return [] }
-        do {
-            let entries = try CompactJournal.Stored(texts: read.texts).entries(
-                run: read.run, instructions: read.instructions, summary: read.summary, messages: read.messages
-            )
-            return zip(entries, read.times).map { JournalRecord(entry: $0, recordedAt: Date(timeIntervalSince1970: $1)) }
-        } catch var error as StoreError {
-            if !error.message.hasPrefix("run ") { error.message = "run \(runId): " + error.message }
-            throw error
-        }
+        return try CompactJournal.Stored(texts: read.texts).records(
+            times: read.times, run: read.run, instructions: read.instructions, summary: read.summary, messages: read.messages
+        )
     }
 
     /// The agent definition a run started with.

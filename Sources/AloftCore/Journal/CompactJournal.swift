@@ -100,6 +100,18 @@ public enum CompactJournal {
             values.contains { $0["type"]?.stringValue == "started" && $0["history_from"] != nil }
         }
 
+        /// The entries whole again, each with its time (`times`: seconds since 1970, one per
+        /// stored text); a reference that cannot be resolved is `store_corrupt`, naming the run.
+        public func records(times: [Double], run: Run, instructions: String?, summary: String?, messages: [Message]) throws -> [JournalRecord] {
+            do {
+                let entries = try entries(run: run, instructions: instructions, summary: summary, messages: messages)
+                return zip(entries, times).map { JournalRecord(entry: $0, recordedAt: Date(timeIntervalSince1970: $1)) }
+            } catch var error as StoreError {
+                if !error.message.hasPrefix("run ") { error.message = "run \(run.id): " + error.message }
+                throw error
+            }
+        }
+
         /// The entries, whole again.
         /// - Parameters:
         ///   - run: the run the journal belongs to (ids, agent, input, message base).

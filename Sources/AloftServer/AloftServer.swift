@@ -26,9 +26,12 @@ public struct ServerWiring: Sendable {
 public func buildApplication(
     configuration: ServerConfiguration, engine engineConfiguration: EngineConfiguration = EngineConfiguration(), logger: Logger
 ) async throws -> (application: some ApplicationProtocol, wiring: ServerWiring) {
-    let store = try EngineStores.open(configuration.database, durability: Durability(rawValue: configuration.durability) ?? .powerCut)
-    guard let lock = try EngineLock.acquire(database: store.location) else {
-        throw EngineError(code: .storeBusy, message: "another aloft process owns \(store.location); stop it or use another --db")
+    let store = try await EngineStores.open(
+        configuration.database, durability: Durability(rawValue: configuration.durability) ?? .powerCut, logger: logger
+    )
+    guard let lock = try await EngineStores.takeEngine(of: store) else {
+        EngineStores.service(of: store)?.shutdown()
+        throw EngineError(code: .storeBusy, message: "another aloft process executes the runs of \(store.location); stop it or use another --db")
     }
     lock.record(driving: nil)  // the server drives every run of the database
     let metrics = PrometheusCollectorRegistry()
@@ -44,7 +47,7 @@ public func buildApplication(
     )
     let application = assembleApplication(
         configuration: configuration, engine: engine, agents: agents, metrics: metrics,
-        services: [EngineLockService(lock: lock), engine], logger: logger
+        services: (EngineStores.service(of: store).map { [$0] } ?? []) + [EngineLockService(lock: lock), engine], logger: logger
     )
     return (application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems))
 }

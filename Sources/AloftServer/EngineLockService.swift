@@ -4,7 +4,7 @@ import ServiceLifecycle
 /// Holds the store's engine lock while the server runs, and lets it go once everything that
 /// uses the store has stopped (it is the first service, so it stops last).
 struct EngineLockService: Service {
-    let lock: EngineLock
+    let lock: any EngineOwnership
 
     func run() async throws {
         try? await gracefulShutdown()

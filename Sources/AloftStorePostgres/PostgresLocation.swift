@@ -1,11 +1,14 @@
 import AloftCore
 import Foundation
+import NIOSSL
 public import PostgresNIO
 
 /// Where a PostgreSQL store is: `postgres://user:password@host:5432/database?sslmode=…`
 /// (or `postgresql://`), read into a client configuration. Its description masks the password.
 public struct PostgresLocation: Sendable, CustomStringConvertible {
     public var configuration: PostgresClient.Configuration
+    /// The same database for one connection of its own (the first check at start).
+    let single: PostgresConnection.Configuration
     /// The URL with its password replaced by `***`, for messages and logs.
     public let description: String
 
@@ -28,16 +31,33 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         }
         let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
         let tls: PostgresClient.Configuration.TLS
-        switch mode {
-        case "disable": tls = .disable
-        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
-        default:
-            throw StoreError(code: .unavailable, message: "\(Self.masked(text)): sslmode must be disable, prefer or require, not '\(mode)'")
+        let singleTLS: PostgresConnection.Configuration.TLS
+        do {
+            switch mode {
+            case "disable":
+                tls = .disable
+                singleTLS = .disable
+            case "prefer", "allow":
+                tls = .prefer(.makeClientConfiguration())
+                singleTLS = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case "require", "verify-ca", "verify-full":
+                tls = .require(.makeClientConfiguration())
+                singleTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            default:
+                throw StoreError(code: .unavailable, message: "\(Self.masked(text)): sslmode must be disable, prefer or require, not '\(mode)'")
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(code: .unavailable, message: "\(Self.masked(text)): TLS cannot be set up: \(error)")
         }
+        let username = user.removingPercentEncoding ?? user
+        let password = components.password.map { $0.removingPercentEncoding ?? $0 }
         var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: user.removingPercentEncoding ?? user,
-            password: components.password.map { $0.removingPercentEncoding ?? $0 }, database: database.isEmpty ? nil : database, tls: tls
+            host: host, port: port, username: username, password: password, database: database.isEmpty ? nil : database, tls: tls
+        )
+        single = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database.isEmpty ? nil : database, tls: singleTLS
         )
         configuration.options.connectTimeout = .seconds(10)
         configuration.options.maximumConnections = 40

@@ -14,16 +14,61 @@ public final class PostgresStore: Service, Sendable {
     let logger: Logger
     /// The database, its password masked.
     public let location: String
+    /// The connection pool's own task, from `connect` to `shutdown`.
+    private let pool: Task<Void, Never>
 
+    /// Starts the connection pool for `where` (connections open as they are needed).
     public init(_ where: PostgresLocation, logger: Logger = Logger(label: "aloft.postgres")) {
-        client = PostgresClient(configuration: `where`.configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: `where`.configuration, backgroundLogger: logger)
+        self.client = client
         self.logger = logger
         location = `where`.description
+        pool = Task { await client.run() }
     }
 
-    /// Runs the connection pool until the task is cancelled (graceful shutdown).
+    /// Opens the store at `url`, migrated; a database that cannot be reached or is newer
+    /// than this Aloft is a `StoreError` saying so (the password masked).
+    public static func connect(url: String, logger: Logger = Logger(label: "aloft.postgres")) async throws -> PostgresStore {
+        let location = try PostgresLocation(url: url)
+        // One connection first: a database that is down, or a wrong password, is said at once
+        // (the pool would retry with backoff for minutes).
+        do {
+            var quiet = logger
+            quiet.logLevel = .critical
+            let probe = try await PostgresConnection.connect(configuration: location.single, id: 0, logger: quiet)
+            try await probe.close()
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? (error.underlying.map { "\($0)" } ?? "\(error.code)")
+            throw StoreError(
+                code: .unavailable, message: "cannot connect to the database at \(location.description): \(reason); check that PostgreSQL runs there and the URL",
+                cause: error
+            )
+        } catch {
+            throw StoreError(code: .unavailable, message: "cannot connect to the database at \(location.description): \(error)", cause: error)
+        }
+        var poolLogger = logger
+        // The pool logs each failed connection attempt; what matters reaches the caller as errors.
+        poolLogger.logLevel = max(logger.logLevel, .error)
+        let store = PostgresStore(location, logger: poolLogger)
+        do {
+            try await store.migrate()
+            return store
+        } catch {
+            store.shutdown()
+            throw error
+        }
+    }
+
+    /// Closes the connection pool.
+    public func shutdown() {
+        pool.cancel()
+    }
+
+    /// As a service: keeps the pool until graceful shutdown, then closes it (run it first in
+    /// the group, so it stops after everything that uses it).
     public func run() async {
-        await client.run()
+        try? await gracefulShutdown()
+        shutdown()
     }
 
     /// Brings the schema to this version of Aloft. Several processes may start together: an

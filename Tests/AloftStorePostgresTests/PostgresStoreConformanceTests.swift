@@ -15,13 +15,9 @@ struct PostgresStoreConformanceTests {
     }
 }
 
-/// A migrated store on a fresh database, its connection pool running while `body` runs.
+/// A migrated store on a fresh database, closed after `body`.
 func withPostgresStore<Result: Sendable>(url: String? = nil, _ body: @Sendable (PostgresStore) async throws -> Result) async throws -> Result {
-    let store = PostgresStore(try PostgresLocation(url: url ?? PostgresTestCluster.freshDatabase()), logger: Logger(label: "test"))
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await store.run() }
-        defer { group.cancelAll() }
-        try await store.migrate()
-        return try await body(store)
-    }
+    let store = try await PostgresStore.connect(url: url ?? PostgresTestCluster.freshDatabase(), logger: Logger(label: "test"))
+    defer { store.shutdown() }
+    return try await body(store)
 }

@@ -40,6 +40,14 @@ public enum PostgresTestCluster {
         return url(database: name, port: cluster.port)
     }
 
+    /// Runs `sql` with psql on the database of `url` (a URL `freshDatabase` gave); its output.
+    @discardableResult
+    public static func psql(_ sql: String, url: String) throws -> String {
+        let cluster = try cluster()
+        let database = String(url.split(separator: "/").last ?? "postgres")
+        return try run(binaries! + "/psql", ["-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", "aloft", "-d", database, "-qAtc", sql])
+    }
+
     /// The URL of database `database` on the cluster.
     public static func url(database: String, port: Int) -> String {
         "postgres://aloft:aloft@127.0.0.1:\(port)/\(database)"

@@ -28,6 +28,12 @@ extension ServerConfiguration {
         if let value = file.host { host = value }
         if let value = file.port { port = value }
         if let value = file.database { database = value }
+        if let value = file.store {
+            guard EngineStores.isShared(value) else {
+                throw ConfigurationError(message: "\(path): store must be a postgres:// URL (for a SQLite file, use database:)")
+            }
+            database = value
+        }
         if let value = file.agentsDirectory { agentsDirectory = value }
         if let value = file.apiKeys { apiKeys = value }
         if let value = file.maxBodyBytes { maxBodyBytes = value }
@@ -105,6 +111,8 @@ struct ConfigurationFile: Decodable {
     var host: String?
     var port: Int?
     var database: String?
+    /// A PostgreSQL URL (`postgres://…`): the store many servers share; wins over `database`.
+    var store: String?
     var agentsDirectory: String?
     var apiKeys: [String]?
     var maxBodyBytes: Int?
@@ -120,7 +128,7 @@ struct ConfigurationFile: Decodable {
     var outbound: Outbound?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, database, durability, outbound
+        case host, port, database, store, durability, outbound
         case agentsDirectory = "agents_directory", apiKeys = "api_keys", maxBodyBytes = "max_body_bytes"
         case heartbeatSeconds = "heartbeat_seconds", corsOrigins = "cors_origins", idleTimeoutSeconds = "idle_timeout_seconds"
         case apiAgents = "api_agents", retentionDays = "retention_days", retentionScope = "retention_scope"
@@ -133,6 +141,7 @@ struct ConfigurationFile: Decodable {
         host = try c.decodeIfPresent(String.self, forKey: .host)
         port = try c.decodeIfPresent(Int.self, forKey: .port)
         database = try c.decodeIfPresent(String.self, forKey: .database)
+        store = try c.decodeIfPresent(String.self, forKey: .store)
         agentsDirectory = try c.decodeIfPresent(String.self, forKey: .agentsDirectory)
         apiKeys = try c.decodeIfPresent([String].self, forKey: .apiKeys)
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes)

@@ -66,7 +66,7 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Whether inline agent definitions are accepted: as configured, else only with API keys.
     public var acceptsInlineAgents: Bool { apiAgents.inlineDefinitions ?? !apiKeys.isEmpty }
 
-    /// `ALOFT_HOST`, `ALOFT_PORT`, `ALOFT_DB`, `ALOFT_AGENTS_DIR`, `ALOFT_API_KEYS` (comma-separated),
+    /// `ALOFT_HOST`, `ALOFT_PORT`, `ALOFT_DB` (or `ALOFT_STORE`, a PostgreSQL URL), `ALOFT_AGENTS_DIR`, `ALOFT_API_KEYS` (comma-separated),
     /// `ALOFT_MAX_BODY_BYTES`, `ALOFT_CORS_ORIGINS` (comma-separated), `ALOFT_RETENTION_DAYS`.
     public mutating func apply(environment: [String: String]) throws {
         func list(_ value: String) -> [String] {
@@ -78,6 +78,7 @@ public struct ServerConfiguration: Sendable, Hashable {
             self.port = port
         }
         if let value = environment["ALOFT_DB"] { database = value }
+        if let value = environment["ALOFT_STORE"], !value.isEmpty { database = value }
         if let value = environment["ALOFT_AGENTS_DIR"] { agentsDirectory = value }
         if let value = environment["ALOFT_API_KEYS"] { apiKeys = list(value) }
         if let value = environment["ALOFT_MAX_BODY_BYTES"] {

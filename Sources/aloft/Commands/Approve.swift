@@ -54,7 +54,7 @@ struct Approve: AsyncParsableCommand {
             }
             return
         }
-        let store = try database.existingStore(forRun: id)
+        let store = try await database.existingStore(forRun: id)
         let pending = try await store.pendingApprovals(runId: id)
         let callIds = call.isEmpty ? pending.map(\.call.id) : call
         guard !callIds.isEmpty else {

@@ -48,7 +48,7 @@ struct Bench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = (folder as NSString).appendingPathComponent("bench-\(UUID().uuidString.prefix(8)).db")
         let mode = Durability(rawValue: durability) ?? .powerCut
-        let store = try EngineStores.open(path, durability: mode)
+        let store = try await EngineStores.open(path, durability: mode)
         let (seq, conc, total, warmup, preload, parked) = (seq, conc, total, warmup, preload, parked)
         let result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
             for index in 0..<warmup { _ = try await BenchmarkWorkload.runOnce(engine, index: index) }

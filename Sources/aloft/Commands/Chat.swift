@@ -84,8 +84,8 @@ struct Chat: AsyncParsableCommand {
         }
         if let session {
             // Refused at start, not at the first message; what came before is shown.
-            guard let store = try database.existingStore(), let found = try await store.session(id: session) else {
-                printError("error: no session \(session) in \(database.path); omit --session to start a new one")
+            guard let store = try await database.existingStore(), let found = try await store.session(id: session) else {
+                printError("error: no session \(session) in \(database.shownPath); omit --session to start a new one")
                 throw ExitCode(2)
             }
             guard found.agent == definition.name else {
@@ -94,7 +94,7 @@ struct Chat: AsyncParsableCommand {
             }
             Self.showEarlier(try await store.messages(sessionId: session, last: 6).map { ($0.role, $0.content) })
         }
-        let store = try database.openStore()
+        let store = try await database.openStore()
         let done = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true) { engine in
             var sessionId = session ?? ""
             if session == nil { sessionId = try await engine.createSession(agent: definition, userId: nil, title: nil, metadata: labels).id }

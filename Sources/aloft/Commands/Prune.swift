@@ -39,7 +39,7 @@ struct Prune: AsyncParsableCommand {
 
     func run() async throws {
         guard let age = Self.seconds(finishedBefore) else { throw ExitCode(2) }
-        guard let store = try database.existingStore() else {
+        guard let store = try await database.existingStore() else {
             printError(database.noDatabase("nothing to prune"))
             return
         }

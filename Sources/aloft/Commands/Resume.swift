@@ -12,7 +12,7 @@ struct Resume: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        guard let store = try database.existingStore() else {
+        guard let store = try await database.existingStore() else {
             printError(database.noDatabase("no unfinished runs to resume"))
             return
         }

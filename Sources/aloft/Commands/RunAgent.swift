@@ -56,7 +56,7 @@ struct RunAgent: AsyncParsableCommand {
             return
         }
         guard let definition else { return }  // loaded above whenever no server is named
-        let store = try database.openStore()
+        let store = try await database.openStore()
         let request = StartRunRequest(agent: definition, input: text, sessionId: session)
         let json = self.json
         let outcome: Run?

@@ -66,7 +66,7 @@ struct Runs: AsyncParsableCommand {
                 }
                 return
             }
-            guard let store = try database.existingStore() else {
+            guard let store = try await database.existingStore() else {
                 if !json { printError(database.noDatabase("no runs")) }
                 return
             }
@@ -122,7 +122,7 @@ struct Runs: AsyncParsableCommand {
             if let api = remote.client {
                 view = try await ServerOptions.acting { try await RunDetailView.remote(api, id: id) }
             } else {
-                let store = try database.existingStore(forRun: id)
+                let store = try await database.existingStore(forRun: id)
                 guard let found = try await RunDetailView.local(store, id: id) else {
                     printError("error: no run \(id) in \(store.location)")
                     throw ExitCode(1)
@@ -154,7 +154,7 @@ struct Runs: AsyncParsableCommand {
                 printError("asked run \(id) to stop")
                 return
             }
-            let store = try database.existingStore(forRun: id)
+            let store = try await database.existingStore(forRun: id)
             try await RunCommandSender(store: store, verbose: database.verbose).send(to: id) { engine in
                 try await engine.cancel(runId: id, reason: reason)
             } queued: {
@@ -198,7 +198,7 @@ extension Runs {
                 }
                 return
             }
-            let store = try database.existingStore(forRun: id)
+            let store = try await database.existingStore(forRun: id)
             guard try await store.run(id: id) != nil else {
                 printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)
@@ -236,7 +236,7 @@ extension Runs {
                 printError("deleted run \(id)")
                 return
             }
-            let store = try database.existingStore(forRun: id)
+            let store = try await database.existingStore(forRun: id)
             guard let run = try await store.run(id: id) else {
                 printError("error: no run \(id) in \(store.location)")
                 throw ExitCode(1)

@@ -33,6 +33,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "The database file (default: $ALOFT_DB, else the config file's database, else ~/.local/share/aloft/aloft.db).")
     var db: String?
 
+    @Option(name: .long, help: "A PostgreSQL database many servers share: postgres://user:password@host:5432/database (default $ALOFT_STORE).")
+    var store: String?
+
     @Option(name: .long, help: "Folder of agent files loaded at start.")
     var agents: String?
 
@@ -54,6 +57,13 @@ struct Serve: AsyncParsableCommand {
         if let host { settings.host = host }
         if let port { settings.port = port }
         if let db { settings.database = db }
+        if let store {
+            guard EngineStores.isShared(store) else {
+                printError("error: --store takes a postgres:// URL (for a SQLite file, use --db)")
+                throw ExitCode(2)
+            }
+            settings.database = store
+        }
         if let agents { settings.agentsDirectory = agents }
         if !apiKey.isEmpty { settings.apiKeys = apiKey }
         let problems = settings.problems()
@@ -71,7 +81,7 @@ struct Serve: AsyncParsableCommand {
                 let asked = settings.host == "127.0.0.1" ? "" : " instead of \(settings.host)"
                 printError("no API keys configured: /v1 needs no key, so the server listens on 127.0.0.1 only\(asked) (set ALOFT_API_KEYS or --api-key to require keys and listen elsewhere)")
             }
-            printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(settings.database) · \(wiring.agents.count) agent(s)")
+            printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(EngineStores.display(settings.database)) · \(wiring.agents.count) agent(s)")
             var services = ServiceGroupConfiguration(
                 services: [.init(service: application)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
             )
@@ -106,6 +116,10 @@ struct Serve: AsyncParsableCommand {
         } catch let error as EngineError where error.code == .storeBusy {
             printError("error: \(error.message)")
             throw ExitCode(2)
+        } catch let error as StoreError {
+            // Unreachable, refused, or newer than this Aloft: said plainly, password masked.
+            printError("error: \(error.message)")
+            throw ExitCode(1)
         }
     }
 }

@@ -67,7 +67,7 @@ struct Sessions: AsyncParsableCommand {
                 sessions = page["data"]?.arrayValue ?? []
                 place = api.baseURL
             } else {
-                guard let store = try database.existingStore() else {
+                guard let store = try await database.existingStore() else {
                     if !json { printError(database.noDatabase("no sessions")) }
                     return
                 }
@@ -116,8 +116,8 @@ struct Sessions: AsyncParsableCommand {
             if let api = remote.client {
                 view = try await ServerOptions.acting { try await SessionDetailView.remote(api, id: id) }
             } else {
-                guard let store = try database.existingStore(), let found = try await SessionDetailView.local(store, id: id) else {
-                    printError("error: no session \(id) in \(database.path)")
+                guard let store = try await database.existingStore(), let found = try await SessionDetailView.local(store, id: id) else {
+                    printError("error: no session \(id) in \(database.shownPath)")
                     throw ExitCode(1)
                 }
                 view = found
@@ -142,8 +142,8 @@ struct Sessions: AsyncParsableCommand {
                 printError("deleted session \(id)")
                 return
             }
-            guard let store = try database.existingStore(), let session = try await store.session(id: id) else {
-                printError("error: no session \(id) in \(database.path)")
+            guard let store = try await database.existingStore(), let session = try await store.session(id: id) else {
+                printError("error: no session \(id) in \(database.shownPath)")
                 throw ExitCode(1)
             }
             if let active = session.activeRunId {

@@ -21,7 +21,7 @@ enum EngineHost {
         onlyOwnRuns: Bool = false,
         _ body: @Sendable (LocalEngine) async throws -> Result
     ) async throws -> Result? {
-        guard let lock = try EngineLock.acquire(database: store.location) else { return nil }
+        guard let lock = try await EngineStores.takeEngine(of: store) else { return nil }
         defer { withExtendedLifetime(lock) {} }
         var configuration = configuration
         if onlyOwnRuns {

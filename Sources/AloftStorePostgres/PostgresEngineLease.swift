@@ -1,0 +1,58 @@
+import AloftCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The right to execute the runs of a PostgreSQL store: a session advisory lock held on one
+/// pooled connection. PostgreSQL lets it go when that connection ends, so a process that dies
+/// (even by SIGKILL) gives it up; the others serve the API meanwhile.
+public final class PostgresEngineLease: Sendable {
+    private let holder: Task<Void, Never>
+    private let release: AsyncStream<Void>.Continuation
+
+    private init(holder: Task<Void, Never>, release: AsyncStream<Void>.Continuation) {
+        self.holder = holder
+        self.release = release
+    }
+
+    deinit {
+        release.finish()
+    }
+
+    /// The advisory lock's key ("aloft-engine").
+    static let key: Int64 = 0x616c_6f66_7465
+
+    /// Takes the lease of `store`, or returns nil when another process holds it.
+    public static func take(_ store: PostgresStore) async throws -> PostgresEngineLease? {
+        let (outcomes, outcome) = AsyncStream<Result<Bool, StoreError>>.makeStream()
+        let (released, release) = AsyncStream<Void>.makeStream()
+        let logger = store.logger
+        let holder = Task {
+            do {
+                try await store.client.withConnection { connection in
+                    let rows = try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).collect()
+                    let taken = try rows.first?.decode(Bool.self) ?? false
+                    outcome.yield(.success(taken))
+                    guard taken else { return }
+                    for await _ in released {}
+                    // The connection goes back to the pool: it must not keep the lock.
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+                }
+            } catch {
+                outcome.yield(.failure(store.storeError(error)))
+            }
+            outcome.finish()
+        }
+        for await result in outcomes {
+            switch result {
+            case .success(true): return PostgresEngineLease(holder: holder, release: release)
+            case .success(false):
+                release.finish()
+                return nil
+            case .failure(let error):
+                throw error
+            }
+        }
+        throw StoreError(code: .unavailable, message: "the engine lease of \(store.location) could not be taken")
+    }
+}

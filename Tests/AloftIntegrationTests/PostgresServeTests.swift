@@ -1,0 +1,56 @@
+import AloftCore
+import AloftTestSupport
+import Foundation
+import Testing
+
+@Suite(
+    "aloft on PostgreSQL", .serialized, .timeLimit(.minutes(3)),
+    .enabled(if: PostgresTestCluster.available, "\(PostgresTestCluster.unavailableReason ?? "")")
+)
+struct PostgresServeTests {
+    @Test("serve --store runs agents on PostgreSQL; the CLI reads the same database; one process executes its runs")
+    func serveOnPostgres() async throws {
+        let url = try PostgresTestCluster.freshDatabase()
+        let folder = try temporaryFolder()
+        try FileManager.default.copyItem(atPath: "\(CommandLineTests.examples)/approval-demo.yaml", toPath: "\(try agentsFolder(in: folder))/approval-demo.yaml")
+        let server = try await ServerProcess.start(in: folder, extra: ["--store", url])
+        defer { server.process.kill() }
+        #expect(server.process.stderr.contains("postgres://aloft:***@"), "the password is never shown: \(server.process.stderr)")
+        let id = try #require(try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"approval-demo","input":"clean"}"#).body["id"]?.stringValue)
+        try await eventually("the run waits") { try await http("GET", "\(server.base)/v1/runs/\(id)").body["phase"] == "waiting_for_approval" }
+        let approved = try await AloftProcess.run(["approve", id, "--server", server.base], directory: folder)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        try await eventually("the run completes") { try await http("GET", "\(server.base)/v1/runs/\(id)").body["phase"] == "completed" }
+
+        // Any process reads the shared database (no local file is made).
+        let listed = try await AloftProcess.run(["runs", "list", "--json"], directory: folder, environment: ["ALOFT_STORE": url])
+        #expect(listed.stdout.contains(id) && listed.stdout.contains("\"completed\""), "\(listed.stderr)")
+        let shown = try await AloftProcess.run(["runs", "show", id, "--store", url], directory: folder)
+        #expect(shown.stdout.contains("approval_resolved") && shown.stdout.contains("finished"), "\(shown.stdout) \(shown.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(folder)/.local/share/aloft"), "no SQLite file")
+
+        // A second server on the same database is refused while this one executes its runs.
+        let second = try AloftProcess(["serve", "--port", "\(try freePort())", "--agents", "agents", "--store", url], directory: folder)
+        #expect(try await second.wait(timeout: .seconds(30)) == 2)
+        #expect(second.stderr.contains("another aloft process executes the runs of postgres://aloft:***@"), "\(second.stderr)")
+    }
+
+    @Test("a database that cannot be reached, or is newer than this Aloft, is refused with a clear error and the password masked")
+    func badDatabases() async throws {
+        let folder = try temporaryFolder()
+        let down = "postgres://aloft:s3cret-pass@127.0.0.1:\(try freePort())/nothing"
+        let unreachable = try await AloftProcess.run(["serve", "--port", "\(try freePort())", "--store", down], directory: folder)
+        #expect(unreachable.status == 1, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("cannot connect to the database at postgres://aloft:***@127.0.0.1"), "\(unreachable.stderr)")
+        #expect(!unreachable.stderr.contains("s3cret-pass"))
+
+        let url = try PostgresTestCluster.freshDatabase()
+        #expect(try await AloftProcess.run(["runs", "list", "--store", url], directory: folder).status == 0, "migrates a new database")
+        try PostgresTestCluster.psql("INSERT INTO aloft_schema (step, applied_at) VALUES ('v99-from-the-future', 0)", url: url)
+        let newer = try await AloftProcess.run(["runs", "list", "--store", url], directory: folder)
+        #expect(newer.status == 1 && newer.stderr.contains("migrated by a newer Aloft (schema step 'v99-from-the-future')"), "\(newer.stderr)")
+        let wrongPassword = url.replacingOccurrences(of: "aloft:aloft@", with: "aloft:wrong@")
+        let refused = try await AloftProcess.run(["runs", "list", "--store", wrongPassword], directory: folder)
+        #expect(refused.status == 1 && refused.stderr.contains("password authentication failed"), "\(refused.stderr)")
+    }
+}

@@ -84,6 +84,24 @@ enum BenchmarkWorkload {
         return ms(usage.ru_utime) + ms(usage.ru_stime)
     }
 
+    /// CPU time of this machine's PostgreSQL server processes (`/proc/*/stat` of processes named
+    /// `postgres`), in milliseconds: the database's own cost, when it runs here.
+    static func postgresCPUMilliseconds() -> Double {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var total = 0.0
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where entry.allSatisfy(\.isNumber) {
+            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+                stat[stat.index(after: open)..<close] == "postgres"
+            else { continue }
+            // After the name: state is field 3; utime and stime are fields 14 and 15.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            total += (user + system) / ticks * 1000
+        }
+        return total
+    }
+
     /// Resident memory of this process now, in MiB (`/proc/self/statm`).
     static func residentMegabytes() -> Double {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),

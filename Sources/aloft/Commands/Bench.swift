@@ -31,6 +31,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Folder for the benchmark database (a new temporary one by default).")
     var workdir: String?
 
+    @Option(name: .long, help: "A PostgreSQL database to run on instead of a new SQLite file: postgres://user:password@host:5432/database (an empty one).")
+    var store: String?
+
     @Option(name: .long, help: "power-cut (default) or process-crash.")
     var durability: String = Durability.powerCut.rawValue
 
@@ -41,6 +44,10 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("--preload must be between 0 and 100000000, and needs --warmup of at least 1 (the run it copies)")
         }
         guard Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be power-cut or process-crash") }
+        if let store {
+            guard EngineStores.isShared(store) else { throw ValidationError("--store takes a postgres:// URL") }
+            guard preload == 0 else { throw ValidationError("--preload is not available with --store yet") }
+        }
     }
 
     func run() async throws {
@@ -48,7 +55,14 @@ struct Bench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = (folder as NSString).appendingPathComponent("bench-\(UUID().uuidString.prefix(8)).db")
         let mode = Durability(rawValue: durability) ?? .powerCut
-        let store = try await EngineStores.open(path, durability: mode)
+        let shared = self.store != nil
+        let store: EngineStore
+        do {
+            store = try await EngineStores.open(self.store ?? path, durability: mode)
+        } catch let error as StoreError {
+            printError("error: \(error.message)")
+            throw ExitCode(1)
+        }
         let (seq, conc, total, warmup, preload, parked) = (seq, conc, total, warmup, preload, parked)
         let result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
             for index in 0..<warmup { _ = try await BenchmarkWorkload.runOnce(engine, index: index) }
@@ -58,6 +72,7 @@ struct Bench: AsyncParsableCommand {
             try await store.checkpoint()
             let sizeBefore = store.sizeOnDisk()
             let cpuBefore = BenchmarkWorkload.cpuMilliseconds()
+            let databaseCPUBefore = shared ? BenchmarkWorkload.postgresCPUMilliseconds() : 0
 
             var sequential: [Double] = []
             for index in 0..<seq { sequential.append(try await BenchmarkWorkload.runOnce(engine, index: index)) }
@@ -68,11 +83,13 @@ struct Bench: AsyncParsableCommand {
             let wall = clock.now - started
             let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
             let cpu = BenchmarkWorkload.cpuMilliseconds() - cpuBefore
+            let databaseCPU = shared ? BenchmarkWorkload.postgresCPUMilliseconds() - databaseCPUBefore : 0
             try await store.checkpoint()
             let measured = seq + total
             var result = BenchResult(
                 sequential: sequential.sorted(), concurrent: concurrent.sorted(), wallSeconds: wallSeconds,
                 cpuPerRun: measured > 0 ? cpu / Double(measured) : 0,
+                databaseCPUPerRun: measured > 0 ? databaseCPU / Double(measured) : 0,
                 bytesPerRun: measured > 0 ? Double(store.sizeOnDisk() - sizeBefore) / Double(measured) : 0
             )
             if parked > 0 {
@@ -98,7 +115,7 @@ struct Bench: AsyncParsableCommand {
                 "seq": .number(Double(seq)), "conc": .number(Double(conc)), "total": .number(Double(total)), "warmup": .number(Double(warmup)),
                 "preload": .number(Double(preload)),
                 "workload": "input → model(tool call lookup) → tool → model(answer) → complete",
-                "engine": "local", "store": "sqlite-wal", "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)),
+                "engine": "local", "store": shared ? "postgresql" : "sqlite-wal", "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)),
             ],
             "seq": [
                 "runs": .number(Double(result.sequential.count)), "p50_ms": .number(round3(p(result.sequential, 50))),
@@ -110,7 +127,9 @@ struct Bench: AsyncParsableCommand {
                 "runs_per_s": .number(round3(result.wallSeconds > 0 ? Double(result.concurrent.count) / result.wallSeconds : 0)),
                 "p50_ms": .number(round3(p(result.concurrent, 50))), "p99_ms": .number(round3(p(result.concurrent, 99))),
             ],
-            "cpu_ms_per_run": ["total": .number(round3(result.cpuPerRun))],
+            "cpu_ms_per_run": shared
+                ? ["aloft": .number(round3(result.cpuPerRun)), "postgresql": .number(round3(result.databaseCPUPerRun))]
+                : ["total": .number(round3(result.cpuPerRun))],
             "parked": result.parked.map { parked in
                 [
                     "runs": .number(Double(self.parked)), "rss_mb_before": .number(round3(parked.rssBefore)),
@@ -118,9 +137,11 @@ struct Bench: AsyncParsableCommand {
                 ]
             } ?? .null,
             "rss_peak_mb": ["total": .number(round3(BenchmarkWorkload.peakRSSMegabytes()))],
-            "storage": ["bytes_per_run": .number(round3(result.bytesPerRun))],
+            "storage": shared ? .null : ["bytes_per_run": .number(round3(result.bytesPerRun))],
             "durability": .string(
-                mode == .powerCut
+                shared
+                    ? "PostgreSQL's settings (by default synchronous_commit=on, fsync on: a commit is on disk when it returns)"
+                    : mode == .powerCut
                     ? "power-cut: SQLite WAL, synchronous=FULL, fsync per commit group"
                     : "process-crash: SQLite WAL, synchronous=NORMAL, no fsync per commit"
             ),
@@ -154,6 +175,8 @@ struct BenchResult: Sendable {
     var concurrent: [Double]
     var wallSeconds: Double
     var cpuPerRun: Double
+    /// The PostgreSQL server's CPU per run (its processes on this machine), with `--store`.
+    var databaseCPUPerRun: Double
     var bytesPerRun: Double
     /// Resident memory before and after parking runs, and how long parking took.
     var parked: (rssBefore: Double, rssAfter: Double, seconds: Double)?

@@ -71,10 +71,12 @@ struct Runs: AsyncParsableCommand {
                 return
             }
             let runs = try await store.runs(RunQuery(phase: phase.flatMap(RunPhase.init), agent: agent, sessionId: session, limit: limit))
-            let holder = EngineLock.holder(database: store.location)
+            // (A PostgreSQL store records no holder yet: its runs are not told apart.)
+            let shared = EngineStores.isShared(database.path)
+            let holder = shared ? nil : EngineLock.holder(database: store.location)
             /// A run under way that no live process drives (its process died or stopped).
             func stalled(_ run: Run) -> Bool {
-                (run.phase == .pending || run.phase == .running) && !(holder?.drives(run.id) ?? false)
+                !shared && (run.phase == .pending || run.phase == .running) && !(holder?.drives(run.id) ?? false)
             }
             if json {
                 for run in runs {

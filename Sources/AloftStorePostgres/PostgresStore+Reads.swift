@@ -197,7 +197,7 @@ extension PostgresStore {
                 let definition = try await connection.query("SELECT definition FROM agent_versions WHERE version = \(run.agentVersion)", logger: self.logger)
                     .collect().first?.decode(String.self)
             {
-                instructions = try Self.decodeAgent(definition, version: run.agentVersion).instructions
+                instructions = try EncodedStep.agent(stored: definition, version: run.agentVersion).instructions
             }
             return (run, texts, times, instructions, summary, messages)
         }
@@ -213,16 +213,9 @@ extension PostgresStore {
             try await connection.query("SELECT definition FROM agent_versions WHERE version = \(version)", logger: self.logger).collect()
                 .first?.decode(String.self)
         }
-        return try text.map { try Self.decodeAgent($0, version: version) }
+        return try text.map { try EncodedStep.agent(stored: $0, version: version) }
     }
 
-    static func decodeAgent(_ text: String, version: String) throws -> AgentDefinition {
-        do {
-            return try JSONDecoder().decode(AgentDefinition.self, from: Data(text.utf8))
-        } catch {
-            throw StoreError(code: .corrupt, message: "agent version \(version) cannot be read: \(error)", cause: error)
-        }
-    }
 
     /// How many runs are in each phase: the deltas appended since the last read are folded
     /// into one row per phase, so this costs as much with a million runs as with ten.

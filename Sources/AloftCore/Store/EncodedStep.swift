@@ -46,4 +46,13 @@ public struct EncodedStep: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(labels), as: UTF8.self)
     }
+
+    /// An agent version as a store keeps it (the JSON `agentJSON` wrote); unreadable is `store_corrupt`.
+    public static func agent(stored text: String, version: String) throws -> AgentDefinition {
+        do {
+            return try JSONDecoder().decode(AgentDefinition.self, from: Data(text.utf8))
+        } catch {
+            throw StoreError(code: .corrupt, message: "agent version \(version) cannot be read: \(error)", cause: error)
+        }
+    }
 }

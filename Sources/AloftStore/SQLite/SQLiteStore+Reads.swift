@@ -39,7 +39,7 @@ extension SQLiteStore {
                     db.cachedStatement(sql: "SELECT definition FROM agent_versions WHERE version = ?"), arguments: [run.agentVersion]
                 )
             {
-                instructions = try Self.decodeAgent(definition, version: run.agentVersion).instructions
+                instructions = try EncodedStep.agent(stored: definition, version: run.agentVersion).instructions
             }
             return (run, texts, times, instructions, summary, messages)
         }
@@ -148,16 +148,9 @@ extension SQLiteStore {
         let text = try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT definition FROM agent_versions WHERE version = ?", arguments: [version])
         }
-        return try text.map { try Self.decodeAgent($0, version: version) }
+        return try text.map { try EncodedStep.agent(stored: $0, version: version) }
     }
 
-    static func decodeAgent(_ text: String, version: String) throws -> AgentDefinition {
-        do {
-            return try JSONDecoder().decode(AgentDefinition.self, from: Data(text.utf8))
-        } catch {
-            throw StoreError(code: .corrupt, message: "agent version \(version) cannot be read: \(error)", cause: error)
-        }
-    }
 
     /// Tool calls waiting for a decision, of one run or of all.
     public func pendingApprovals(runId: String? = nil) async throws -> [PendingApproval] {

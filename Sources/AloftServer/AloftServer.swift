@@ -29,7 +29,7 @@ public func buildApplication(
     let store = try await EngineStores.open(
         configuration.database, durability: Durability(rawValue: configuration.durability) ?? .powerCut, logger: logger
     )
-    guard let lock = try await EngineStores.takeEngine(of: store) else {
+    guard let lock = try await EngineStores.takeEngine(of: store, lost: EngineStores.stopAfterLosingLease(of: store, logger: logger)) else {
         EngineStores.service(of: store)?.shutdown()
         throw EngineError(code: .storeBusy, message: "another aloft process executes the runs of \(store.location); stop it or use another --db")
     }

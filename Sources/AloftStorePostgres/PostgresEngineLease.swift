@@ -2,6 +2,7 @@ import AloftCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The right to execute the runs of a PostgreSQL store: a session advisory lock held on one
 /// pooled connection. PostgreSQL lets it go when that connection ends, so a process that dies
@@ -22,8 +23,26 @@ public final class PostgresEngineLease: Sendable {
     /// The advisory lock's key ("aloft-engine").
     static let key: Int64 = 0x616c_6f66_7465
 
-    /// Takes the lease of `store`, or returns nil when another process holds it.
-    public static func take(_ store: PostgresStore) async throws -> PostgresEngineLease? {
+    /// Whether `connection` answers a query within `limit`. The query runs in a task of its own,
+    /// not a child: a query that never answers (and ignores cancellation) must not hold this up.
+    private static func answers(_ connection: PostgresConnection, within limit: Duration, logger: Logger) async -> Bool {
+        let pending = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            pending.withLock { $0 = continuation }
+            let answer: @Sendable (Bool) -> Void = { value in pending.withLock { $0.take() }?.resume(returning: value) }
+            Task { answer((try? await connection.query("SELECT 1", logger: logger).collect()) != nil) }
+            Task {
+                try? await Task.sleep(for: limit)
+                answer(false)
+            }
+        }
+    }
+
+    /// Takes the lease of `store`, or returns nil when another process holds it. The lease's
+    /// connection is checked every second: if it ends (the database restarted, the network
+    /// broke, an operator terminated it), PostgreSQL has let the lock go and another process may
+    /// take it, so `lost` is called — the caller must stop driving runs at once.
+    public static func take(_ store: PostgresStore, lost: @escaping @Sendable () -> Void) async throws -> PostgresEngineLease? {
         let (outcomes, outcome) = AsyncStream<Result<Bool, StoreError>>.makeStream()
         let (released, release) = AsyncStream<Void>.makeStream()
         let logger = store.logger
@@ -34,7 +53,29 @@ public final class PostgresEngineLease: Sendable {
                     let taken = try rows.first?.decode(Bool.self) ?? false
                     outcome.yield(.success(taken))
                     guard taken else { return }
-                    for await _ in released {}
+                    let gone = await withTaskGroup(of: Bool.self) { group in
+                        group.addTask {
+                            for await _ in released {}
+                            return false
+                        }
+                        group.addTask {
+                            while !Task.isCancelled {
+                                try? await Task.sleep(for: .seconds(1))
+                                if Task.isCancelled { return false }
+                                // An error, or no answer within 3 s (a connection the server ended
+                                // can leave a query waiting), means the lock may be gone.
+                                if await !answers(connection, within: .seconds(3), logger: logger), !Task.isCancelled { return true }
+                            }
+                            return false
+                        }
+                        let first = await group.next() ?? false
+                        group.cancelAll()
+                        return first
+                    }
+                    if gone {
+                        lost()
+                        return
+                    }
                     // The connection goes back to the pool: it must not keep the lock.
                     _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
                 }

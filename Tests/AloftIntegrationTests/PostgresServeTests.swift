@@ -35,6 +35,32 @@ struct PostgresServeTests {
         #expect(second.stderr.contains("another aloft process executes the runs of postgres://aloft:***@"), "\(second.stderr)")
     }
 
+    @Test("a server whose engine lease ends (its connection terminated) stops at once; the next one resumes its runs")
+    func leaseLostStopsTheServer() async throws {
+        let url = try PostgresTestCluster.freshDatabase()
+        let folder = try temporaryFolder()
+        try FileManager.default.copyItem(atPath: "\(CommandLineTests.examples)/approval-demo.yaml", toPath: "\(try agentsFolder(in: folder))/approval-demo.yaml")
+        let server = try await ServerProcess.start(in: folder, extra: ["--store", url])
+        defer { server.process.kill() }
+        let id = try #require(try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"approval-demo","input":"clean"}"#).body["id"]?.stringValue)
+        try await eventually("the run waits") { try await http("GET", "\(server.base)/v1/runs/\(id)").body["phase"] == "waiting_for_approval" }
+
+        // The connection holding the lease ends: PostgreSQL has let the lock go, so this
+        // server must not drive another step.
+        let terminated = try PostgresTestCluster.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            url: url
+        )
+        #expect(terminated.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "one connection held the lease: \(terminated)")
+        #expect(try await server.process.wait(timeout: .seconds(20)) == 75, "\(server.process.stderr)")
+        #expect(server.process.stderr.contains("lost the engine lease of postgres://aloft:***@"), "\(server.process.stderr)")
+
+        let next = try await server.restart()
+        defer { next.process.kill() }
+        #expect(try await AloftProcess.run(["approve", id, "--server", next.base], directory: folder).status == 0)
+        try await eventually("the run completes on the next server") { try await http("GET", "\(next.base)/v1/runs/\(id)").body["phase"] == "completed" }
+    }
+
     @Test("a database that cannot be reached, or is newer than this Aloft, is refused with a clear error and the password masked")
     func badDatabases() async throws {
         let folder = try temporaryFolder()

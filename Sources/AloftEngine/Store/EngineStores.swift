@@ -43,10 +43,22 @@ public enum EngineStores {
         return try SQLiteStore(path: location, durability: durability)
     }
 
-    /// Takes the right to execute `store`'s runs; nil when another live process has it.
-    public static func takeEngine(of store: EngineStore) async throws -> (any EngineOwnership)? {
-        if let shared = store as? PostgresStore { return try await PostgresEngineLease.take(shared) }
+    /// Takes the right to execute `store`'s runs; nil when another live process has it. `lost`
+    /// is called if a PostgreSQL lease ends while held (its connection ended): the process must
+    /// then stop driving runs at once, or two processes could drive one run.
+    public static func takeEngine(of store: EngineStore, lost: @escaping @Sendable () -> Void) async throws -> (any EngineOwnership)? {
+        if let shared = store as? PostgresStore { return try await PostgresEngineLease.take(shared, lost: lost) }
         return try EngineLock.acquire(database: store.location)
+    }
+
+    /// Stops the process at once after the engine lease of `store` was lost: fail-stop, so that no
+    /// run is driven by two processes; every run resumes from its journal on the next start.
+    public static func stopAfterLosingLease(of store: EngineStore, logger: Logger) -> @Sendable () -> Void {
+        let location = store.location
+        return {
+            logger.critical("lost the engine lease of \(location) (its database connection ended); stopping at once so that no run is driven twice — start again to resume every run")
+            exit(75)  // EX_TEMPFAIL: a supervisor should start the process again
+        }
     }
 
     /// What runs beside the engine for the store's sake (PostgreSQL's connection pool), to be

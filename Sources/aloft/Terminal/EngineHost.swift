@@ -21,7 +21,10 @@ enum EngineHost {
         onlyOwnRuns: Bool = false,
         _ body: @Sendable (LocalEngine) async throws -> Result
     ) async throws -> Result? {
-        guard let lock = try await EngineStores.takeEngine(of: store) else { return nil }
+        let logger = makeLogger(verbose: verbose)
+        guard let lock = try await EngineStores.takeEngine(of: store, lost: EngineStores.stopAfterLosingLease(of: store, logger: logger)) else {
+            return nil
+        }
         defer { withExtendedLifetime(lock) {} }
         var configuration = configuration
         if onlyOwnRuns {
@@ -32,7 +35,6 @@ enum EngineHost {
         } else {
             lock.record(driving: nil)
         }
-        let logger = makeLogger(verbose: verbose)
         let engine = LocalEngine(store: store, configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

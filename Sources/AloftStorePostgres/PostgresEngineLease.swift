@@ -2,7 +2,6 @@ import AloftCore
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 
 /// The right to execute the runs of a PostgreSQL store: a session advisory lock held on one
 /// pooled connection. PostgreSQL lets it go when that connection ends, so a process that dies
@@ -22,21 +21,6 @@ public final class PostgresEngineLease: Sendable {
 
     /// The advisory lock's key ("aloft-engine").
     static let key: Int64 = 0x616c_6f66_7465
-
-    /// Whether `connection` answers a query within `limit`. The query runs in a task of its own,
-    /// not a child: a query that never answers (and ignores cancellation) must not hold this up.
-    private static func answers(_ connection: PostgresConnection, within limit: Duration, logger: Logger) async -> Bool {
-        let pending = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-        return await withCheckedContinuation { continuation in
-            pending.withLock { $0 = continuation }
-            let answer: @Sendable (Bool) -> Void = { value in pending.withLock { $0.take() }?.resume(returning: value) }
-            Task { answer((try? await connection.query("SELECT 1", logger: logger).collect()) != nil) }
-            Task {
-                try? await Task.sleep(for: limit)
-                answer(false)
-            }
-        }
-    }
 
     /// Takes the lease of `store`, or returns nil when another process holds it. The lease's
     /// connection is checked every second: if it ends (the database restarted, the network
@@ -64,7 +48,8 @@ public final class PostgresEngineLease: Sendable {
                                 if Task.isCancelled { return false }
                                 // An error, or no answer within 3 s (a connection the server ended
                                 // can leave a query waiting), means the lock may be gone.
-                                if await !answers(connection, within: .seconds(3), logger: logger), !Task.isCancelled { return true }
+                                let answered = await PostgresStore.answers(within: .seconds(3)) { _ = try await connection.query("SELECT 1", logger: logger).collect() }
+                                if !answered, !Task.isCancelled { return true }
                             }
                             return false
                         }

@@ -2,6 +2,7 @@ public import AloftCore
 import Foundation
 public import Logging
 import PostgresNIO
+import Synchronization
 public import ServiceLifecycle
 
 /// Aloft's shared store: one PostgreSQL database that any number of Aloft processes use at
@@ -157,8 +158,29 @@ public final class PostgresStore: Service, Sendable {
         }
     }
 
-    /// Whether the database answers.
+    /// Whether the database answers, within 2 s (readiness must not hang while it is down).
     public func ping() async throws {
-        _ = try await read { connection in try await connection.query("SELECT 1", logger: self.logger).collect() }
+        let answered = await Self.answers(within: .seconds(2)) {
+            _ = try await self.read { connection in try await connection.query("SELECT 1", logger: self.logger).collect() }
+        }
+        guard answered else {
+            throw StoreError(code: .unavailable, message: "the database at \(location) does not answer")
+        }
+    }
+
+    /// Whether `query` succeeds within `limit`. It runs in a task of its own, not a child: a
+    /// query on a connection the server ended can wait forever and ignore cancellation, and
+    /// that must not hold the caller up.
+    static func answers(within limit: Duration, _ query: @escaping @Sendable () async throws -> Void) async -> Bool {
+        let pending = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            pending.withLock { $0 = continuation }
+            let answer: @Sendable (Bool) -> Void = { value in pending.withLock { $0.take() }?.resume(returning: value) }
+            Task { answer((try? await query()) != nil) }
+            Task {
+                try? await Task.sleep(for: limit)
+                answer(false)
+            }
+        }
     }
 }

@@ -61,6 +61,30 @@ struct PostgresServeTests {
         try await eventually("the run completes on the next server") { try await http("GET", "\(next.base)/v1/runs/\(id)").body["phase"] == "completed" }
     }
 
+    @Test("/readyz says 503 within seconds while the database refuses connections, and 200 again once it accepts them")
+    func readinessFollowsTheDatabase() async throws {
+        let url = try PostgresTestCluster.freshDatabase()
+        let database = String(url.split(separator: "/").last ?? "")
+        let admin = PostgresTestCluster.url(database: "postgres", port: try PostgresTestCluster.port())
+        let folder = try temporaryFolder()
+        _ = try agentsFolder(in: folder)
+        let server = try await ServerProcess.start(in: folder, extra: ["--store", url])
+        defer { server.process.kill() }
+        #expect(try await http("GET", "\(server.base)/readyz").status == 200)
+        // Connections refused (all but the engine lease's, which keeps this server the executor).
+        try PostgresTestCluster.psql(
+            """
+            ALTER DATABASE \(database) ALLOW_CONNECTIONS false;
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = '\(database)' AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
+            """, url: admin
+        )
+        try await eventually(timeout: .seconds(15), "/readyz fails") { try await http("GET", "\(server.base)/readyz").status == 503 }
+        try PostgresTestCluster.psql("ALTER DATABASE \(database) ALLOW_CONNECTIONS true", url: admin)
+        try await eventually(timeout: .seconds(30), "/readyz recovers") { try await http("GET", "\(server.base)/readyz").status == 200 }
+        #expect(try await http("GET", "\(server.base)/v1/runs").status == 200, "the API answers again")
+    }
+
     @Test("a database that cannot be reached, or is newer than this Aloft, is refused with a clear error and the password masked")
     func badDatabases() async throws {
         let folder = try temporaryFolder()

@@ -17,6 +17,7 @@ public final class PostgresStore: Service, Sendable {
     public let location: String
     /// The connection pool's own task, from `connect` to `shutdown`.
     private let pool: Task<Void, Never>
+    private let steps: PostgresGroupCommit
 
     /// Starts the connection pool for `where` (connections open as they are needed).
     public init(_ where: PostgresLocation, logger: Logger = Logger(label: "aloft.postgres")) {
@@ -25,6 +26,10 @@ public final class PostgresStore: Service, Sendable {
         self.logger = logger
         location = `where`.description
         pool = Task { await client.run() }
+        steps = PostgresGroupCommit { documents in
+            // Read to the end: a refusal comes after the row description, as the row stream's error.
+            _ = try await client.query("SELECT aloft_commit_steps(\(documents)::jsonb)", logger: logger).collect()
+        }
     }
 
     /// Opens the store at `url`, migrated; a database that cannot be reached or is newer
@@ -135,6 +140,9 @@ public final class PostgresStore: Service, Sendable {
             let state = error.serverInfo?[.sqlState]
             let message = error.serverInfo?[.message] ?? "\(error.code)"
             if state == "23505" { return StoreError(code: .conflict, message: "the step conflicts with what is stored (\(message))", cause: error) }
+            // Refusals of `aloft_commit_steps`, their messages written for users.
+            if state == "AL409" { return StoreError(code: .conflict, message: message, cause: error) }
+            if state == "AL404" { return StoreError(code: .notFound, message: message, cause: error) }
             if state == nil {
                 return StoreError(
                     code: .unavailable, message: "the database at \(location) cannot be reached (\(error.code)); check that PostgreSQL runs and the URL", cause: error
@@ -147,14 +155,18 @@ public final class PostgresStore: Service, Sendable {
 
     // MARK: Steps
 
-    /// Commits one step in one transaction before returning.
+    /// Commits one step before returning: in one transaction, shared with the steps of other
+    /// runs committed at the same time (group commit).
     public func commit(_ write: StepWrite) async throws {
-        let encoded = try EncodedStep(write, now: Date())
-        let logger = self.logger
+        let document = try PostgresStepDocument.json(of: EncodedStep(write, now: Date()))
         do {
-            try await transaction { connection in try await encoded.apply(on: connection, logger: logger) }
-        } catch let error as StoreError where error.code == .conflict && !error.message.hasPrefix("session ") {
-            throw StoreError(code: .conflict, message: "run \(write.runId): \(error.message)", cause: error.cause)
+            try await steps.submit(document)
+        } catch {
+            let error = storeError(error)
+            if error.code == .conflict, !error.message.hasPrefix("session ") {
+                throw StoreError(code: .conflict, message: "run \(write.runId): \(error.message)", cause: error.cause)
+            }
+            throw error
         }
     }
 

@@ -33,6 +33,7 @@ public enum StoreConformance {
         Check(description: "a later turn's journal refers to the session and reads back whole, its context rebuilt", body: journalReferences),
         Check(description: "a session has one active run: a claim on a busy session is a conflict that writes nothing", body: sessionClaims),
         Check(description: "a journal number used twice is a conflict, and the step leaves nothing behind", body: conflictLeavesNothing),
+        Check(description: "steps committed at the same time all land; a refused one among them fails alone", body: concurrentSteps),
         Check(description: "events come back as sent, from any number, deltas stored together included", body: eventsReadBack),
         Check(description: "runs are listed newest first, filtered, paged by cursor", body: listsRuns),
         Check(description: "approvals, timers and the inbox follow the steps that add and consume them", body: approvalsTimersInbox),
@@ -103,6 +104,38 @@ public enum StoreConformance {
     }
 
     // MARK: Checks
+
+    static func concurrentSteps(_ store: Store) async throws {
+        try await store.commit(started("run_busy", session: "ses_busy"))
+        let refused = try await withThrowingTaskGroup(of: String?.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    // Every tenth step claims the busy session (a new run in it), the rest start runs of their own.
+                    var write = started("run_\(index)", session: index % 10 == 0 ? "ses_busy" : "ses_\(index)", at: Double(index))
+                    if index % 10 == 0 {
+                        write.newSession = nil
+                        write.sessionActiveRun = ("ses_busy", "run_\(index)")
+                        write.messages[0].position = 1 + index
+                    }
+                    do {
+                        try await store.commit(write)
+                        return nil
+                    } catch let error as StoreError where error.code == .conflict {
+                        return "run_\(index)"
+                    }
+                }
+            }
+            var refused: [String] = []
+            for try await runId in group { if let runId { refused.append(runId) } }
+            return refused.sorted()
+        }
+        try expect(refused == ["run_0", "run_10", "run_20", "run_30"], "exactly the claims on the busy session are refused, not their neighbours: \(refused)")
+        for index in 0..<40 {
+            let run = try await store.run(id: "run_\(index)")
+            try expect((run == nil) == (index % 10 == 0), "run_\(index) is stored exactly when its step was accepted")
+        }
+        try expect(try await store.messages(sessionId: "ses_busy").count == 1, "refused steps wrote no message into the busy session")
+    }
 
     static func sessionClaims(_ store: Store) async throws {
         try await store.commit(started("run_a", session: "ses_a"))

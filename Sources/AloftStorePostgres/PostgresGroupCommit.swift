@@ -1,0 +1,77 @@
+import Synchronization
+
+/// Commits the steps of many concurrent runs together: everything queued goes to the database
+/// as one call (one round trip, one transaction, one WAL flush).
+///
+/// Submitters queue their step and wait. Up to `concurrentBatches` batches are under way at
+/// once, each on a connection of its own, so that while one waits for its flush the next is
+/// being written; each goes on with whatever queued meanwhile until the queue is empty. Under
+/// load, batches grow by themselves; alone, a step is committed at once.
+final class PostgresGroupCommit: Sendable {
+    private struct Waiter {
+        var document: String
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var queue: [Waiter] = []
+        var batchesUnderWay = 0
+    }
+
+    private let state = Mutex(State())
+    private let concurrentBatches: Int
+    private let largestBatch: Int
+    private let write: @Sendable (_ documents: String) async throws -> Void
+
+    /// `write` commits a JSON array of step documents, all or none.
+    init(concurrentBatches: Int = 3, largestBatch: Int = 200, write: @escaping @Sendable (_ documents: String) async throws -> Void) {
+        self.concurrentBatches = concurrentBatches
+        self.largestBatch = largestBatch
+        self.write = write
+    }
+
+    /// Returns once the step `document` is committed; throws if it could not be.
+    func submit(_ document: String) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let startBatch = state.withLock { state in
+                state.queue.append(Waiter(document: document, continuation: continuation))
+                guard state.batchesUnderWay < concurrentBatches else { return false }
+                state.batchesUnderWay += 1
+                return true
+            }
+            // Not a child task: it serves every submitter queued meanwhile, not just this one.
+            if startBatch { Task { await self.drain() } }
+        }
+    }
+
+    /// Commits batches until nothing is queued.
+    private func drain() async {
+        while true {
+            let batch: [Waiter] = state.withLock { state in
+                let batch = Array(state.queue.prefix(largestBatch))
+                state.queue.removeFirst(batch.count)
+                if batch.isEmpty { state.batchesUnderWay -= 1 }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                try await write("[" + batch.map(\.document).joined(separator: ",") + "]")
+                for waiter in batch { waiter.continuation.resume() }
+            } catch {
+                guard batch.count > 1 else {
+                    batch[0].continuation.resume(throwing: error)
+                    continue
+                }
+                // One refused step must not fail its neighbours: commit them one by one.
+                for waiter in batch {
+                    do {
+                        try await write("[" + waiter.document + "]")
+                        waiter.continuation.resume()
+                    } catch {
+                        waiter.continuation.resume(throwing: error)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -16,10 +16,14 @@ public struct ServerWiring: Sendable {
 }
 
 /// Builds the whole server from its configuration — the one wiring `aloft serve` and the
-/// tests share: opens the store the configuration names, takes its engine lock (an
-/// `EngineError` `store_busy` when another process holds it), builds the local engine and the
-/// agent registry (loading the agents folder), and the HTTP application (REST + SSE under
-/// `/v1`) whose services run the engine and retention and hold the lock until shutdown.
+/// tests share: opens the store the configuration names, takes its engine lock, builds the
+/// local engine and the agent registry (loading the agents folder), and the HTTP application
+/// (REST + SSE under `/v1`) whose services run the engine and retention and hold the lock
+/// until shutdown.
+///
+/// When another process holds the lock: on SQLite, an `EngineError` `store_busy`; on a shared
+/// PostgreSQL database, the server stands by — it serves the whole API, the other process
+/// executes the runs, and this one takes over when that one stops.
 ///
 /// `engine` carries what the configuration file does not (tests shorten intervals, give an
 /// environment); metrics and outbound settings come from `configuration`.
@@ -29,16 +33,24 @@ public func buildApplication(
     let store = try await EngineStores.open(
         configuration.database, durability: Durability(rawValue: configuration.durability) ?? .powerCut, logger: logger
     )
-    guard let lock = try await EngineStores.takeEngine(of: store, lost: EngineStores.stopAfterLosingLease(of: store, logger: logger)) else {
+    let lost = EngineStores.stopAfterLosingLease(of: store, logger: logger)
+    let lock = try await EngineStores.takeEngine(of: store, lost: lost)
+    let shared = EngineStores.isShared(configuration.database)
+    if lock == nil, !shared {
         EngineStores.service(of: store)?.shutdown()
         throw EngineError(code: .storeBusy, message: "another aloft process executes the runs of \(store.location); stop it or use another --db")
     }
-    lock.record(driving: nil)  // the server drives every run of the database
+    lock?.record(driving: nil)  // the server drives every run of the database
+    if lock == nil {
+        logger.notice("another process executes the runs of \(store.location); this one serves the API and takes over if that one stops")
+    }
     let metrics = PrometheusCollectorRegistry()
     var engineConfiguration = engineConfiguration
     engineConfiguration.metrics = PrometheusMetricsFactory(registry: metrics)
     engineConfiguration.outbound = configuration.outbound
-    let engine = LocalEngine(store: store, configuration: engineConfiguration, logger: logger)
+    // On a shared database, live events cross processes: any server streams any run.
+    let bus = (store as? any StoreNotices).map { SharedRunEventBus(notices: $0, reader: store, logger: logger) }
+    let engine = LocalEngine(store: store, configuration: engineConfiguration, bus: bus ?? RunEventHub(), standingBy: lock == nil, logger: logger)
     let agents = AgentRegistry(store: store)
     let policy = configuration.apiAgents
     let environment = engine.environment
@@ -47,7 +59,9 @@ public func buildApplication(
     )
     let application = assembleApplication(
         configuration: configuration, engine: engine, agents: agents, metrics: metrics,
-        services: (EngineStores.service(of: store).map { [$0] } ?? []) + [EngineLockService(lock: lock), engine], logger: logger
+        services: (EngineStores.service(of: store).map { [$0] } ?? []) + (bus.map { [$0] } ?? [])
+            + [EngineLockService(lock: lock, take: { try await EngineStores.takeEngine(of: store, lost: lost) }, engine: engine, logger: logger), engine],
+        logger: logger
     )
     return (application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems))
 }

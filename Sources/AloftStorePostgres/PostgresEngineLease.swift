@@ -35,6 +35,17 @@ public final class PostgresEngineLease: Sendable {
                 try await store.client.withConnection { connection in
                     let rows = try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).collect()
                     let taken = try rows.first?.decode(Bool.self) ?? false
+                    if taken {
+                        // Who holds it, for health and `runs list` in every process.
+                        let host = ProcessInfo.processInfo.hostName
+                        let pid = Int32(ProcessInfo.processInfo.processIdentifier)
+                        try await connection.query(
+                            """
+                            INSERT INTO engine_holder (only_row, process, host, pid, since) VALUES (true, \(store.origin), \(host), \(pid), \(Date().timeIntervalSince1970))
+                            ON CONFLICT (only_row) DO UPDATE SET process = excluded.process, host = excluded.host, pid = excluded.pid, since = excluded.since
+                            """, logger: logger
+                        )
+                    }
                     outcome.yield(.success(taken))
                     guard taken else { return }
                     let gone = await withTaskGroup(of: Bool.self) { group in
@@ -80,5 +91,27 @@ public final class PostgresEngineLease: Sendable {
             }
         }
         throw StoreError(code: .unavailable, message: "the engine lease of \(store.location) could not be taken")
+    }
+}
+
+extension PostgresStore: EngineHolderRecord {
+    public func engineHolder() async throws -> EngineHolder? {
+        // The recorded holder counts only while someone holds the lease's advisory lock (a
+        // bigint key: its high and low halves are the lock's classid and objid).
+        let high = PostgresEngineLease.key >> 32
+        let low = PostgresEngineLease.key & 0xffff_ffff
+        let rows = try await read { connection in
+            try await connection.query(
+                """
+                SELECT host, pid, since FROM engine_holder
+                WHERE EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                              WHERE l.locktype = 'advisory' AND l.classid::bigint = \(high) AND l.objid::bigint = \(low) AND l.objsubid = 1
+                                AND l.granted AND d.datname = current_database())
+                """, logger: self.logger
+            ).collect()
+        }
+        guard let row = rows.first else { return nil }
+        let (host, pid, since) = try row.decode((String, Int32, Double).self)
+        return EngineHolder(host: host, pid: Int(pid), since: Date(timeIntervalSince1970: since))
     }
 }

@@ -1,16 +1,18 @@
 import Synchronization
 
 /// Commits the steps of many concurrent runs together: everything queued goes to the database
-/// as one call (one round trip, one transaction, one WAL flush).
+/// as one call (one round trip, one transaction, one WAL flush). Announcements of live events
+/// go the same way.
 ///
-/// Submitters queue their step and wait. Up to `concurrentBatches` batches are under way at
+/// Submitters queue their item and wait. Up to `concurrentBatches` batches are under way at
 /// once, each on a connection of its own, so that while one waits for its flush the next is
 /// being written; each goes on with whatever queued meanwhile until the queue is empty. Under
 /// load, batches grow by themselves; alone, a step is committed at once.
-final class PostgresGroupCommit: Sendable {
+final class PostgresGroupCommit<Item: Sendable>: Sendable {
     private struct Waiter {
-        var document: String
-        var continuation: CheckedContinuation<Void, any Error>
+        var item: Item
+        /// Nil for an item sent without waiting.
+        var continuation: CheckedContinuation<Void, any Error>?
     }
 
     private struct State {
@@ -21,27 +23,37 @@ final class PostgresGroupCommit: Sendable {
     private let state = Mutex(State())
     private let concurrentBatches: Int
     private let largestBatch: Int
-    private let write: @Sendable (_ documents: String) async throws -> Void
+    private let write: @Sendable (_ items: [Item]) async throws -> Void
 
-    /// `write` commits a JSON array of step documents, all or none.
-    init(concurrentBatches: Int = 3, largestBatch: Int = 200, write: @escaping @Sendable (_ documents: String) async throws -> Void) {
+    /// `write` commits items, all or none.
+    init(concurrentBatches: Int = 3, largestBatch: Int = 200, write: @escaping @Sendable (_ items: [Item]) async throws -> Void) {
         self.concurrentBatches = concurrentBatches
         self.largestBatch = largestBatch
         self.write = write
     }
 
-    /// Returns once the step `document` is committed; throws if it could not be.
-    func submit(_ document: String) async throws {
+    /// Returns once `item` is committed; throws if it could not be.
+    func submit(_ item: Item) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let startBatch = state.withLock { state in
-                state.queue.append(Waiter(document: document, continuation: continuation))
-                guard state.batchesUnderWay < concurrentBatches else { return false }
-                state.batchesUnderWay += 1
-                return true
-            }
-            // Not a child task: it serves every submitter queued meanwhile, not just this one.
-            if startBatch { Task { await self.drain() } }
+            queue(Waiter(item: item, continuation: continuation))
         }
+    }
+
+    /// Queues `item` without waiting for it (best effort: a failure is dropped). Items sent
+    /// one after another are written in that order when `concurrentBatches` is 1.
+    func send(_ item: Item) {
+        queue(Waiter(item: item, continuation: nil))
+    }
+
+    private func queue(_ waiter: Waiter) {
+        let startBatch = state.withLock { state in
+            state.queue.append(waiter)
+            guard state.batchesUnderWay < concurrentBatches else { return false }
+            state.batchesUnderWay += 1
+            return true
+        }
+        // Not a child task: it serves every submitter queued meanwhile, not just this one.
+        if startBatch { Task { await self.drain() } }
     }
 
     /// Commits batches until nothing is queued.
@@ -55,20 +67,20 @@ final class PostgresGroupCommit: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                try await write("[" + batch.map(\.document).joined(separator: ",") + "]")
-                for waiter in batch { waiter.continuation.resume() }
+                try await write(batch.map(\.item))
+                for waiter in batch { waiter.continuation?.resume() }
             } catch {
                 guard batch.count > 1 else {
-                    batch[0].continuation.resume(throwing: error)
+                    batch[0].continuation?.resume(throwing: error)
                     continue
                 }
-                // One refused step must not fail its neighbours: commit them one by one.
+                // One refused item must not fail its neighbours: commit them one by one.
                 for waiter in batch {
                     do {
-                        try await write("[" + waiter.document + "]")
-                        waiter.continuation.resume()
+                        try await write([waiter.item])
+                        waiter.continuation?.resume()
                     } catch {
-                        waiter.continuation.resume(throwing: error)
+                        waiter.continuation?.resume(throwing: error)
                     }
                 }
             }

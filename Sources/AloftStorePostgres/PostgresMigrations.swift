@@ -157,9 +157,23 @@ enum PostgresMigrations {
             // array (see `PostgresStepDocument`), and this writes them in order, in the caller's
             // transaction, the same rows as the SQLite store. Refusals have codes of their own:
             // AL409 (the session is busy), AL404 (the session or run does not exist).
+            //
+            // Other processes hear of what was written, on commit, on the channel `aloft` (see
+            // `PostgresNotice`): "e ORIGIN RUN SEQ" when a run's event log grew to SEQ, "i RUN"
+            // when a command was queued for a run. ORIGIN names the process that wrote.
+            //
+            // An engine's lease holder is recorded in `engine_holder` (one row).
             "v2-commit-function",
             """
-            CREATE FUNCTION aloft_commit_steps(steps jsonb) RETURNS void LANGUAGE plpgsql AS $$
+            CREATE TABLE engine_holder (
+                only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+                process text NOT NULL,
+                host text NOT NULL,
+                pid integer NOT NULL,
+                address text,
+                since double precision NOT NULL
+            );
+            CREATE FUNCTION aloft_commit_steps(steps jsonb, origin text) RETURNS void LANGUAGE plpgsql AS $$
             DECLARE
                 s jsonb;
                 v_run_id text;
@@ -237,6 +251,7 @@ enum PostgresMigrations {
                     IF s ? 'events' THEN
                         INSERT INTO run_events (run_key, seq, kind, data)
                         SELECT v_run_key, e.seq, e.kind, e.data FROM jsonb_to_recordset(s->'events') AS e(seq integer, kind text, data text);
+                        PERFORM pg_notify('aloft', 'e ' || origin || ' ' || v_run_id || ' ' || (s->>'last_event'));
                     END IF;
                     IF s ? 'interrupt' THEN
                         UPDATE messages SET interrupted = true, completed_at = v_at WHERE run_key = v_run_key AND completed_at IS NULL;
@@ -283,6 +298,11 @@ enum PostgresMigrations {
                     END IF;
                     IF s ? 'consumed' THEN
                         DELETE FROM run_commands WHERE id IN (SELECT jsonb_array_elements_text(s->'consumed')::bigint);
+                    END IF;
+                    IF s ? 'queued_commands' THEN
+                        INSERT INTO run_commands (run_id, command, created_at)
+                        SELECT v_run_id, c, v_at FROM jsonb_array_elements_text(s->'queued_commands') AS c;
+                        PERFORM pg_notify('aloft', 'i ' || v_run_id);
                     END IF;
                 END LOOP;
             END $$;

@@ -109,6 +109,7 @@ struct PostgresStepDocument: Encodable {
     var run: RunRow?
     var eventSeq: Int?
     var events: [Event]?
+    var lastEvent: Int?
     var interrupt: Bool?
     var messages: [MessageRow]?
     var removeAllApprovals: Bool?
@@ -119,6 +120,7 @@ struct PostgresStepDocument: Encodable {
     var addTimers: [Timer]?
     var release: String?
     var consumed: [Int64]?
+    var queuedCommands: [String]?
 
     init(_ step: EncodedStep) {
         let w = step.write
@@ -162,6 +164,7 @@ struct PostgresStepDocument: Encodable {
         }
         if !step.events.isEmpty {
             events = step.events.map { Event(seq: $0.seq, kind: $0.kind, data: $0.data) }
+            lastEvent = step.events.map(\.seq).max()
         }
         if w.interruptOpenMessages { interrupt = true }
         if !w.messages.isEmpty {
@@ -192,6 +195,7 @@ struct PostgresStepDocument: Encodable {
             }
         }
         if !w.consumedCommands.isEmpty { consumed = w.consumedCommands }
+        if !step.queuedCommands.isEmpty { queuedCommands = step.queuedCommands }
     }
 
     /// The step as the JSON text the function reads.

@@ -109,6 +109,8 @@ extension PostgresStore {
             try await connection.query(
                 "INSERT INTO run_commands (run_id, command, created_at) VALUES (\(runId), \(text), \(Date().timeIntervalSince1970))", logger: self.logger
             )
+            // Wakes the executing engine, wherever it runs, on commit.
+            _ = try await connection.query("SELECT pg_notify(\(Self.channel), \("i " + runId))", logger: self.logger).collect()
         }
     }
 

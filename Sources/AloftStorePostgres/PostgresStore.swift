@@ -17,7 +17,11 @@ public final class PostgresStore: Service, Sendable {
     public let location: String
     /// The connection pool's own task, from `connect` to `shutdown`.
     private let pool: Task<Void, Never>
-    private let steps: PostgresGroupCommit
+    private let steps: PostgresGroupCommit<String>
+    /// Live events announced to the other processes, a batch at a time.
+    let announcements: PostgresGroupCommit<[String]>
+    /// Names this process in its notices, so that it ignores its own.
+    let origin: String
 
     /// Starts the connection pool for `where` (connections open as they are needed).
     public init(_ where: PostgresLocation, logger: Logger = Logger(label: "aloft.postgres")) {
@@ -26,9 +30,16 @@ public final class PostgresStore: Service, Sendable {
         self.logger = logger
         location = `where`.description
         pool = Task { await client.run() }
+        let origin = String(UUID().uuidString.prefix(8))
+        self.origin = origin
         steps = PostgresGroupCommit { documents in
             // Read to the end: a refusal comes after the row description, as the row stream's error.
-            _ = try await client.query("SELECT aloft_commit_steps(\(documents)::jsonb)", logger: logger).collect()
+            let steps = "[" + documents.joined(separator: ",") + "]"
+            _ = try await client.query("SELECT aloft_commit_steps(\(steps)::jsonb, \(origin))", logger: logger).collect()
+        }
+        announcements = PostgresGroupCommit(concurrentBatches: 1) { batches in
+            let payloads = batches.flatMap { $0 }
+            _ = try await client.query("SELECT pg_notify(\(Self.channel), p) FROM unnest(\(payloads)::text[]) AS p", logger: logger).collect()
         }
     }
 

@@ -170,7 +170,7 @@ struct ServerStreamTests {
 @Suite("aloft serve event log across a crash", .serialized, .timeLimit(.minutes(2)))
 struct ServerEventLogTests {
     /// Reads SSE events from `url` (with `Last-Event-ID: after`) until `stop` says so or the stream ends.
-    private static func read(
+    static func read(
         _ url: String, after: Int, stop: @Sendable ([ServerSentEvent]) -> Bool = { _ in false }
     ) async throws -> [ServerSentEvent] {
         var request = HTTPClientRequest(url: url)

@@ -240,18 +240,20 @@ struct MisbehavingModelServerTests {
     @Test("requests over the per-host limit wait in a queue that does not count against their timeout, and the wait is reported")
     func queueing() async throws {
         let slow = FakeModelServer.Reply.raw(
-            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 500
+            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 250
         )
-        let server = FakeModelServer(replies: Array(repeating: slow, count: 12))
+        // Each call's own time (0.25 s) is a tenth of its timeout, so a loaded machine does not
+        // time it out; the queue (20 × 0.25 s) is still twice as long as the timeout.
+        let server = FakeModelServer(replies: Array(repeating: slow, count: 20))
         let waits = Mutex<[Duration]>([])
         let http = ModelHTTPClient(client: ModelHTTPClient.shared(OutboundHTTPConfiguration()).client, limiter: HostConcurrencyLimiter(limit: 1)) { _, waited in
             waits.withLock { $0.append(waited) }
         }
         let failures = try await server.run { baseURL in
             let settings = ModelSettings(provider: .openai, name: "m", baseURL: baseURL, stream: true)
-            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 3, idleSeconds: 3))
+            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 2.5, idleSeconds: 2.5))
             return await withTaskGroup(of: String?.self) { group in
-                for _ in 0..<12 {
+                for _ in 0..<20 {
                     group.addTask {
                         do {
                             _ = try await provider.complete(ModelRequest(messages: [.user("hi")], tools: []))
@@ -264,10 +266,10 @@ struct MisbehavingModelServerTests {
                 return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
             }
         }
-        #expect(failures.isEmpty, "12 calls of 0.5 s through 1 slot take 6 s, beyond each call's 3 s, and all succeed: \(failures)")
+        #expect(failures.isEmpty, "20 calls of 0.25 s through 1 slot take 5 s, beyond each call's 2.5 s, and all succeed: \(failures)")
         let recorded = waits.withLock { $0 }
-        #expect(recorded.count == 12)
-        #expect(recorded.contains { $0 > .seconds(3) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
+        #expect(recorded.count == 20)
+        #expect(recorded.contains { $0 > .seconds(2.5) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
     }
 
     @Test("Retry-After that is not a finite number is ignored, not trusted", arguments: ["1e400", "nan", "inf", "-3"])

@@ -70,6 +70,9 @@ public final class AloftProcess: @unchecked Sendable {
     }
 
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    /// The process's id.
+    public var pid: Int32 { process.processIdentifier }
+
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
     public var isRunning: Bool { process.isRunning }
 

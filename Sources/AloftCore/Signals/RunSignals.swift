@@ -22,6 +22,8 @@ public enum RunSignals {
             case .approvalDeadlinePassed(let callIds):
                 let due = callIds.filter { awaiting.contains($0) && decided.insert($0).inserted }
                 if !due.isEmpty { entries.append(.approvalTimedOut(callIds: due)) }
+            case .drive:
+                break
             }
         }
         return entries

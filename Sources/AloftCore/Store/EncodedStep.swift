@@ -13,6 +13,8 @@ public struct EncodedStep: Sendable {
     public let timerCallIds: [String]
     public let approvalArguments: [String]
     public let events: [(seq: Int, kind: String, data: String)]
+    /// `write.queuedCommands` as the inbox stores them.
+    public let queuedCommands: [String]
     public let recordedAt: Double
 
     /// Encodes `write`; `now` is its time when it carries no run (the recording step's time otherwise).
@@ -35,6 +37,7 @@ public struct EncodedStep: Sendable {
             let record = $0.referring(to: write.messages)
             return (record.seq, record.kind.rawValue, record.data.jsonText())
         }
+        queuedCommands = try write.queuedCommands.map { try json($0) }
         recordedAt = write.run?.updatedAt.timeIntervalSince1970 ?? write.newRun?.updatedAt.timeIntervalSince1970
             ?? now.timeIntervalSince1970
     }

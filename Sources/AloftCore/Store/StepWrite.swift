@@ -34,6 +34,9 @@ public struct StepWrite: Sendable {
     public var eventSeq: Int?
     /// Inbox commands this step has taken into account.
     public var consumedCommands: [Int64] = []
+    /// Commands this step queues for the run, in its inbox (a start recorded by a process that
+    /// does not execute runs asks the one that does to drive it, in the same transaction).
+    public var queuedCommands: [RunCommand] = []
 
     public init(runId: String) {
         self.runId = runId

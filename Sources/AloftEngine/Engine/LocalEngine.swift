@@ -5,12 +5,17 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// The embedded engine: runs agents durably on one machine with SQLite.
+/// The embedded engine: runs agents durably on SQLite, or on a PostgreSQL database that
+/// several processes share.
 ///
 /// A scheduler hands runnable runs to drivers; each driver interprets `AgentLoop`'s orders
 /// and records every result in the journal before the next decision. On start, every
 /// unfinished run is rebuilt from its journal and resumed. Runs that wait for a person hold
 /// no memory: a decision (from this process or another) brings them back.
+///
+/// On a shared database one process executes runs; an engine made `standingBy` serves the
+/// API meanwhile — it records starts and commands for the executing process — until
+/// `takeOver()` (it then holds the engine lease) makes it resume every unfinished run.
 public final class LocalEngine: RunEngine, Service, Sendable {
     public let store: any LocalEngineStore
     let configuration: EngineConfiguration
@@ -21,20 +26,31 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     /// When this engine was made: runs created before belong to engines that came before.
     private let createdAt: Date
+    /// Whether this engine executes runs (false while it stands by).
+    private let executing: Atomic<Bool>
+    /// When it began to execute runs: unfinished runs created before are resumed then.
+    private let executingSince: Mutex<Date>
+    private let promotion: AsyncStream<Void>
+    private let promote: AsyncStream<Void>.Continuation
     /// With `EngineScope.ownRuns`: the runs this engine started or was given a command for.
     private let owned = Mutex<Set<String>>([])
 
     /// - Parameter bus: carries live events to subscribers; in memory (this process only) unless
     ///   a store shares them across processes.
+    /// - Parameter standingBy: another process executes the store's runs (it holds the engine
+    ///   lease); this one only records until `takeOver()`.
     public init(
         store: any LocalEngineStore, configuration: EngineConfiguration = EngineConfiguration(), bus: any RunEventBus = RunEventHub(),
-        logger: Logger
+        standingBy: Bool = false, logger: Logger
     ) {
         self.store = store
         self.hub = bus
         self.configuration = configuration
         self.logger = logger
         self.createdAt = configuration.now()
+        self.executing = Atomic(!standingBy)
+        self.executingSince = Mutex(createdAt)
+        (promotion, promote) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         // No agent may read the engine's own database, whatever its SQL tools name.
         self.catalog = AgentCatalog(
             environment: configuration.environment, builtins: configuration.builtins, outbound: configuration.outbound,
@@ -58,13 +74,43 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         )
     }
 
+    /// Whether this engine executes runs (it is not standing by).
+    public var isExecuting: Bool { executing.load(ordering: .acquiring) }
+
+    /// This process now holds the engine lease: the engine stops standing by and resumes every
+    /// unfinished run, those recorded while it stood by included.
+    public func takeOver() {
+        executingSince.withLock { $0 = configuration.now() }
+        executing.store(true, ordering: .releasing)
+        promote.yield()
+    }
+
     /// Resumes unfinished runs, then drives runs until graceful shutdown. Steps in flight at
-    /// shutdown finish and are recorded; their runs resume on the next start.
+    /// shutdown finish and are recorded; their runs resume on the next start. An engine
+    /// standing by waits for `takeOver()` first.
     public func run() async throws {
+        if !isExecuting {
+            var promoted = false
+            for await _ in promotion.cancelOnGracefulShutdown() {
+                promoted = true
+                break
+            }
+            guard promoted else { return }
+            logger.notice("this process now executes the runs of the database; resuming the unfinished ones")
+        }
         if configuration.scope.isAll { try await resumeUnfinished() }
         let driver = self.driver
         await withDiscardingTaskGroup { group in
             group.addTask { await self.pollInbox() }
+            if let notices = store as? any StoreNotices {
+                // Commands queued by other processes are picked up as they commit, not at the next poll.
+                group.addTask {
+                    for await notice in notices.notices().cancelOnGracefulShutdown() {
+                        guard case .commandQueued = notice else { continue }
+                        try? await self.deliverDue()
+                    }
+                }
+            }
             for await control in registry.queue.cancelOnGracefulShutdown() {
                 group.addTask { await driver.drive(control) }
             }
@@ -81,8 +127,9 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     /// `run_crash_loop`, so that one poisonous run cannot crash-loop the server.
     public func resumeUnfinished() async throws {
         // Runs this engine started itself (requests may arrive while it resumes) are its own.
-        let resumes = try await store.countResumes(createdBefore: createdAt)
-        let unfinished = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval && $0.createdAt < createdAt }
+        let since = executingSince.withLock { $0 }
+        let resumes = try await store.countResumes(createdBefore: since)
+        let unfinished = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval && $0.createdAt < since }
         var resumed = 0
         for run in unfinished {
             let count = resumes[run.id] ?? 0
@@ -181,6 +228,9 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     private func record(_ plan: RunStartPlan, runtime: AgentRuntime) async throws -> Run {
         own(plan.run.id)
         var write = plan.write
+        // Standing by, the start asks the executing process to drive the run, in the same transaction.
+        let executes = isExecuting
+        if !executes { write.queuedCommands = [.drive] }
         let storesVersion = catalog.needsStoring(runtime.version)
         if storesVersion { write.agentVersion = (runtime.version, runtime.definition) }
         do {
@@ -193,7 +243,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         if storesVersion { catalog.markStored(runtime.version) }
         for event in plan.events { hub.publish(event) }
         // The driver starts from what was just written instead of reading it back.
-        registry.schedule(runId: plan.run.id, seed: RunSeed(run: plan.run, journal: plan.journal))
+        if executes { registry.schedule(runId: plan.run.id, seed: RunSeed(run: plan.run, journal: plan.journal)) }
         return plan.run
     }
 
@@ -244,7 +294,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         if let deadline = approval.deadline, deadline <= configuration.now().timeIntervalSince1970 {
             // Too late: the deadline decided (no engine may have been running to record it yet).
             own(runId)
-            try await deliverDue(runId: runId)
+            if isExecuting { try await deliverDue(runId: runId) }
             throw EngineError(
                 code: .approvalDeadlinePassed,
                 message: "the approval deadline of tool call \(decision.callId) (\(approval.call.name)) of run \(runId) passed at "
@@ -257,6 +307,8 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     private func deliver(_ command: RunCommand, runId: String, takingOver: Bool = false) async throws {
         own(runId)
         try await store.enqueue(command, runId: runId)
+        // Standing by, the command waits in the inbox for the executing process.
+        guard isExecuting else { return }
         // Picked up by the poll loop at once rather than after its interval.
         try await schedule(try await store.queuedCommands(limit: 500).filter { $0.runId == runId }, abandonedAttempts: takingOver ? 1 : 0)
     }

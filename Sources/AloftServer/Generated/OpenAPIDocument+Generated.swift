@@ -44,7 +44,7 @@ extension OpenAPIDocument {
             "/readyz": {
               "get": {
                 "operationId": "ready",
-                "summary": "The database answers",
+                "summary": "The database answers; who executes runs",
                 "security": [],
                 "responses": {
                   "200": {
@@ -52,7 +52,7 @@ extension OpenAPIDocument {
                     "content": {
                       "application/json": {
                         "schema": {
-                          "$ref": "#/components/schemas/Status"
+                          "$ref": "#/components/schemas/Readiness"
                         }
                       }
                     }
@@ -2483,6 +2483,57 @@ extension OpenAPIDocument {
                     "items": {
                       "$ref": "#/components/schemas/Message"
                     }
+                  }
+                }
+              },
+              "Readiness": {
+                "type": "object",
+                "required": [
+                  "status",
+                  "engine"
+                ],
+                "properties": {
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "ready"
+                    ]
+                  },
+                  "engine": {
+                    "type": "string",
+                    "enum": [
+                      "executing",
+                      "standing_by"
+                    ],
+                    "description": "Whether this process executes runs, or serves the API while another process sharing the database does."
+                  },
+                  "holder": {
+                    "description": "On a shared (PostgreSQL) database: the process that executes runs; null while none does (one takes over within seconds).",
+                    "oneOf": [
+                      {
+                        "type": "null"
+                      },
+                      {
+                        "type": "object",
+                        "required": [
+                          "host",
+                          "pid",
+                          "since"
+                        ],
+                        "properties": {
+                          "host": {
+                            "type": "string"
+                          },
+                          "pid": {
+                            "type": "integer"
+                          },
+                          "since": {
+                            "type": "string",
+                            "format": "date-time"
+                          }
+                        }
+                      }
+                    ]
                   }
                 }
               }

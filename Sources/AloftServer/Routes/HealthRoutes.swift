@@ -1,8 +1,10 @@
 import AloftCore
 import AloftEngine
+import Foundation
 import Hummingbird
 
-/// `/healthz` (the process answers), `/readyz` (the database answers), `/openapi.json`.
+/// `/healthz` (the process answers), `/readyz` (the database answers; whether this process
+/// executes runs, and on a shared database which one does), `/openapi.json`.
 struct HealthRoutes {
     let engine: LocalEngine
 
@@ -11,7 +13,15 @@ struct HealthRoutes {
         router.get("/readyz") { _, _ -> Response in
             do {
                 try await engine.reader.ping()
-                return Response.json(["status": "ready"])
+                var body: [String: JSONValue] = ["status": "ready", "engine": .string(engine.isExecuting ? "executing" : "standing_by")]
+                // On a shared database: which process executes the runs (none while one takes over).
+                if let record = engine.store as? any EngineHolderRecord {
+                    let holder = try await record.engineHolder()
+                    body["holder"] = holder.map { holder in
+                        ["host": .string(holder.host), "pid": .number(Double(holder.pid)), "since": .string(holder.since.formatted(.iso8601))]
+                    } ?? .null
+                }
+                return Response.json(.object(body))
             } catch {
                 return Response.json(APIError(.serviceUnavailable, code: "not_ready", message: "the database does not answer").body, status: .serviceUnavailable)
             }

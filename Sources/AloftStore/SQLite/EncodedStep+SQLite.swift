@@ -151,5 +151,9 @@ extension EncodedStep {
         for id in w.consumedCommands {
             try db.cachedStatement(sql: "DELETE FROM run_commands WHERE id = ?").execute(arguments: [id])
         }
+        for command in queuedCommands {
+            try db.cachedStatement(sql: "INSERT INTO run_commands (run_id, command, created_at) VALUES (?, ?, ?)")
+                .execute(arguments: [w.runId, command, recordedAt])
+        }
     }
 }

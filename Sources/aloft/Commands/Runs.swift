@@ -71,12 +71,15 @@ struct Runs: AsyncParsableCommand {
                 return
             }
             let runs = try await store.runs(RunQuery(phase: phase.flatMap(RunPhase.init), agent: agent, sessionId: session, limit: limit))
-            // (A PostgreSQL store records no holder yet: its runs are not told apart.)
-            let shared = EngineStores.isShared(database.path)
-            let holder = shared ? nil : EngineLock.holder(database: store.location)
+            // A shared database records the process executing its runs; SQLite's lock file says
+            // which runs each process drives.
+            let shared = store as? any EngineHolderRecord
+            let executed = try await shared?.engineHolder() != nil
+            let holder = shared == nil ? EngineLock.holder(database: store.location) : nil
             /// A run under way that no live process drives (its process died or stopped).
             func stalled(_ run: Run) -> Bool {
-                !shared && (run.phase == .pending || run.phase == .running) && !(holder?.drives(run.id) ?? false)
+                guard run.phase == .pending || run.phase == .running else { return false }
+                return shared != nil ? !executed : !(holder?.drives(run.id) ?? false)
             }
             if json {
                 for run in runs {

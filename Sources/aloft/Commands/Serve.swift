@@ -82,6 +82,9 @@ struct Serve: AsyncParsableCommand {
                 printError("no API keys configured: /v1 needs no key, so the server listens on 127.0.0.1 only\(asked) (set ALOFT_API_KEYS or --api-key to require keys and listen elsewhere)")
             }
             printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(EngineStores.display(settings.database)) · \(wiring.agents.count) agent(s)")
+            if !wiring.engine.isExecuting {
+                printError("standing by: another process executes the runs of this database; this one serves the API and takes over within seconds if that one stops")
+            }
             var services = ServiceGroupConfiguration(
                 services: [.init(service: application)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
             )

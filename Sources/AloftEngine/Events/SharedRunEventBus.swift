@@ -1,0 +1,138 @@
+public import AloftCore
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// The event bus of a database several processes share. Events this process publishes go to
+/// its subscribers at once (through a `RunEventHub`), and text deltas — published before they
+/// are stored — are announced to the other processes. Events of runs another process
+/// executes arrive here as notices: a notice that a run's event log grew is followed by a read
+/// of the log; an announced delta is passed on as it comes, if it is the next in line.
+///
+/// Subscribers see every event once, numbers rising: the event log decides (a read passes on
+/// what it holds after the last event given, a number the log skips is gone for good — a
+/// delta of a process that died), and a live delta is held back until the events before it
+/// were given. A notice that never came is made up for by the next one, or by reading every
+/// followed run again when listening resumes after a break.
+///
+/// Run it as a `Service` (it listens while it runs).
+public final class SharedRunEventBus: RunEventBus, Service {
+    /// A run that has subscribers here: the last number given to them, and deltas that came
+    /// ahead of their turn.
+    private struct Followed {
+        var last: Int
+        var ahead: [Int: RunEvent] = [:]
+    }
+
+    /// Most runs followed at once; beyond it one stops being followed (its subscribers then
+    /// get only what this process publishes, and the log when they reconnect).
+    static let followedLimit = 10_000
+
+    private let local = RunEventHub()
+    private let notices: any StoreNotices
+    private let reader: any RunReader
+    private let logger: Logger
+    private let followed = Mutex<[String: Followed]>([:])
+
+    public init(notices: any StoreNotices, reader: any RunReader, logger: Logger) {
+        self.notices = notices
+        self.reader = reader
+        self.logger = logger
+    }
+
+    public func publish(_ event: RunEvent) {
+        local.publish(event)
+        followed.withLock { followed in
+            if let last = followed[event.runId]?.last, event.seq > last { followed[event.runId]?.last = event.seq }
+            if event.kind.isTerminal { followed[event.runId] = nil }
+        }
+        if event.kind == .runContent { notices.announce([event]) }
+    }
+
+    public func subscribe(runId: String, after: Int) -> RunEventSubscription {
+        followed.withLock { followed in
+            guard followed[runId] == nil else { return }
+            if followed.count >= Self.followedLimit, let some = followed.keys.first { followed[some] = nil }
+            followed[runId] = Followed(last: after)
+        }
+        return local.subscribe(runId: runId, after: after)
+    }
+
+    public func release(runId: String) {
+        local.release(runId: runId)
+    }
+
+    public func forget(runId: String) {
+        followed.withLock { _ = $0.removeValue(forKey: runId) }
+        local.forget(runId: runId)
+    }
+
+    /// Listens to the other processes until graceful shutdown.
+    public func run() async {
+        for await notice in notices.notices().cancelOnGracefulShutdown() {
+            switch notice {
+            case .eventsStored(let runId, let through):
+                await catchUp(runId, through: through)
+            case .live(let event):
+                passOn(event)
+            case .resumed:
+                for runId in followed.withLock({ Array($0.keys) }) { await catchUp(runId, through: nil) }
+            case .commandQueued:
+                break
+            }
+        }
+    }
+
+    /// Passes on what the log holds after the last event given (up to `through`, if known).
+    private func catchUp(_ runId: String, through: Int?) async {
+        guard var last = followed.withLock({ $0[runId]?.last }), last < through ?? Int.max else { return }
+        do {
+            while true {
+                let page = try await reader.events(runId: runId, after: last, before: through.map { $0 + 1 }, limit: 500)
+                guard let end = page.last?.seq else { break }
+                give(page, runId: runId)
+                last = end
+                if page.count < 500 { break }
+            }
+        } catch {
+            logger.warning("cannot read the events of a run another process executes", metadata: ["run.id": "\(runId)", "error": "\(error)"])
+        }
+    }
+
+    /// An announced delta: given now if it is next, held if it came early, dropped if old.
+    private func passOn(_ event: RunEvent) {
+        let ready: [RunEvent] = followed.withLock { followed in
+            guard var run = followed[event.runId], event.seq > run.last else { return [] }
+            run.ahead[event.seq] = event
+            var ready: [RunEvent] = []
+            while let next = run.ahead.removeValue(forKey: run.last + 1) {
+                ready.append(next)
+                run.last = next.seq
+            }
+            followed[event.runId] = run
+            return ready
+        }
+        for event in ready { local.publish(event) }
+    }
+
+    /// Events read from the log, in order: those after the last given are given; deltas held
+    /// for numbers now passed are dropped, and those next in line follow.
+    private func give(_ events: [RunEvent], runId: String) {
+        let ready: [RunEvent] = followed.withLock { followed in
+            guard var run = followed[runId] else { return [] }
+            var ready: [RunEvent] = []
+            for event in events where event.seq > run.last {
+                ready.append(event)
+                run.last = event.seq
+            }
+            run.ahead = run.ahead.filter { $0.key > run.last }
+            while let next = run.ahead.removeValue(forKey: run.last + 1) {
+                ready.append(next)
+                run.last = next.seq
+            }
+            followed[runId] = ready.last?.kind.isTerminal == true ? nil : run
+            return ready
+        }
+        for event in ready { local.publish(event) }
+    }
+}

@@ -126,8 +126,11 @@ public final class PostgresStore: Service, Sendable {
     /// Runs `body` in one transaction; errors come out as `StoreError`s.
     @discardableResult
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let logger = logger
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await onConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
         } catch let error as PostgresTransactionError {
             throw storeError(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
@@ -138,9 +141,47 @@ public final class PostgresStore: Service, Sendable {
     /// Runs `body` on one connection, outside a transaction.
     func read<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await onConnection(body)
         } catch {
             throw storeError(error)
+        }
+    }
+
+    /// Longest wait for a connection of the pool (the pool itself waits forever while the
+    /// database is away, and a request must get its 503 instead).
+    static let connectionWait: Duration = .seconds(5)
+
+    /// Runs `body` on a pooled connection, or throws `store_unavailable` when none comes
+    /// within `connectionWait`. Only the wait is bounded: once `body` began, it runs to its
+    /// end, so a statement is never abandoned halfway (a write is done, or not at all).
+    private func onConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let phase = ConnectionWaitPhase()
+        let client = client
+        let location = location
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    guard phase.move(from: .waiting, to: .began) else {
+                        throw CancellationError()
+                    }
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.connectionWait)
+                guard phase.move(from: .waiting, to: .gaveUp) else {
+                    return nil
+                }
+                throw StoreError(
+                    code: .unavailable,
+                    message: "no connection to the database at \(location) within \(Self.connectionWait); check that PostgreSQL runs and accepts connections"
+                )
+            }
+            defer { group.cancelAll() }
+            while let answer = try await group.next() {
+                if let answer { return answer }
+            }
+            throw CancellationError()
         }
     }
 
@@ -205,5 +246,17 @@ public final class PostgresStore: Service, Sendable {
                 answer(false)
             }
         }
+    }
+}
+
+/// Where a wait for a pooled connection stands; the first to move it from `waiting` decides
+/// whether `body` runs or the caller is told the database is unavailable.
+private final class ConnectionWaitPhase: Sendable {
+    enum Phase: Int { case waiting, began, gaveUp }
+
+    private let value = Atomic<Int>(Phase.waiting.rawValue)
+
+    func move(from: Phase, to: Phase) -> Bool {
+        value.compareExchange(expected: from.rawValue, desired: to.rawValue, ordering: .acquiringAndReleasing).exchanged
     }
 }

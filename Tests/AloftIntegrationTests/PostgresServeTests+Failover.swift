@@ -51,6 +51,12 @@ extension PostgresServeTests {
         #expect(busy.status == 409 && busy.body["error"]?["code"] == "session_busy", "\(busy)")
         #expect(try await http("POST", "\(b.base)/v1/runs/\(slowId)/cancel", json: "{}").status == 202)
         try await eventually("the run stops") { try await http("GET", "\(a.base)/v1/runs/\(slowId)").body["phase"] == "cancelled" }
+
+        // SIGTERM ends both, the one standing by first (it has nothing to drain).
+        b.process.signal(SIGTERM)
+        #expect(try await b.process.wait(timeout: .seconds(10)) == 0, "\(b.process.stderr)")
+        a.process.signal(SIGTERM)
+        #expect(try await a.process.wait(timeout: .seconds(20)) == 0, "\(a.process.stderr)")
     }
 
     @Test("the executing server killed with SIGKILL mid-tool: the one standing by takes over and finishes the run, the tool retried with the same key, no model step redone")

@@ -56,16 +56,18 @@ struct PostgresServeTests {
         try await eventually("the run completes on the next server") { try await http("GET", "\(next.base)/v1/runs/\(id)").body["phase"] == "completed" }
     }
 
-    @Test("/readyz says 503 within seconds while the database refuses connections, and 200 again once it accepts them")
+    @Test("/readyz says 503 while the database refuses connections, and 200 again once it accepts them; a run under way waits for it and finishes")
     func readinessFollowsTheDatabase() async throws {
         let url = try PostgresTestCluster.freshDatabase()
         let database = String(url.split(separator: "/").last ?? "")
         let admin = PostgresTestCluster.url(database: "postgres", port: try PostgresTestCluster.port())
         let folder = try temporaryFolder()
-        _ = try agentsFolder(in: folder)
+        try writeTalker(to: "\(try agentsFolder(in: folder))/talker.yaml", words: 100, delay: 10)
         let server = try await ServerProcess.start(in: folder, extra: ["--store", url])
         defer { server.process.kill() }
         #expect(try await http("GET", "\(server.base)/readyz").status == 200)
+        // Its answer is recorded ~1 s from now, while the database is away.
+        let run = try #require(try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
         // Connections refused (all but the engine lease's, which keeps this server the executor).
         try PostgresTestCluster.psql(
             """
@@ -75,9 +77,20 @@ struct PostgresServeTests {
             """, url: admin
         )
         try await eventually(timeout: .seconds(15), "/readyz fails") { try await http("GET", "\(server.base)/readyz").status == 503 }
+        // A request waits a few seconds for a connection, then says the database is away.
+        let during = try await http("GET", "\(server.base)/v1/runs")
+        #expect(during.status == 503 && during.body["error"]?["code"] == "store_unavailable", "\(during)")
+        // Away longer than a few quick retries would last.
+        try await Task.sleep(for: .seconds(4))
+        #expect(try await http("GET", "\(server.base)/readyz").status == 503)
         try PostgresTestCluster.psql("ALTER DATABASE \(database) ALLOW_CONNECTIONS true", url: admin)
         try await eventually(timeout: .seconds(30), "/readyz recovers") { try await http("GET", "\(server.base)/readyz").status == 200 }
         #expect(try await http("GET", "\(server.base)/v1/runs").status == 200, "the API answers again")
+        try await eventually(timeout: .seconds(20), "the run finishes once the database is back") {
+            try await http("GET", "\(server.base)/v1/runs/\(run)").body["phase"] == "completed"
+        }
+        let finished = try await http("GET", "\(server.base)/v1/runs/\(run)").body
+        #expect(finished["output"]?.stringValue == (1...100).map { "w\($0)" }.joined(separator: " "), "the whole answer, recorded once")
     }
 
     @Test("a database that cannot be reached, or is newer than this Aloft, is refused with a clear error and the password masked")

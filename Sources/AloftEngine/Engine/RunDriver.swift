@@ -28,15 +28,20 @@ struct RunDriver: Sendable {
                 failures = 0
             } catch {
                 // The store failed. What is recorded stays true, so driving again from the
-                // journal is safe: retry a few times, then leave the run for the next start.
+                // journal is safe. A database that cannot be reached is waited for (it comes
+                // back, and the run with it); another failure is retried a few times, then the
+                // run is left for the next start.
                 failures += 1
-                guard failures < 5, !isShuttingDown() else {
+                let unreachable = (error as? StoreError)?.code == .unavailable
+                guard unreachable || failures < 5, !isShuttingDown() else {
                     logger.error("run stopped on an error; it resumes when the engine restarts", metadata: ["error": "\(error)"])
                     _ = registry.release(control)
                     break
                 }
-                logger.warning("run step failed; retrying from the journal", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                try? await Task.sleep(for: .milliseconds(200 << failures))
+                if failures < 5 || failures % 20 == 0 {
+                    logger.warning("run step failed; retrying from the journal", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                }
+                try? await Task.sleep(for: .milliseconds(200 << min(failures, 4)))
                 continue
             }
             if isShuttingDown() {

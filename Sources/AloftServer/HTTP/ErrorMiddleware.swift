@@ -15,6 +15,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as EngineError {
             let api = Self.map(error)
             return .json(api.body, status: api.status)
+        } catch let error as StoreError where error.code == .unavailable {
+            // The database is away (its address stays in the server's log, not in the answer).
+            context.logger.warning("request failed: the database is unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            var response = Response.json(
+                APIError(.serviceUnavailable, code: "store_unavailable", message: "the database is unavailable right now; try again shortly").body,
+                status: .serviceUnavailable
+            )
+            response.headers[.retryAfter] = "2"
+            return response
         } catch let error as HTTPError where error.status == .notFound && error.body == nil {
             // The router answers 404 for a known path asked with another method: say which ones it takes.
             if let methods = DocumentedRoutes.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {

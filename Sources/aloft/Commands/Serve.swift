@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import Hummingbird
 import ServiceLifecycle
+import Synchronization
 
 /// `aloft serve`: the HTTP server (REST + SSE) with the local engine.
 struct Serve: AsyncParsableCommand {
@@ -104,13 +105,21 @@ struct Serve: AsyncParsableCommand {
                             Foundation.exit(signal == .sigterm ? 143 : 130)
                         }
                         signalled = true
-                        let counts = (try? await reader.runCountsByPhase()) ?? [:]
-                        let underWay = (counts[.running] ?? 0) + (counts[.pending] ?? 0)
-                        printError(
-                            "shutting down: event streams close in 1 s (clients reconnect with Last-Event-ID); "
-                                + "\(underWay) run(s) under way stop after their current step and resume on the next start; "
-                                + "\(counts[.waitingForApproval] ?? 0) wait for approval; \(name) again to quit now"
-                        )
+                        // The count is a courtesy: the database may be closing at this very moment (or be
+                        // gone), and the shutdown must not wait for it.
+                        if let counts = await Self.runCounts(reader, within: .seconds(1)) {
+                            let underWay = (counts[.running] ?? 0) + (counts[.pending] ?? 0)
+                            printError(
+                                "shutting down: event streams close in 1 s (clients reconnect with Last-Event-ID); "
+                                    + "\(underWay) run(s) under way stop after their current step and resume on the next start; "
+                                    + "\(counts[.waitingForApproval] ?? 0) wait for approval; \(name) again to quit now"
+                            )
+                        } else {
+                            printError(
+                                "shutting down: event streams close in 1 s (clients reconnect with Last-Event-ID); runs under way stop "
+                                    + "after their current step and resume on the next start; \(name) again to quit now"
+                            )
+                        }
                     }
                 }
                 try await tasks.next()
@@ -123,6 +132,21 @@ struct Serve: AsyncParsableCommand {
             // Unreachable, refused, or newer than this Aloft: said plainly, password masked.
             printError("error: \(error.message)")
             throw ExitCode(1)
+        }
+    }
+
+    /// Runs by phase, unless the store takes longer than `limit` to say (the query goes on
+    /// unawaited: a store shutting down may never answer it).
+    private static func runCounts(_ reader: any RunReader, within limit: Duration) async -> [RunPhase: Int]? {
+        let pending = Mutex<CheckedContinuation<[RunPhase: Int]?, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            pending.withLock { $0 = continuation }
+            let answer: @Sendable ([RunPhase: Int]?) -> Void = { counts in pending.withLock { $0.take() }?.resume(returning: counts) }
+            Task { answer(try? await reader.runCountsByPhase()) }
+            Task {
+                try? await Task.sleep(for: limit)
+                answer(nil)
+            }
         }
     }
 }

@@ -167,7 +167,9 @@ let package = Package(
         .testTarget(name: "AloftFuzzingTests", dependencies: ["AloftFuzzing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AloftEngineTests",
-            dependencies: ["AloftEngine", "AloftTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: [
+                "AloftEngine", "AloftStorePostgres", "AloftTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

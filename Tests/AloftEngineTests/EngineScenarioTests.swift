@@ -1,5 +1,7 @@
 import AloftCore
 import AloftStore
+import AloftStorePostgres
+import Logging
 import AloftTestSupport
 import Testing
 
@@ -25,5 +27,30 @@ struct EngineScenarioTests {
     @Test(arguments: EngineScenarios.all)
     func scenario(_ scenario: EngineScenarios.Scenario) async throws {
         try await scenario.run(on: LocalEngineScenarioHost())
+    }
+}
+
+/// The local engine on PostgreSQL: one fresh database per scenario (the store's pool closed
+/// with each engine, as a process's would be).
+struct PostgresEngineScenarioHost: EngineScenarioHost {
+    let url: String
+    let log = ToolCallLog()
+
+    var toolKeys: [String] { log.keys }
+
+    func withEngine(_ body: @Sendable (any RunEngine) async throws -> Void) async throws {
+        let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
+        defer { store.shutdown() }
+        try await AloftEngineTests.withEngine(store: store, configuration: testConfiguration(log: log, slowTool: .seconds(2))) {
+            try await body($0)
+        }
+    }
+}
+
+@Suite("Engine scenarios: local engine on PostgreSQL", .enabled(if: PostgresTestCluster.available, "\(PostgresTestCluster.unavailableReason ?? "")"))
+struct PostgresEngineScenarioTests {
+    @Test(arguments: EngineScenarios.all)
+    func scenario(_ scenario: EngineScenarios.Scenario) async throws {
+        try await scenario.run(on: PostgresEngineScenarioHost(url: try PostgresTestCluster.freshDatabase()))
     }
 }

@@ -56,7 +56,7 @@ func scriptedAgent(
 
 /// Runs an engine on `store` for the duration of `body`, then stops it.
 func withEngine<Result: Sendable>(
-    store: SQLiteStore, configuration: EngineConfiguration, _ body: @Sendable (LocalEngine) async throws -> Result
+    store: any LocalEngineStore, configuration: EngineConfiguration, _ body: @Sendable (LocalEngine) async throws -> Result
 ) async throws -> Result {
     var logger = Logger(label: "test-engine")
     logger.logLevel = .critical

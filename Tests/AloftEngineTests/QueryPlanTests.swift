@@ -19,6 +19,30 @@ struct QueryPlanTests {
         let seen = StatementLog()
         let store = try SQLiteStore(path: temporaryDatabasePath(), traceStatements: { seen.add($0) })
         seen.start()  // after the migrations, which run once
+        try await Self.runLife(on: store)
+
+        let statements = seen.statements.filter { sql in
+            let verb = sql.trimmingCharacters(in: .whitespacesAndNewlines).prefix(6).uppercased()
+            return ["SELECT", "INSERT", "UPDATE", "DELETE"].contains(verb) && !sql.contains("sqlite_master") && !sql.contains("grdb_migrations")
+        }
+        #expect(statements.count > 20, "the workload ran the engine's statements: \(statements.count)")
+        var scans: [String] = []
+        for sql in statements.sorted() {
+            for step in try await store.queryPlan(of: sql) where step.hasPrefix("SCAN ") {
+                let table = step.dropFirst(5).split(separator: " ").first.map(String.init) ?? ""
+                // Walking an index in order is fine when the statement stops after a page.
+                let pagedIndexWalk = step.contains(" USING ") && step.contains("INDEX") && sql.uppercased().contains("LIMIT")
+                if Self.growing.contains(table), !pagedIndexWalk {
+                    scans.append("\(step) ← \(sql.replacingOccurrences(of: "\n", with: " ").prefix(160))")
+                }
+            }
+        }
+        #expect(scans.isEmpty, "statements scanning a growing table:\n\(scans.joined(separator: "\n"))")
+    }
+
+    /// What a run's life asks of a store: runs with tools, a second turn, an approval given and
+    /// one that times out, a stop, the API's listings and reads, deletes, resuming, pruning.
+    static func runLife(on store: any LocalEngineStore) async throws {
         let log = ToolCallLog()
         let tools = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "echo", arguments: ["text": "hi"])]), ScriptedReply(text: "done")])
         let approval = scriptedAgent(
@@ -55,8 +79,8 @@ struct QueryPlanTests {
             _ = try await store.messages(runId: first.id)
             _ = try await store.messages(sessionId: first.sessionId, after: 0, limit: 50)
             _ = try await store.runCountsByPhase()
-            _ = try await store.events(runId: first.id, after: 2, before: 5)
-            _ = try await store.events(runId: first.id, after: 0)
+            _ = try await store.events(runId: first.id, after: 2, before: 5, limit: 1000)
+            _ = try await store.events(runId: first.id, after: 0, before: nil, limit: 1000)
             try await store.ping()
             try await engine.deleteRun(id: stopped.id)
             try await engine.deleteSession(id: first.sessionId)
@@ -64,26 +88,9 @@ struct QueryPlanTests {
         try await LocalEngine(store: store, configuration: testConfiguration(log: log), logger: .init(label: "quiet")).resumeUnfinished()
         _ = try await store.prune(finishedBefore: Date().addingTimeInterval(3600), scope: .journal, batch: 1)
         _ = try await store.prune(finishedBefore: Date().addingTimeInterval(3600), scope: .journalAndEvents, batch: 1)
-        _ = try await store.prune(finishedBefore: Date().addingTimeInterval(3600), batch: 1)
-
-        let statements = seen.statements.filter { sql in
-            let verb = sql.trimmingCharacters(in: .whitespacesAndNewlines).prefix(6).uppercased()
-            return ["SELECT", "INSERT", "UPDATE", "DELETE"].contains(verb) && !sql.contains("sqlite_master") && !sql.contains("grdb_migrations")
-        }
-        #expect(statements.count > 20, "the workload ran the engine's statements: \(statements.count)")
-        var scans: [String] = []
-        for sql in statements.sorted() {
-            for step in try await store.queryPlan(of: sql) where step.hasPrefix("SCAN ") {
-                let table = step.dropFirst(5).split(separator: " ").first.map(String.init) ?? ""
-                // Walking an index in order is fine when the statement stops after a page.
-                let pagedIndexWalk = step.contains(" USING ") && step.contains("INDEX") && sql.uppercased().contains("LIMIT")
-                if Self.growing.contains(table), !pagedIndexWalk {
-                    scans.append("\(step) ← \(sql.replacingOccurrences(of: "\n", with: " ").prefix(160))")
-                }
-            }
-        }
-        #expect(scans.isEmpty, "statements scanning a growing table:\n\(scans.joined(separator: "\n"))")
+        _ = try await store.prune(finishedBefore: Date().addingTimeInterval(3600), scope: .wholeRuns, batch: 1)
     }
+
 }
 
 /// The distinct SQL statements a store ran.

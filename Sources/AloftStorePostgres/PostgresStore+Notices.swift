@@ -13,7 +13,9 @@ extension PostgresStore: StoreNotices {
     static let largestPayload = 7900
 
     public func notices() -> AsyncStream<StoreNotice> {
-        let (stream, continuation) = AsyncStream.makeStream(of: StoreNotice.self, bufferingPolicy: .bufferingNewest(10_000))
+        // Unbounded: a notice dropped here would be lost for good (listeners only mark work and
+        // move on, so the buffer stays short).
+        let (stream, continuation) = AsyncStream.makeStream(of: StoreNotice.self, bufferingPolicy: .unbounded)
         let origin = self.origin
         let logger = self.logger
         let listener = Task {
@@ -22,8 +24,12 @@ extension PostgresStore: StoreNotices {
                 do {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Self.channel) { notifications in
+                            // Listening from now on: what was committed before is in the tables,
+                            // what comes after is heard. Said on the first start too, so that a
+                            // listener reads what it follows once it can no longer miss a change.
+                            continuation.yield(.resumed)
                             if broken {
-                                continuation.yield(.resumed)
+                                logger.notice("hearing other processes again")
                                 broken = false
                             }
                             for try await notification in notifications {

@@ -240,20 +240,20 @@ struct MisbehavingModelServerTests {
     @Test("requests over the per-host limit wait in a queue that does not count against their timeout, and the wait is reported")
     func queueing() async throws {
         let slow = FakeModelServer.Reply.raw(
-            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 250
+            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 100
         )
-        // Each call's own time (0.25 s) is a tenth of its timeout, so a loaded machine does not
-        // time it out; the queue (20 × 0.25 s) is still twice as long as the timeout.
-        let server = FakeModelServer(replies: Array(repeating: slow, count: 20))
+        // Each call's own time (0.1 s) is a thirtieth of its timeout, so a loaded machine does
+        // not time it out; the queue (40 × 0.1 s) is still longer than the timeout.
+        let server = FakeModelServer(replies: Array(repeating: slow, count: 40))
         let waits = Mutex<[Duration]>([])
         let http = ModelHTTPClient(client: ModelHTTPClient.shared(OutboundHTTPConfiguration()).client, limiter: HostConcurrencyLimiter(limit: 1)) { _, waited in
             waits.withLock { $0.append(waited) }
         }
         let failures = try await server.run { baseURL in
             let settings = ModelSettings(provider: .openai, name: "m", baseURL: baseURL, stream: true)
-            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 2.5, idleSeconds: 2.5))
+            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 3, idleSeconds: 3))
             return await withTaskGroup(of: String?.self) { group in
-                for _ in 0..<20 {
+                for _ in 0..<40 {
                     group.addTask {
                         do {
                             _ = try await provider.complete(ModelRequest(messages: [.user("hi")], tools: []))
@@ -266,10 +266,10 @@ struct MisbehavingModelServerTests {
                 return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
             }
         }
-        #expect(failures.isEmpty, "20 calls of 0.25 s through 1 slot take 5 s, beyond each call's 2.5 s, and all succeed: \(failures)")
+        #expect(failures.isEmpty, "40 calls of 0.1 s through 1 slot take 4 s, beyond each call's 3 s, and all succeed: \(failures)")
         let recorded = waits.withLock { $0 }
-        #expect(recorded.count == 20)
-        #expect(recorded.contains { $0 > .seconds(2.5) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
+        #expect(recorded.count == 40)
+        #expect(recorded.contains { $0 > .seconds(3) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
     }
 
     @Test("Retry-After that is not a finite number is ignored, not trusted", arguments: ["1e400", "nan", "inf", "-3"])

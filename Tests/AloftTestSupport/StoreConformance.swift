@@ -49,7 +49,7 @@ public enum StoreConformance {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     /// A new run in a new session: its first step.
-    static func started(_ runId: String, session: String, at offset: Double = 0, agent: String = "tester") -> StepWrite {
+    public static func started(_ runId: String, session: String, at offset: Double = 0, agent: String = "tester") -> StepWrite {
         let time = start.addingTimeInterval(offset)
         var write = StepWrite(runId: runId)
         write.newSession = Session(id: session, agent: agent, title: "t", activeRunId: runId, createdAt: time, updatedAt: time)
@@ -65,7 +65,7 @@ public enum StoreConformance {
     }
 
     /// The run's answer and its end, as one step after `started`.
-    static func finished(_ run: Run, answer: String, deltas: [String]) -> StepWrite {
+    public static func finished(_ run: Run, answer: String, deltas: [String]) -> StepWrite {
         var run = run
         var write = StepWrite(runId: run.id)
         let time = run.createdAt.addingTimeInterval(1)

@@ -1,6 +1,7 @@
 /// What the other processes sharing a store commit, heard as it happens (a database's
-/// notifications). For speed only: a listener may miss notices (while its connection is
-/// re-established it hears `resumed` afterwards) and must then read what it needs again.
+/// notifications). A listener hears `resumed` whenever listening (re)starts — the first time
+/// included — and must then read again what it follows: notices from before may be missed,
+/// none after.
 public protocol StoreNotices: Sendable {
     /// Notices from other processes until the caller stops iterating.
     func notices() -> AsyncStream<StoreNotice>
@@ -17,6 +18,7 @@ public enum StoreNotice: Sendable, Equatable {
     case commandQueued(runId: String)
     /// An event published live, not stored yet.
     case live(RunEvent)
-    /// Listening started again after a break: notices may have been missed.
+    /// Listening started (or started again after a break): notices before it may have been
+    /// missed; none after it will be.
     case resumed
 }

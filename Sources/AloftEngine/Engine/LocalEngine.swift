@@ -106,8 +106,10 @@ public final class LocalEngine: RunEngine, Service, Sendable {
                 // Commands queued by other processes are picked up as they commit, not at the next poll.
                 group.addTask {
                     for await notice in notices.notices().cancelOnGracefulShutdown() {
-                        guard case .commandQueued = notice else { continue }
-                        try? await self.deliverDue()
+                        switch notice {
+                        case .commandQueued, .resumed: try? await self.deliverDue()
+                        case .eventsStored, .live: continue
+                        }
                     }
                 }
             }

@@ -33,6 +33,8 @@ public final class SharedRunEventBus: RunEventBus, Service {
     private let reader: any RunReader
     private let logger: Logger
     private let followed = Mutex<[String: Followed]>([:])
+    /// Followed runs whose logs hold events not given yet: up to which number (nil: unknown).
+    private let stale = Mutex<[String: Int?]>([:])
 
     public init(notices: any StoreNotices, reader: any RunReader, logger: Logger) {
         self.notices = notices
@@ -67,19 +69,58 @@ public final class SharedRunEventBus: RunEventBus, Service {
         local.forget(runId: runId)
     }
 
-    /// Listens to the other processes until graceful shutdown.
+    /// Listens to the other processes until graceful shutdown. Notices are only noted here
+    /// (the runs whose logs to read); the reads happen beside, so that listening never waits
+    /// on the database.
     public func run() async {
-        for await notice in notices.notices().cancelOnGracefulShutdown() {
-            switch notice {
-            case .eventsStored(let runId, let through):
-                await catchUp(runId, through: through)
-            case .live(let event):
-                passOn(event)
-            case .resumed:
-                for runId in followed.withLock({ Array($0.keys) }) { await catchUp(runId, through: nil) }
-            case .commandQueued:
-                break
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in wakes { await self.readStale() }
             }
+            for await notice in notices.notices().cancelOnGracefulShutdown() {
+                switch notice {
+                case .eventsStored(let runId, let through):
+                    if markStale([runId], through: through) { wake.yield() }
+                case .live(let event):
+                    passOn(event)
+                case .resumed:
+                    if markStale(followed.withLock { Array($0.keys) }, through: nil) { wake.yield() }
+                case .commandQueued:
+                    break
+                }
+            }
+            wake.finish()
+        }
+    }
+
+    /// Notes that the logs of `runIds` hold events up to `through` (nil: unknown, read to the
+    /// end); runs not followed here are ignored. Whether any was noted.
+    private func markStale(_ runIds: [String], through: Int?) -> Bool {
+        let followedNow = followed.withLock { followed in runIds.filter { followed[$0] != nil } }
+        guard !followedNow.isEmpty else { return false }
+        stale.withLock { stale in
+            for runId in followedNow {
+                if let known = stale[runId] {
+                    // Unknown wins; else the furthest.
+                    stale[runId] = known.flatMap { known in through.map { max(known, $0) } }
+                } else {
+                    stale[runId] = .some(through)
+                }
+            }
+        }
+        return true
+    }
+
+    /// Reads the logs noted as ahead, until none is.
+    private func readStale() async {
+        while true {
+            let runs = stale.withLock { stale in
+                defer { stale.removeAll(keepingCapacity: true) }
+                return stale
+            }
+            guard !runs.isEmpty else { return }
+            for (runId, through) in runs { await catchUp(runId, through: through) }
         }
     }
 

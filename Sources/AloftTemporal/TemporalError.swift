@@ -10,6 +10,10 @@ public struct TemporalError: Error, Sendable, CustomStringConvertible {
         public static let unavailable = Code(rawValue: "temporal_unavailable")
         /// The frontend refused a call (a status other than unavailable).
         public static let refused = Code(rawValue: "temporal_refused")
+        /// A payload is not the JSON Aloft expects (written by something else, or damaged).
+        public static let badPayload = Code(rawValue: "temporal_bad_payload")
+        /// A workflow's history does not describe a run Aloft can continue.
+        public static let badHistory = Code(rawValue: "temporal_bad_history")
     }
 
     public var code: Code

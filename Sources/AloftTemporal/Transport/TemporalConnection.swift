@@ -1,5 +1,5 @@
 public import AloftTemporalAPI
-import GRPCCore
+public import GRPCCore
 import GRPCNIOTransportHTTP2
 import NIOCore
 import NIOHTTP2
@@ -23,6 +23,13 @@ public final class TemporalConnection: Sendable {
     private let client: GRPCClient<HTTP2ClientTransport.Posix>
     private let pings = ConnectionEventCount()
     private let channels = ConnectionEventCount()
+
+    /// Options of a long poll: Temporal answers an empty task after about a minute.
+    public static let longPoll: CallOptions = {
+        var options = CallOptions.defaults
+        options.timeout = .seconds(75)
+        return options
+    }()
 
     /// Largest response accepted: Temporal's own gRPC limit.
     static let maxResponseBytes = 128 << 20

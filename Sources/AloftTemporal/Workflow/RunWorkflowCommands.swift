@@ -8,7 +8,11 @@ import SwiftProtobuf
 /// cannot mend (a model server's 4xx, a tool's validation error) are marked not retryable
 /// by the activities themselves.
 public enum RunWorkflowCommands {
-    public static func commands(for history: RunWorkflowHistory, runId: String, taskQueue: String) throws -> [Temporal_Api_Command_V1_Command] {
+    /// - Parameter eager: ask Temporal to hand the activities back with the reply (the worker
+    ///   then runs them at once); only when the worker can take them.
+    public static func commands(
+        for history: RunWorkflowHistory, runId: String, taskQueue: String, eager: Bool = false
+    ) throws -> [Temporal_Api_Command_V1_Command] {
         let state = history.state
         // The run ended in the journal (its end follows from what was recorded): close the workflow.
         if let outcome = state.outcome { return try finish(outcome, history: history) }
@@ -23,7 +27,8 @@ public enum RunWorkflowCommands {
                         input: ModelActivityInput(runId: runId, step: step), taskQueue: taskQueue,
                         // Each attempt may take the model's whole timeout; silence longer than
                         // its idle timeout is a lost worker (the activity heartbeats as text arrives).
-                        attempt: policies.modelTimeoutSeconds, heartbeat: policies.modelIdleTimeoutSeconds, retry: policies.modelRetry
+                        attempt: policies.modelTimeoutSeconds, heartbeat: policies.modelIdleTimeoutSeconds, retry: policies.modelRetry,
+                        eager: eager
                     )
                 )
             case .runTool(let invocation):
@@ -31,7 +36,7 @@ public enum RunWorkflowCommands {
                     try activity(
                         id: RunWorkflowKey.activityId(of: order.key)!, type: RunWorkflowKey.toolActivityType,
                         input: ToolActivityInput(runId: runId, invocation: invocation), taskQueue: taskQueue,
-                        attempt: policies.toolTimeoutSeconds, heartbeat: nil, retry: policies.toolRetry
+                        attempt: policies.toolTimeoutSeconds, heartbeat: nil, retry: policies.toolRetry, eager: eager
                     )
                 )
             case .awaitApproval(_, let deadline):
@@ -96,7 +101,8 @@ public enum RunWorkflowCommands {
     }
 
     static func activity(
-        id: String, type: String, input: some Encodable, taskQueue: String, attempt: Double, heartbeat: Double?, retry: AloftCore.RetryPolicy
+        id: String, type: String, input: some Encodable, taskQueue: String, attempt: Double, heartbeat: Double?, retry: AloftCore.RetryPolicy,
+        eager: Bool
     ) throws -> Temporal_Api_Command_V1_Command {
         var schedule = Temporal_Api_Command_V1_ScheduleActivityTaskCommandAttributes()
         schedule.activityID = id
@@ -113,7 +119,7 @@ public enum RunWorkflowCommands {
         policy.backoffCoefficient = max(retry.multiplier, 1)
         policy.nonRetryableErrorTypes = ActivityFailureType.notRetryable
         schedule.retryPolicy = policy
-        schedule.requestEagerExecution = true
+        schedule.requestEagerExecution = eager
         return command(.scheduleActivityTask, .scheduleActivityTaskCommandAttributes(schedule))
     }
 

@@ -1,0 +1,141 @@
+public import AloftTemporalAPI
+import Foundation
+import GRPCCore
+public import Logging
+import Synchronization
+
+/// An activity task handed to a handler.
+public typealias ActivityTask = Temporal_Api_Workflowservice_V1_PollActivityTaskQueueResponse
+
+/// What an activity reports when it fails: a Temporal application failure. `nonRetryable`
+/// (or a type the schedule lists as such) ends the retries at once.
+public struct ActivityFailure: Error, Sendable {
+    public var type: String
+    public var message: String
+    public var nonRetryable: Bool
+
+    public init(type: String, message: String, nonRetryable: Bool = false) {
+        self.type = type
+        self.message = message
+        self.nonRetryable = nonRetryable
+    }
+}
+
+/// Polls a task queue for activity tasks and runs them with the handler of their type; also
+/// runs the tasks Temporal hands a workflow worker eagerly (`accept`).
+public final class ActivityWorker: Sendable {
+    public typealias Handler = @Sendable (ActivityTask) async throws -> Temporal_Api_Common_V1_Payloads
+
+    let connection: TemporalConnection
+    let taskQueue: String
+    let identity: String
+    let handlers: [String: Handler]
+    let maxConcurrent: Int
+    let logger: Logger
+    private let eager: AsyncStream<ActivityTask>
+    private let eagerSink: AsyncStream<ActivityTask>.Continuation
+    private let running = Atomic<Int>(0)
+
+    public init(
+        connection: TemporalConnection, taskQueue: String, identity: String, handlers: [String: Handler], maxConcurrent: Int = 20, logger: Logger
+    ) {
+        self.connection = connection
+        self.taskQueue = taskQueue
+        self.identity = identity
+        self.handlers = handlers
+        self.maxConcurrent = max(1, maxConcurrent)
+        self.logger = logger
+        (eager, eagerSink) = AsyncStream.makeStream(of: ActivityTask.self)
+    }
+
+    /// Whether another task may start now (the workflow worker asks before requesting eager ones).
+    public var hasRoom: Bool { running.load(ordering: .relaxed) < maxConcurrent }
+
+    /// Runs a task Temporal handed over with a workflow task's reply.
+    public func accept(_ task: ActivityTask) { eagerSink.yield(task) }
+
+    /// Polls until the task is cancelled; tasks under way finish.
+    public func run(pollers: Int = 2) async {
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<max(1, pollers) {
+                group.addTask {
+                    while !Task.isCancelled {
+                        guard let task = await self.poll() else { continue }
+                        await self.execute(task)
+                    }
+                }
+            }
+            group.addTask {
+                await withDiscardingTaskGroup { tasks in
+                    for await task in self.eager { tasks.addTask { await self.execute(task) } }
+                }
+            }
+        }
+    }
+
+    private func poll() async -> ActivityTask? {
+        guard hasRoom else {
+            try? await Task.sleep(for: .milliseconds(50))
+            return nil
+        }
+        var request = Temporal_Api_Workflowservice_V1_PollActivityTaskQueueRequest()
+        request.namespace = connection.endpoint.namespace
+        request.taskQueue.name = taskQueue
+        request.taskQueue.kind = .normal
+        request.identity = identity
+        do {
+            let task = try await connection.service.pollActivityTaskQueue(request, options: TemporalConnection.longPoll)
+            return task.taskToken.isEmpty ? nil : task
+        } catch {
+            if !Task.isCancelled {
+                logger.warning("polling activity tasks failed; polling again", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+            return nil
+        }
+    }
+
+    /// Runs one task with its handler and reports the result (or the failure) to Temporal.
+    public func execute(_ task: ActivityTask) async {
+        running.add(1, ordering: .relaxed)
+        defer { running.subtract(1, ordering: .relaxed) }
+        let outcome: Result<Temporal_Api_Common_V1_Payloads, ActivityFailure>
+        if let handler = handlers[task.activityType.name] {
+            do {
+                outcome = .success(try await handler(task))
+            } catch let failure as ActivityFailure {
+                outcome = .failure(failure)
+            } catch {
+                outcome = .failure(ActivityFailure(type: "activity_error", message: "\(error)"))
+            }
+        } else {
+            outcome = .failure(
+                ActivityFailure(type: "unknown_activity", message: "no handler for activity type \(task.activityType.name.prefix(80))", nonRetryable: true)
+            )
+        }
+        do {
+            switch outcome {
+            case .success(let result):
+                var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskCompletedRequest()
+                request.namespace = connection.endpoint.namespace
+                request.taskToken = task.taskToken
+                request.identity = identity
+                request.result = result
+                _ = try await connection.service.respondActivityTaskCompleted(request)
+            case .failure(let failure):
+                var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskFailedRequest()
+                request.namespace = connection.endpoint.namespace
+                request.taskToken = task.taskToken
+                request.identity = identity
+                request.failure.message = failure.message
+                request.failure.source = "aloft"
+                request.failure.applicationFailureInfo.type = failure.type
+                request.failure.applicationFailureInfo.nonRetryable = failure.nonRetryable
+                _ = try await connection.service.respondActivityTaskFailed(request)
+            }
+        } catch {
+            // Temporal times the attempt out and retries it.
+            logger.warning("cannot report an activity's result", metadata: ["activity": "\(task.activityID)", "error": "\(error)"])
+        }
+    }
+}

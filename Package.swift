@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "AloftTemporal",
             dependencies: [
-                "AloftCore", "AloftTemporalAPI",
+                "AloftCore", "AloftRuntime", "AloftTemporalAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -177,8 +177,9 @@ let package = Package(
         .testTarget(
             name: "AloftTemporalTests",
             dependencies: [
-                "AloftTemporal", "AloftTemporalAPI", "AloftTestSupport", .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                "AloftTemporal", "AloftTemporalAPI", "AloftTestSupport", "AloftRuntime", "AloftLLM", "AloftStorePostgres",
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

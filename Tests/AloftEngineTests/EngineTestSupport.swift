@@ -85,7 +85,8 @@ func collect<Events: AsyncSequence>(
 }
 
 /// Waits until the stored run reaches one of `phases`.
-func waitForPhase(_ store: any RunReader, runId: String, _ phases: Set<RunPhase>, timeout: Duration = .seconds(10)) async throws -> Run {
+/// (The timeout is generous: a loaded CI machine is slow, and a passing test does not wait it out.)
+func waitForPhase(_ store: any RunReader, runId: String, _ phases: Set<RunPhase>, timeout: Duration = .seconds(45)) async throws -> Run {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {

@@ -45,7 +45,12 @@ struct QueryPlanTests {
     static func runLife(on store: any LocalEngineStore) async throws {
         let log = ToolCallLog()
         let tools = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "echo", arguments: ["text": "hi"])]), ScriptedReply(text: "done")])
+        // Approved well before its deadline however slow the machine; the other one times out.
         let approval = scriptedAgent(
+            [ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "ok")], tools: ["delete_everything"],
+            approval: ["delete_everything"], deadline: 600
+        )
+        let hurried = scriptedAgent(
             [ScriptedReply(toolCalls: [.init(name: "delete_everything")]), ScriptedReply(text: "ok")], tools: ["delete_everything"],
             approval: ["delete_everything"], deadline: 0.2
         )
@@ -60,7 +65,7 @@ struct QueryPlanTests {
             let call = try #require(try await store.pendingApprovals(runId: approved.id).first)
             try await engine.resolveApproval(runId: approved.id, decision: ApprovalDecision(callId: call.call.id, approved: true))
             _ = try await waitForPhase(store, runId: approved.id, [.completed])
-            let timedOut = try await engine.start(StartRunRequest(agent: approval, input: "clean later"))
+            let timedOut = try await engine.start(StartRunRequest(agent: hurried, input: "clean later"))
             _ = try await waitForPhase(store, runId: timedOut.id, [.completed])
             let stopped = try await engine.start(StartRunRequest(agent: slow, input: "talk"))
             try await Task.sleep(for: .milliseconds(50))

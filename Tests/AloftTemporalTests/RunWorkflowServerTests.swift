@@ -19,8 +19,8 @@ struct RunWorkflowServerTests {
 
         init(configuration: LoopConfiguration) { self.configuration = configuration }
 
-        func start(of input: RunWorkflowInput) async throws -> (start: RunStart, configuration: LoopConfiguration) {
-            (RunStart(runId: input.runId, sessionId: "ses", agent: "tester", agentVersion: input.agentVersion, context: [.user("find 7")]), configuration)
+        func start(of input: RunWorkflowInput) async throws -> (start: RunStart, configuration: Result<LoopConfiguration, RunError>) {
+            (RunStart(runId: input.runId, sessionId: "ses", agent: "tester", agentVersion: input.agentVersion, context: [.user("find 7")]), .success(configuration))
         }
 
         func project(runId: String, journal: [JournalEntry]) async throws {
@@ -30,15 +30,14 @@ struct RunWorkflowServerTests {
 
     /// Runs a worker (workflow and activities) on a fresh task queue during `body`.
     static func withWorker(
-        configuration: LoopConfiguration, model: @escaping @Sendable (ModelActivityInput) throws -> ModelResponse,
-        _ body: (TemporalRunClient, Context) async throws -> Void
+        context: any RunWorkflowContext, model: @escaping @Sendable (ModelActivityInput) throws -> ModelResponse,
+        _ body: (TemporalRunClient) async throws -> Void
     ) async throws {
         let server = try TemporalDevServer.shared()
         let endpoint = try TemporalEndpoint(address: server.address)
         let polls = try TemporalConnection(endpoint)
         let calls = try TemporalConnection(endpoint)
         let queue = "test-\(UUID().uuidString.prefix(8))"
-        let context = Context(configuration: configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let activities = ActivityWorker(
@@ -60,7 +59,7 @@ struct RunWorkflowServerTests {
             group.addTask { try await calls.run() }
             group.addTask { await workflows.run() }
             group.addTask { await activities.run() }
-            try await body(TemporalRunClient(connection: calls, taskQueue: queue, identity: "test-client"), context)
+            try await body(TemporalRunClient(connection: calls, taskQueue: queue, identity: "test-client"))
             group.cancelAll()
             polls.close()
             calls.close()
@@ -74,9 +73,10 @@ struct RunWorkflowServerTests {
     @Test("a run with a tool call runs to its answer on Temporal; the history names its activities and holds JSON the CLI can read")
     func toolRoundTrip() async throws {
         let lookup = ToolDefinition(name: "lookup", description: "Looks up.", parameters: ["type": "object"])
-        try await Self.withWorker(configuration: LoopConfiguration(tools: [lookup], policies: AgentPolicies())) { input in
+        let context = Context(configuration: LoopConfiguration(tools: [lookup], policies: AgentPolicies()))
+        try await Self.withWorker(context: context) { input in
             input.step == 1 ? ModelResponse(text: "", toolCalls: [ToolCall(id: "call_1", name: "lookup", arguments: "{}")]) : ModelResponse(text: "Found it.")
-        } _: { client, context in
+        } _: { client in
             let runId = "run_\(UUID().uuidString.prefix(8).lowercased())"
             try await client.start(RunWorkflowInput(runId: runId, agentVersion: "v1"))
             try await client.start(RunWorkflowInput(runId: runId, agentVersion: "v1"))  // a retried start is harmless
@@ -103,9 +103,10 @@ struct RunWorkflowServerTests {
     func approvalAndStop() async throws {
         let delete = ToolDefinition(name: "delete", description: "Deletes.", parameters: ["type": "object"])
         let policies = AgentPolicies(requireApproval: ["delete"], approvalDeadlineSeconds: 3600)
-        try await Self.withWorker(configuration: LoopConfiguration(tools: [delete], policies: policies)) { input in
+        let context = Context(configuration: LoopConfiguration(tools: [delete], policies: policies))
+        try await Self.withWorker(context: context) { input in
             input.step == 1 ? ModelResponse(text: "", toolCalls: [ToolCall(id: "d1", name: "delete", arguments: "{}")]) : ModelResponse(text: "Deleted.")
-        } _: { client, context in
+        } _: { client in
             let approved = "run_\(UUID().uuidString.prefix(8).lowercased())"
             try await client.start(RunWorkflowInput(runId: approved, agentVersion: "v1"))
             try await eventually(timeout: .seconds(30), "the run waits for approval") {

@@ -4,7 +4,9 @@ public import AloftCore
 /// the shared store, not in the history) and the agent's loop configuration; and where the
 /// journal a task folded is projected (runs, messages, events) before its commands go out.
 public protocol RunWorkflowContext: Sendable {
-    func start(of input: RunWorkflowInput) async throws -> (start: RunStart, configuration: LoopConfiguration)
+    /// The run's start, and its loop configuration — or why its agent cannot run here (a
+    /// missing API key, an agent file no longer valid): the run then fails with that error.
+    func start(of input: RunWorkflowInput) async throws -> (start: RunStart, configuration: Result<LoopConfiguration, RunError>)
     /// Called after every workflow task with the whole journal; writes what is new (a replayed
     /// task projects nothing twice).
     func project(runId: String, journal: [JournalEntry]) async throws

@@ -106,8 +106,16 @@ public struct RunWorkflowWorker: Sendable {
         }
         let input = try TemporalPayload.decode(RunWorkflowInput.self, from: started.input)
         let (start, configuration) = try await context.start(of: input)
-        var history = RunWorkflowHistory(start: start, configuration: configuration)
-        for event in events { try history.apply(event) }
+        var history: RunWorkflowHistory
+        switch configuration {
+        case .success(let configuration):
+            history = RunWorkflowHistory(start: start, configuration: configuration)
+            for event in events { try history.apply(event) }
+        case .failure(let error):
+            // The agent cannot run here: the run fails, as on the embedded engine.
+            history = RunWorkflowHistory(start: start, configuration: LoopConfiguration(tools: [], policies: AgentPolicies()))
+            history.fail(error)
+        }
         try await context.project(runId: input.runId, journal: history.journal)
         return try RunWorkflowCommands.commands(for: history, runId: input.runId, taskQueue: taskQueue, eager: activities?.hasRoom ?? false)
     }

@@ -69,6 +69,11 @@ public struct RunWorkflowHistory: Sendable {
         }
     }
 
+    /// Ends the run as failed (its agent cannot run), unless it has ended.
+    public mutating func fail(_ error: RunError) {
+        if state.outcome == nil { record(.finished(.failed(error))) }
+    }
+
     /// Records an entry, then what follows from it without anything being carried out (as
     /// the embedded engine records them in the same step).
     private mutating func record(_ entry: JournalEntry) {

@@ -1,0 +1,103 @@
+public import AloftCore
+public import AloftRuntime
+import Foundation
+import Synchronization
+
+/// A run workflow's context from the shared store: the run's start is its first journal
+/// entry (written by the API server that started it), its loop configuration the agent
+/// version it started with; and each task's new journal entries are projected into the
+/// store — run, messages, approvals, events — as one step, as the embedded engine records them.
+///
+/// Idempotent: what the store already holds is not written again (a replayed task, or one
+/// retried after a worker died, projects only what is new). Event numbers come from the run's
+/// stored counter; a step that meets a number taken meanwhile (deltas saved by the model
+/// activity) is projected again from what is stored.
+public final class StoreRunWorkflowContext: RunWorkflowContext {
+    let store: any RunStore
+    let catalog: AgentCatalog
+    let bus: (any RunEventBus)?
+    let now: @Sendable () -> Date
+    /// Loop configurations by agent version (a version never changes).
+    private let configurations = Mutex<[String: LoopConfiguration]>([:])
+
+    public init(store: any RunStore, catalog: AgentCatalog, bus: (any RunEventBus)?, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.catalog = catalog
+        self.bus = bus
+        self.now = now
+    }
+
+    public func start(of input: RunWorkflowInput) async throws -> (start: RunStart, configuration: Result<LoopConfiguration, RunError>) {
+        guard let run = try await store.run(id: input.runId) else {
+            throw TemporalError(code: .badHistory, message: "run \(input.runId) is not in the store; was it deleted while its workflow ran?")
+        }
+        guard case .started(let start) = try await store.journal(runId: input.runId).first else {
+            throw TemporalError(code: .badHistory, message: "run \(input.runId) has no start in its journal")
+        }
+        do {
+            return (start, .success(try await configuration(version: run.agentVersion)))
+        } catch let error as EngineError where error.code == .invalidAgent {
+            return (start, .failure(RunError(code: .invalidRun, message: error.message)))
+        }
+    }
+
+    public func project(runId: String, journal: [JournalEntry]) async throws {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await projectOnce(runId: runId, journal: journal)
+                return
+            } catch let error as StoreError where error.code == .conflict && attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    private func projectOnce(runId: String, journal: [JournalEntry]) async throws {
+        guard let run = try await store.run(id: runId) else { return }
+        let stored = try await store.journal(runId: runId)
+        guard journal.count > stored.count else { return }
+        guard journal.prefix(stored.count).elementsEqual(stored) else {
+            throw TemporalError(code: .badHistory, message: "the history of run \(runId) no longer matches its stored journal")
+        }
+        let configuration: LoopConfiguration
+        do {
+            configuration = try await self.configuration(version: run.agentVersion)
+        } catch let error as EngineError where error.code == .invalidAgent {
+            configuration = LoopConfiguration(tools: [], policies: AgentPolicies())
+        }
+        let before = RunState(configuration: configuration, journal: stored)
+        var after = before
+        let new = Array(journal[stored.count...])
+        for entry in new { after.apply(entry) }
+        // Calls that begin to wait for a person: stored as pending approvals, with the event.
+        let waitingBefore = Set(AgentLoop.callsAwaitingApproval(before).map(\.id))
+        let pausing = AgentLoop.callsAwaitingApproval(after).filter { !waitingBefore.contains($0.id) }
+        let time = now()
+        let deadline = configuration.policies.approvalDeadlineSeconds
+        var step = RunProjection.step(
+            new, after: before, run: run, at: time, extraEvents: pausing.isEmpty ? [] : [RunEventDraft.paused(for: pausing)]
+        ) { write in
+            let requested = time.timeIntervalSince1970
+            write.addApprovals = pausing.map { PendingApproval(runId: runId, call: $0, requestedAt: requested, deadline: deadline.map { requested + $0 }) }
+        }
+        var seq = run.eventSeq
+        let events = step.events.map { draft in
+            seq += 1
+            return RunEvent(runId: runId, seq: seq, kind: draft.kind, data: draft.data)
+        }
+        step.run.eventSeq = seq
+        step.write.events = events
+        step.write.run = step.run
+        try await store.commit(step.write)
+        for event in events { bus?.publish(event) }
+    }
+
+    private func configuration(version: String) async throws -> LoopConfiguration {
+        if let known = configurations.withLock({ $0[version] }) { return known }
+        let loop = try await catalog.runtime(version: version, store: store).loop
+        configurations.withLock { $0[version] = loop }
+        return loop
+    }
+}

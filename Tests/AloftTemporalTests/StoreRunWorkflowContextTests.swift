@@ -1,0 +1,66 @@
+import AloftCore
+import AloftLLM
+import AloftRuntime
+import AloftStorePostgres
+import AloftTemporal
+import AloftTestSupport
+import CoreMetrics
+import Foundation
+import Logging
+import Testing
+
+/// The run workflow projecting into a real PostgreSQL store, on a real Temporal dev server:
+/// what the API serves (run, messages, events, approvals) comes out as the embedded engine
+/// writes it.
+@Suite(
+    "Run workflow projected into PostgreSQL",
+    .enabled(if: TemporalDevServer.available && PostgresTestCluster.available, "\(TemporalDevServer.unavailableReason ?? PostgresTestCluster.unavailableReason ?? "")")
+)
+struct StoreRunWorkflowContextTests {
+    static let catalog = AgentCatalog(environment: [:], builtins: [:], outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance)
+
+    @Test("a run started in the store is driven by its workflow: phase, answer, messages and numbered events land once, replays write nothing")
+    func projects() async throws {
+        let url = try PostgresTestCluster.freshDatabase()
+        let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
+        defer { store.shutdown() }
+        let runId = "run_\(UUID().uuidString.prefix(8).lowercased())"
+        // Started as an API server starts a run: its first step in the store, then the workflow.
+        var first = StoreConformance.started(runId, session: "ses_\(runId)")
+        first.agentVersion = (
+            "v1", AgentDefinition(name: "tester", instructions: "Test.", model: ModelSettings(provider: .scripted, name: "s", script: [ScriptedReply(text: "unused")]))
+        )
+        try await store.commit(first)
+        // One whose agent cannot run here (stored without its script): it fails, clearly.
+        let broken = "run_\(UUID().uuidString.prefix(8).lowercased())"
+        var brokenStart = StoreConformance.started(broken, session: "ses_\(broken)")
+        brokenStart.agentVersion = ("v2", AgentDefinition(name: "tester", instructions: "Test.", model: ModelSettings(provider: .scripted, name: "s")))
+        brokenStart.newRun?.agentVersion = "v2"
+        try await store.commit(brokenStart)
+        let context = StoreRunWorkflowContext(store: store, catalog: Self.catalog, bus: nil)
+        try await RunWorkflowServerTests.withWorker(context: context) { input in
+            #expect(input.step == 1)
+            return ModelResponse(text: "Hello there.", usage: Usage(inputTokens: 4, outputTokens: 2))
+        } _: { client in
+            try await client.start(RunWorkflowInput(runId: runId, agentVersion: "v1"))
+            try await client.start(RunWorkflowInput(runId: broken, agentVersion: "v2"))
+            try await RunWorkflowServerTests.waitFor(client, runId, .completed)
+            try await RunWorkflowServerTests.waitFor(client, broken, .failed)
+        }
+        let failed = try #require(try await store.run(id: broken))
+        #expect(failed.phase == .failed && failed.error?.code == .invalidRun && failed.error?.message.contains("script") == true, "\(String(describing: failed.error))")
+        let run = try #require(try await store.run(id: runId))
+        #expect(run.phase == .completed && run.output == "Hello there." && run.usage.outputTokens == 2 && run.finishedAt != nil)
+        let messages = try await store.messages(runId: runId)
+        #expect(messages.map(\.content) == ["hi", "Hello there."])
+        let events = try await store.events(runId: runId, after: 0, before: nil, limit: 100)
+        #expect(events.map(\.seq) == Array(1...events.count) && events.last?.kind == .runCompleted, "\(events.map(\.kind))")
+        let journal = try await store.journal(runId: runId)
+        #expect(journal.count == 3)
+
+        // A replayed task projects nothing twice.
+        try await context.project(runId: runId, journal: journal)
+        #expect(try await store.events(runId: runId, after: 0, before: nil, limit: 100).count == events.count)
+        #expect(try await store.journal(runId: runId).count == 3)
+    }
+}

@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "AloftTemporalTests",
             dependencies: [
-                "AloftTemporal", "AloftTemporalAPI", "AloftTestSupport", "AloftRuntime", "AloftLLM", "AloftStorePostgres",
+                "AloftTemporal", "AloftTemporalAPI", "AloftTestSupport", "AloftRuntime", "AloftLLM", "AloftStorePostgres", "AloftEngine", "AloftTools",
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

@@ -55,7 +55,7 @@ struct StepTests {
         try await server.run { baseURL in
             let step = ModelStep(runtime: try Self.remote(baseURL), metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: Self.logger)
             let request = ModelRequest(messages: [.user("question")], tools: [])
-            guard case .failed(let error) = await step.run(request) else { Issue.record("a 400 fails the step"); return }
+            guard case .failed(let error, let retryable) = await step.run(request), !retryable else { Issue.record("a 400 fails the step"); return }
             #expect(error.code == .modelFailed && error.message.contains("bad model name"))
 
             let firstDelta = AsyncStream<Void>.makeStream()

@@ -28,20 +28,14 @@ struct RunWorkflowServerTests {
         }
     }
 
-    /// Runs a worker (workflow and activities) on a fresh task queue during `body`.
+    /// Runs a worker (workflow and activities) on a fresh task queue during `body`, with a
+    /// scripted model activity and a tool activity that answers with its idempotency key.
     static func withWorker(
         context: any RunWorkflowContext, model: @escaping @Sendable (ModelActivityInput) throws -> ModelResponse,
         _ body: (TemporalRunClient) async throws -> Void
     ) async throws {
-        let server = try TemporalDevServer.shared()
-        let endpoint = try TemporalEndpoint(address: server.address)
-        let polls = try TemporalConnection(endpoint)
-        let calls = try TemporalConnection(endpoint)
-        let queue = "test-\(UUID().uuidString.prefix(8))"
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let activities = ActivityWorker(
-            connection: polls, taskQueue: queue, identity: "test-worker",
+        try await withWorker(
+            context: context,
             handlers: [
                 RunWorkflowKey.modelActivityType: { task in
                     try TemporalPayload.payloads(try model(try TemporalPayload.decode(ModelActivityInput.self, from: task.input)))
@@ -51,8 +45,22 @@ struct RunWorkflowServerTests {
                     return try TemporalPayload.payloads(ToolResult(callId: input.call.id, name: input.call.name, content: "key \(input.idempotencyKey)"))
                 },
             ],
-            logger: logger
+            body
         )
+    }
+
+    /// Runs a worker (workflow and activities with `handlers`) on a fresh task queue during `body`.
+    static func withWorker(
+        context: any RunWorkflowContext, handlers: [String: ActivityWorker.Handler], _ body: (TemporalRunClient) async throws -> Void
+    ) async throws {
+        let server = try TemporalDevServer.shared()
+        let endpoint = try TemporalEndpoint(address: server.address)
+        let polls = try TemporalConnection(endpoint)
+        let calls = try TemporalConnection(endpoint)
+        let queue = "test-\(UUID().uuidString.prefix(8))"
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let activities = ActivityWorker(connection: polls, taskQueue: queue, identity: "test-worker", handlers: handlers, logger: logger)
         let workflows = RunWorkflowWorker(connection: polls, taskQueue: queue, identity: "test-worker", context: context, activities: activities, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await polls.run() }

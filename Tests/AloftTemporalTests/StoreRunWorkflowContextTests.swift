@@ -1,4 +1,6 @@
 import AloftCore
+import AloftEngine
+import AloftTools
 import AloftLLM
 import AloftRuntime
 import AloftStorePostgres
@@ -62,5 +64,54 @@ struct StoreRunWorkflowContextTests {
         try await context.project(runId: runId, journal: journal)
         #expect(try await store.events(runId: runId, after: 0, before: nil, limit: 100).count == events.count)
         #expect(try await store.journal(runId: runId).count == 3)
+    }
+}
+
+@Suite(
+    "Run activities on Temporal",
+    .enabled(if: TemporalDevServer.available && PostgresTestCluster.available, "\(TemporalDevServer.unavailableReason ?? PostgresTestCluster.unavailableReason ?? "")")
+)
+struct RunActivitiesTests {
+    /// The demo agent's shape: the scripted provider (a real provider, streaming) calls the
+    /// `current_time` builtin, then answers.
+    static let agent = """
+        name: timer
+        instructions: Tell the time.
+        model:
+          provider: scripted
+          script:
+            - tool_calls:
+                - name: current_time
+                  arguments: { timezone: UTC }
+            - text: "It is later than you think."
+        tools:
+          - builtin: current_time
+        """
+
+    @Test("the model and tool activities carry out a run as the embedded engine would: the tool's real answer reaches the model, the run completes")
+    func realActivities() async throws {
+        let url = try PostgresTestCluster.freshDatabase()
+        let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
+        defer { store.shutdown() }
+        let definition = try AgentFile.parse(Self.agent, baseDirectory: FileManager.default.temporaryDirectory.path)
+        let catalog = AgentCatalog(environment: [:], builtins: Toolbox.standardBuiltins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance)
+        let runId = "run_\(UUID().uuidString.prefix(8).lowercased())"
+        var first = StoreConformance.started(runId, session: "ses_\(runId)", agent: "timer")
+        first.agentVersion = (definition.version, definition)
+        first.newRun?.agentVersion = definition.version
+        try await store.commit(first)
+        var logger = Logger(label: "quiet")
+        logger.logLevel = .critical
+        let activities = RunActivities(store: store, catalog: catalog, metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: logger)
+        try await RunWorkflowServerTests.withWorker(
+            context: StoreRunWorkflowContext(store: store, catalog: catalog, bus: nil), handlers: activities.handlers
+        ) { client in
+            try await client.start(RunWorkflowInput(runId: runId, agentVersion: definition.version))
+            try await RunWorkflowServerTests.waitFor(client, runId, .completed)
+        }
+        let run = try #require(try await store.run(id: runId))
+        #expect(run.phase == .completed && run.output == "It is later than you think." && run.iterations == 2)
+        let tool = try #require(try await store.messages(runId: runId).first { $0.role == .tool })
+        #expect(tool.toolName == "current_time" && tool.content.contains("UTC"), "the builtin really ran: \(tool.content)")
     }
 }

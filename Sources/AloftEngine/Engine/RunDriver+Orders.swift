@@ -90,7 +90,7 @@ extension RunDriver {
         switch outcome {
         case .answered(let response):
             return .model(step: step, .success(response))
-        case .failed(let error):
+        case .failed(let error, _):
             return .model(step: step, .failure(error))
         case .stopped(let text):
             // Stopped: keep what the user already saw, marked interrupted.

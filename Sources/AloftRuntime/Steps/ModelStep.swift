@@ -16,8 +16,9 @@ public struct ModelStep: Sendable {
     /// How a model step ended.
     public enum Outcome: Sendable, Hashable {
         case answered(ModelResponse)
-        /// For good, after the retries the policy allows.
-        case failed(RunError)
+        /// For good, after the attempts allowed; `retryable` says whether another attempt
+        /// might have helped (a timeout, a 5xx) or not (a 4xx, a refused request).
+        case failed(RunError, retryable: Bool)
         /// The task was cancelled (the run is being stopped); `partialText` is what the
         /// current attempt had streamed.
         case stopped(partialText: String)
@@ -27,10 +28,15 @@ public struct ModelStep: Sendable {
     public let metrics: RunMetrics
     public let logger: Logger
 
-    public init(runtime: AgentRuntime, metrics: RunMetrics, logger: Logger) {
+    /// Attempts in all: the agent's `model_retry`, or one when the engine's scheduler retries
+    /// (a Temporal activity is one attempt; Temporal retries it per the same policy).
+    public let attempts: StepAttempts
+
+    public init(runtime: AgentRuntime, metrics: RunMetrics, logger: Logger, attempts: StepAttempts = .policy) {
         self.runtime = runtime
         self.metrics = metrics
         self.logger = logger
+        self.attempts = attempts
     }
 
     /// Calls the model.
@@ -48,7 +54,7 @@ public struct ModelStep: Sendable {
         let started = clock.now
         let provider = runtime.definition.model.provider.rawValue
         do {
-            let response = try await StepRetrier(policy: runtime.definition.policies.modelRetry).run(
+            let response = try await StepRetrier(policy: attempts.policy(runtime.definition.policies.modelRetry)).run(
                 onRetry: { attempt, error, delay in
                     logger.warning(
                         "model call failed; retrying",
@@ -80,10 +86,10 @@ public struct ModelStep: Sendable {
             guard let error = error as? ModelError else {
                 // Not ours to describe to a client: the details go to the log only.
                 logger.error("model call failed", metadata: ["error": "\(error)"])
-                return .failed(RunError(code: .modelFailed, message: "the model call failed; see the server log"))
+                return .failed(RunError(code: .modelFailed, message: "the model call failed; see the server log"), retryable: false)
             }
             if let detail = error.detail { logger.warning("model call failed", metadata: ["error": "\(error)", "detail": "\(detail)"]) }
-            return .failed(RunError(code: error.code == .timeout ? .modelTimeout : .modelFailed, message: "\(error)"))
+            return .failed(RunError(code: error.code == .timeout ? .modelTimeout : .modelFailed, message: "\(error)"), retryable: error.isRetryable)
         }
     }
 }

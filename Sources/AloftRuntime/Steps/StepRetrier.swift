@@ -36,3 +36,18 @@ struct StepRetrier: Sendable {
         return min(max(delay, 0), ceiling)
     }
 }
+
+/// How many attempts a step makes.
+public enum StepAttempts: Sendable, Hashable {
+    /// As the agent's retry policy says (the embedded engine).
+    case policy
+    /// One: the engine's scheduler retries (a Temporal activity).
+    case one
+
+    func policy(_ policy: RetryPolicy) -> RetryPolicy {
+        switch self {
+        case .policy: policy
+        case .one: RetryPolicy(maxAttempts: 1)
+        }
+    }
+}

@@ -12,24 +12,47 @@ public struct ToolStep: Sendable {
     public let metrics: RunMetrics
     public let logger: Logger
 
-    public init(runtime: AgentRuntime, metrics: RunMetrics, logger: Logger) {
+    /// Attempts in all: the agent's `tool_retry`, or one when the engine's scheduler retries.
+    public let attempts: StepAttempts
+
+    public init(runtime: AgentRuntime, metrics: RunMetrics, logger: Logger, attempts: StepAttempts = .policy) {
         self.runtime = runtime
         self.metrics = metrics
         self.logger = logger
+        self.attempts = attempts
+    }
+
+    /// How a tool step ended.
+    public enum Outcome: Sendable, Hashable {
+        /// The tool's answer, or a failure that is the call's result for good.
+        case result(ToolResult)
+        /// The attempts allowed failed; `result` is what the model is told if nothing retries,
+        /// `retryable` whether another attempt might succeed (a timeout, an unreachable service).
+        case failed(ToolResult, retryable: Bool)
+        /// The task was cancelled before the tool finished (the run is being stopped).
+        case stopped
     }
 
     /// Runs the call; nil when the task was cancelled before it finished (the run is being stopped).
     public func run(_ invocation: ToolInvocation, runId: String) async -> ToolResult? {
+        switch await carryOut(invocation, runId: runId) {
+        case .result(let result), .failed(let result, _): result
+        case .stopped: nil
+        }
+    }
+
+    /// Runs the call, saying whether a failure is worth another attempt.
+    public func carryOut(_ invocation: ToolInvocation, runId: String) async -> Outcome {
         let call = invocation.call
         guard let tool = runtime.toolbox.tools[call.name] else {
-            return ToolResult(callId: call.id, name: call.name, content: "Unknown tool '\(call.name)'.", failure: .unknownTool)
+            return .result(ToolResult(callId: call.id, name: call.name, content: "Unknown tool '\(call.name)'.", failure: .unknownTool))
         }
         let context = ToolCallContext(runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey)
         let policies = runtime.definition.policies
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            let content = try await StepRetrier(policy: policies.toolRetry).run(
+            let content = try await StepRetrier(policy: attempts.policy(policies.toolRetry)).run(
                 onRetry: { attempt, error, delay in
                     logger.warning(
                         "tool call failed; retrying",
@@ -45,9 +68,9 @@ public struct ToolStep: Sendable {
                 }
             }
             metrics.toolCall(name: call.name, duration: clock.now - started, failed: false)
-            return ToolResult(callId: call.id, name: call.name, content: content)
+            return .result(ToolResult(callId: call.id, name: call.name, content: content))
         } catch {
-            if Task.isCancelled || error is CancellationError { return nil }
+            if Task.isCancelled || error is CancellationError { return .stopped }
             metrics.toolCall(name: call.name, duration: clock.now - started, failed: true)
             let message: String
             if let error = error as? ToolError {
@@ -56,7 +79,8 @@ public struct ToolStep: Sendable {
                 logger.error("tool call failed", metadata: ["tool": "\(call.name)", "error": "\(error)"])
                 message = "the tool failed unexpectedly"
             }
-            return ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError)
+            let result = ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError)
+            return .failed(result, retryable: (error as? ToolError)?.isRetryable ?? false)
         }
     }
 

@@ -95,34 +95,60 @@ public final class ActivityWorker: Sendable {
         }
     }
 
-    /// Runs one task with its handler and reports the result (or the failure) to Temporal.
+    /// How an attempt ended.
+    private enum Finish: Sendable {
+        case done(Result<Temporal_Api_Common_V1_Payloads, ActivityFailure>)
+        /// The handler stopped (cancelled) without an answer.
+        case stopped
+        /// A heartbeat's reply said the workflow asked the activity to stop.
+        case cancelRequested
+    }
+
+    /// Runs one task with its handler, heartbeating meanwhile (a heartbeat's reply is how a
+    /// cancellation arrives: the handler is then cancelled — a model call stops its HTTP
+    /// request), and reports the result, the failure or the cancellation to Temporal.
     public func execute(_ task: ActivityTask) async {
         running.add(1, ordering: .relaxed)
         defer { running.subtract(1, ordering: .relaxed) }
-        let outcome: Result<Temporal_Api_Common_V1_Payloads, ActivityFailure>
+        let finish: Finish
         if let handler = handlers[task.activityType.name] {
-            do {
-                outcome = .success(try await handler(task))
-            } catch let failure as ActivityFailure {
-                outcome = .failure(failure)
-            } catch {
-                outcome = .failure(ActivityFailure(type: "activity_error", message: "\(error)"))
+            finish = await withTaskGroup(of: Finish.self) { group in
+                group.addTask {
+                    do {
+                        return .done(.success(try await handler(task)))
+                    } catch let failure as ActivityFailure {
+                        return .done(.failure(failure))
+                    } catch {
+                        if Task.isCancelled || error is CancellationError { return .stopped }
+                        return .done(.failure(ActivityFailure(type: "activity_error", message: "\(error)")))
+                    }
+                }
+                group.addTask { await self.heartbeat(task) }
+                let first = await group.next() ?? .stopped
+                guard case .cancelRequested = first else {
+                    group.cancelAll()
+                    return first
+                }
+                // Asked to stop: the handler ends (and keeps what it must), then the attempt is cancelled.
+                group.cancelAll()
+                _ = await group.next()
+                return .cancelRequested
             }
         } else {
-            outcome = .failure(
-                ActivityFailure(type: "unknown_activity", message: "no handler for activity type \(task.activityType.name.prefix(80))", nonRetryable: true)
+            finish = .done(
+                .failure(ActivityFailure(type: "unknown_activity", message: "no handler for activity type \(task.activityType.name.prefix(80))", nonRetryable: true))
             )
         }
         do {
-            switch outcome {
-            case .success(let result):
+            switch finish {
+            case .done(.success(let result)):
                 var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskCompletedRequest()
                 request.namespace = connection.endpoint.namespace
                 request.taskToken = task.taskToken
                 request.identity = identity
                 request.result = result
                 _ = try await connection.service.respondActivityTaskCompleted(request)
-            case .failure(let failure):
+            case .done(.failure(let failure)):
                 var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskFailedRequest()
                 request.namespace = connection.endpoint.namespace
                 request.taskToken = task.taskToken
@@ -132,10 +158,34 @@ public final class ActivityWorker: Sendable {
                 request.failure.applicationFailureInfo.type = failure.type
                 request.failure.applicationFailureInfo.nonRetryable = failure.nonRetryable
                 _ = try await connection.service.respondActivityTaskFailed(request)
+            case .stopped, .cancelRequested:
+                var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskCanceledRequest()
+                request.namespace = connection.endpoint.namespace
+                request.taskToken = task.taskToken
+                request.identity = identity
+                _ = try await connection.service.respondActivityTaskCanceled(request)
             }
         } catch {
             // Temporal times the attempt out and retries it.
             logger.warning("cannot report an activity's result", metadata: ["activity": "\(task.activityID)", "error": "\(error)"])
         }
+    }
+
+    /// Heartbeats until cancelled, or until a reply says the activity is to stop. Often
+    /// enough for the task's heartbeat timeout, and every few seconds without one (a stop
+    /// reaches an activity only through a heartbeat's reply).
+    private func heartbeat(_ task: ActivityTask) async -> Finish {
+        let timeout = Double(task.heartbeatTimeout.seconds) + Double(task.heartbeatTimeout.nanos) / 1e9
+        let interval = timeout > 0 ? min(max(timeout * 0.4, 0.2), 5) : 5
+        var request = Temporal_Api_Workflowservice_V1_RecordActivityTaskHeartbeatRequest()
+        request.namespace = connection.endpoint.namespace
+        request.taskToken = task.taskToken
+        request.identity = identity
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+            if Task.isCancelled { break }
+            if let reply = try? await connection.service.recordActivityTaskHeartbeat(request), reply.cancelRequested { return .cancelRequested }
+        }
+        return .stopped
     }
 }

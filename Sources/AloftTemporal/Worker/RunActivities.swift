@@ -1,0 +1,84 @@
+public import AloftCore
+public import AloftRuntime
+import AloftTemporalAPI
+import Foundation
+public import Logging
+
+/// The activities of a run's workflow, carried out as the embedded engine carries out the
+/// same orders (AloftRuntime's `ModelStep` and `ToolStep`), one attempt per activity
+/// attempt: Temporal retries per the agent's policy, and a failure another attempt cannot
+/// mend (a model server's 4xx, a tool refusing its arguments) says so.
+///
+/// Inputs are references: the model activity rebuilds the request from the run's journal in
+/// the store, so the workflow history never holds the conversation.
+public struct RunActivities: Sendable {
+    let store: any RunStore
+    let catalog: AgentCatalog
+    let metrics: RunMetrics
+    let logger: Logger
+
+    public init(store: any RunStore, catalog: AgentCatalog, metrics: RunMetrics, logger: Logger) {
+        self.store = store
+        self.catalog = catalog
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The handlers, by activity type, for an `ActivityWorker`.
+    public var handlers: [String: ActivityWorker.Handler] {
+        [RunWorkflowKey.modelActivityType: { try await model($0) }, RunWorkflowKey.toolActivityType: { try await tool($0) }]
+    }
+
+    func model(_ task: ActivityTask) async throws -> Temporal_Api_Common_V1_Payloads {
+        let input = try TemporalPayload.decode(ModelActivityInput.self, from: task.input)
+        let (runtime, journal) = try await load(input.runId)
+        let state = RunState(configuration: runtime.loop, journal: journal)
+        // Already answered (the workflow task that would record it was lost): the same answer.
+        if state.iterations.count >= input.step { return try TemporalPayload.payloads(state.iterations[input.step - 1].response) }
+        guard state.iterations.count == input.step - 1 else {
+            throw ActivityFailure(type: "stale_step", message: "run \(input.runId) is not at model call \(input.step)", nonRetryable: true)
+        }
+        var logger = logger
+        logger[metadataKey: "run.id"] = "\(input.runId)"
+        let request = ModelRequest(messages: state.transcript, tools: runtime.loop.tools)
+        switch await ModelStep(runtime: runtime, metrics: metrics, logger: logger, attempts: .one).run(request) {
+        case .answered(let response):
+            return try TemporalPayload.payloads(response)
+        case .failed(let error, let retryable):
+            throw ActivityFailure(type: retryable ? error.code.rawValue : ActivityFailureType.modelRefused, message: error.message, nonRetryable: !retryable)
+        case .stopped:
+            throw CancellationError()
+        }
+    }
+
+    func tool(_ task: ActivityTask) async throws -> Temporal_Api_Common_V1_Payloads {
+        let input = try TemporalPayload.decode(ToolActivityInput.self, from: task.input)
+        let (runtime, _) = try await load(input.runId, journal: false)
+        var logger = logger
+        logger[metadataKey: "run.id"] = "\(input.runId)"
+        switch await ToolStep(runtime: runtime, metrics: metrics, logger: logger, attempts: .one).carryOut(input.invocation, runId: input.runId) {
+        case .result(let result):
+            return try TemporalPayload.payloads(result)
+        case .failed(let result, let retryable):
+            // Not worth another attempt: the error is the call's result, for the model to read.
+            guard retryable else { return try TemporalPayload.payloads(result) }
+            let message = result.content.hasPrefix("Error: ") ? String(result.content.dropFirst(7)) : result.content
+            throw ActivityFailure(type: "tool_failed", message: message)
+        case .stopped:
+            throw CancellationError()
+        }
+    }
+
+    private func load(_ runId: String, journal: Bool = true) async throws -> (AgentRuntime, [JournalEntry]) {
+        guard let run = try await store.run(id: runId) else {
+            throw ActivityFailure(type: "run_not_found", message: "run \(runId) is not in the store", nonRetryable: true)
+        }
+        let runtime: AgentRuntime
+        do {
+            runtime = try await catalog.runtime(version: run.agentVersion, store: store)
+        } catch let error as EngineError where error.code == .invalidAgent {
+            throw ActivityFailure(type: "invalid_run", message: error.message, nonRetryable: true)
+        }
+        return (runtime, journal ? try await store.journal(runId: runId) : [])
+    }
+}

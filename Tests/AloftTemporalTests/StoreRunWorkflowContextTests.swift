@@ -9,6 +9,7 @@ import AloftTestSupport
 import CoreMetrics
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// The run workflow projecting into a real PostgreSQL store, on a real Temporal dev server:
@@ -113,5 +114,56 @@ struct RunActivitiesTests {
         #expect(run.phase == .completed && run.output == "It is later than you think." && run.iterations == 2)
         let tool = try #require(try await store.messages(runId: runId).first { $0.role == .tool })
         #expect(tool.toolName == "current_time" && tool.content.contains("UTC"), "the builtin really ran: \(tool.content)")
+    }
+
+    @Test("a stop during a streaming model call ends the activity through its heartbeat, long before the answer would have ended")
+    func stopDuringModel() async throws {
+        let url = try PostgresTestCluster.freshDatabase()
+        let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
+        defer { store.shutdown() }
+        // 150 words 200 ms apart: 30 s to the end.
+        let words = (1...150).map { "w\($0)" }.joined(separator: " ")
+        let definition = try AgentFile.parse(
+            """
+            name: talker
+            model:
+              provider: scripted
+              script:
+                - text: "\(words)"
+                  chunk_delay_ms: 200
+            """, baseDirectory: FileManager.default.temporaryDirectory.path
+        )
+        let catalog = AgentCatalog(environment: [:], builtins: [:], outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance)
+        let runId = "run_\(UUID().uuidString.prefix(8).lowercased())"
+        var first = StoreConformance.started(runId, session: "ses_\(runId)", agent: "talker")
+        first.agentVersion = (definition.version, definition)
+        first.newRun?.agentVersion = definition.version
+        try await store.commit(first)
+        var logger = Logger(label: "quiet")
+        logger.logLevel = .critical
+        let activities = RunActivities(store: store, catalog: catalog, metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: logger)
+        let model = try #require(activities.handlers[RunWorkflowKey.modelActivityType])
+        let clock = ContinuousClock()
+        let modelCall = Mutex<(started: ContinuousClock.Instant?, ended: ContinuousClock.Instant?)>((nil, nil))
+        var handlers = activities.handlers
+        handlers[RunWorkflowKey.modelActivityType] = { task in
+            modelCall.withLock { $0.started = clock.now }
+            defer { modelCall.withLock { $0.ended = clock.now } }
+            return try await model(task)
+        }
+        try await RunWorkflowServerTests.withWorker(context: StoreRunWorkflowContext(store: store, catalog: catalog, bus: nil), handlers: handlers) { client in
+            try await client.start(RunWorkflowInput(runId: runId, agentVersion: definition.version))
+            try await eventually("the model call streams") { modelCall.withLock { $0.started } != nil }
+            try await Task.sleep(for: .seconds(1))
+            let stopped = clock.now
+            try await client.cancel(runId: runId, reason: "enough")
+            try await RunWorkflowServerTests.waitFor(client, runId, .canceled)
+            try await eventually("the model call ends") { modelCall.withLock { $0.ended } != nil }
+            let ended = try #require(modelCall.withLock { $0.ended })
+            print("stop: the model activity ended \(ended - stopped) after the stop was asked")
+            #expect(ended - stopped < .seconds(15), "stopped, not streamed to its end (30 s)")
+        }
+        let run = try #require(try await store.run(id: runId))
+        #expect(run.phase == .cancelled)
     }
 }

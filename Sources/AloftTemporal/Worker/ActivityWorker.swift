@@ -165,6 +165,9 @@ public final class ActivityWorker: Sendable {
                 request.identity = identity
                 _ = try await connection.service.respondActivityTaskCanceled(request)
             }
+        } catch let error as RPCError where error.code == .notFound {
+            // The workflow closed meanwhile (the run stopped): nobody waits for this answer.
+            logger.debug("an activity's workflow is gone", metadata: ["activity": "\(task.activityID)", "error": "\(error)"])
         } catch {
             // Temporal times the attempt out and retries it.
             logger.warning("cannot report an activity's result", metadata: ["activity": "\(task.activityID)", "error": "\(error)"])
@@ -176,7 +179,9 @@ public final class ActivityWorker: Sendable {
     /// reaches an activity only through a heartbeat's reply).
     private func heartbeat(_ task: ActivityTask) async -> Finish {
         let timeout = Double(task.heartbeatTimeout.seconds) + Double(task.heartbeatTimeout.nanos) / 1e9
-        let interval = timeout > 0 ? min(max(timeout * 0.4, 0.2), 5) : 5
+        // With a heartbeat timeout (the model activity): every second at most, so that a stop
+        // ends a streaming model call within about a second. Without (tools): every 5 s.
+        let interval = timeout > 0 ? min(max(timeout * 0.4, 0.2), 1) : 5
         var request = Temporal_Api_Workflowservice_V1_RecordActivityTaskHeartbeatRequest()
         request.namespace = connection.endpoint.namespace
         request.taskToken = task.taskToken
@@ -184,7 +189,14 @@ public final class ActivityWorker: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             if Task.isCancelled { break }
-            if let reply = try? await connection.service.recordActivityTaskHeartbeat(request), reply.cancelRequested { return .cancelRequested }
+            do {
+                if try await connection.service.recordActivityTaskHeartbeat(request).cancelRequested { return .cancelRequested }
+            } catch let error as RPCError where error.code == .notFound {
+                // The workflow closed (the run was stopped) or the attempt timed out: stop too.
+                return .cancelRequested
+            } catch {
+                continue
+            }
         }
         return .stopped
     }

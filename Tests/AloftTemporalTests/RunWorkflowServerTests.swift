@@ -104,6 +104,9 @@ struct RunWorkflowServerTests {
             }
             let json = String(decoding: try #require(completed.result.payloads.first).data, as: UTF8.self)
             #expect(json.contains("Found it."), "\(json)")
+            // What an operator sees: `temporal workflow show` decodes the payloads as JSON.
+            let shown = try TemporalDevServer.command(["workflow", "show", "--workflow-id", runId])
+            #expect(shown.contains(#"{"answer":"Found it.","phase":"completed"}"#) && shown.contains("json/plain"), "\(shown.prefix(3000))")
         }
     }
 

@@ -30,6 +30,14 @@ public enum TemporalDevServer {
         return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
+    /// Runs the `temporal` CLI against the dev server; its output (a failure throws with it).
+    @discardableResult
+    public static func command(_ arguments: [String]) throws -> String {
+        let server = try shared()
+        guard let cli else { throw ProcessTimeout(message: unavailableReason ?? "no temporal CLI") }
+        return try PostgresTestCluster.run(cli, arguments + ["--address", server.address])
+    }
+
     private static let started = Mutex<Result<Server, ProcessTimeout>?>(nil)
     nonisolated(unsafe) private static var watchdog: Int32 = -1
 

@@ -89,21 +89,30 @@ struct RunActivitiesTests {
           - builtin: current_time
         """
 
-    @Test("the model and tool activities carry out a run as the embedded engine would: the tool's real answer reaches the model, the run completes")
-    func realActivities() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
-        let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
-        defer { store.shutdown() }
-        let definition = try AgentFile.parse(Self.agent, baseDirectory: FileManager.default.temporaryDirectory.path)
+    /// A run of the agent in `yaml` started in `store` as an API server starts one, and the
+    /// activities that carry it out.
+    static func startedRun(
+        _ yaml: String, in store: PostgresStore
+    ) async throws -> (definition: AgentDefinition, runId: String, catalog: AgentCatalog, activities: RunActivities) {
+        let definition = try AgentFile.parse(yaml, baseDirectory: FileManager.default.temporaryDirectory.path)
         let catalog = AgentCatalog(environment: [:], builtins: Toolbox.standardBuiltins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance)
         let runId = "run_\(UUID().uuidString.prefix(8).lowercased())"
-        var first = StoreConformance.started(runId, session: "ses_\(runId)", agent: "timer")
+        var first = StoreConformance.started(runId, session: "ses_\(runId)", agent: definition.name)
         first.agentVersion = (definition.version, definition)
         first.newRun?.agentVersion = definition.version
         try await store.commit(first)
         var logger = Logger(label: "quiet")
         logger.logLevel = .critical
         let activities = RunActivities(store: store, catalog: catalog, metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: logger)
+        return (definition, runId, catalog, activities)
+    }
+
+    @Test("the model and tool activities carry out a run as the embedded engine would: the tool's real answer reaches the model, the run completes")
+    func realActivities() async throws {
+        let url = try PostgresTestCluster.freshDatabase()
+        let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
+        defer { store.shutdown() }
+        let (definition, runId, catalog, activities) = try await Self.startedRun(Self.agent, in: store)
         try await RunWorkflowServerTests.withWorker(
             context: StoreRunWorkflowContext(store: store, catalog: catalog, bus: nil), handlers: activities.handlers
         ) { client in
@@ -123,25 +132,15 @@ struct RunActivitiesTests {
         defer { store.shutdown() }
         // 150 words 200 ms apart: 30 s to the end.
         let words = (1...150).map { "w\($0)" }.joined(separator: " ")
-        let definition = try AgentFile.parse(
-            """
+        let talker = """
             name: talker
             model:
               provider: scripted
               script:
                 - text: "\(words)"
                   chunk_delay_ms: 200
-            """, baseDirectory: FileManager.default.temporaryDirectory.path
-        )
-        let catalog = AgentCatalog(environment: [:], builtins: [:], outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance)
-        let runId = "run_\(UUID().uuidString.prefix(8).lowercased())"
-        var first = StoreConformance.started(runId, session: "ses_\(runId)", agent: "talker")
-        first.agentVersion = (definition.version, definition)
-        first.newRun?.agentVersion = definition.version
-        try await store.commit(first)
-        var logger = Logger(label: "quiet")
-        logger.logLevel = .critical
-        let activities = RunActivities(store: store, catalog: catalog, metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: logger)
+            """
+        let (definition, runId, catalog, activities) = try await Self.startedRun(talker, in: store)
         let model = try #require(activities.handlers[RunWorkflowKey.modelActivityType])
         let clock = ContinuousClock()
         let modelCall = Mutex<(started: ContinuousClock.Instant?, ended: ContinuousClock.Instant?)>((nil, nil))

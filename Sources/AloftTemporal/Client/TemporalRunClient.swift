@@ -23,8 +23,7 @@ public struct TemporalRunClient: Sendable {
         request.namespace = connection.endpoint.namespace
         request.workflowID = input.runId
         request.workflowType.name = RunWorkflowWorker.workflowType
-        request.taskQueue.name = taskQueue
-        request.taskQueue.kind = .normal
+        request.taskQueue = TemporalConnection.queue(taskQueue)
         request.input = try TemporalPayload.payloads(input)
         request.identity = identity
         request.requestID = "start-\(input.runId)"

@@ -3,6 +3,8 @@ public import GRPCCore
 import GRPCNIOTransportHTTP2
 import NIOCore
 import NIOHTTP2
+import Foundation
+import Logging
 
 /// One HTTP/2 connection to a Temporal frontend and the WorkflowService client on it.
 ///
@@ -30,6 +32,32 @@ public final class TemporalConnection: Sendable {
         options.timeout = .seconds(75)
         return options
     }()
+
+    /// The task queue `name` of this connection's namespace, as polls and schedules name it.
+    static func queue(_ name: String) -> Temporal_Api_Taskqueue_V1_TaskQueue {
+        var queue = Temporal_Api_Taskqueue_V1_TaskQueue()
+        queue.name = name
+        queue.kind = .normal
+        return queue
+    }
+
+    /// One long poll: the task, or nil when the poll came back empty (after about a minute) or
+    /// failed — a failure is logged and waited out for a second, so a server that is down is
+    /// not hammered.
+    func longPoll<Task>(
+        _ what: String, logger: Logger, token: (Task) -> Data, _ call: (CallOptions) async throws -> Task
+    ) async -> Task? {
+        do {
+            let task = try await call(Self.longPoll)
+            return token(task).isEmpty ? nil : task
+        } catch {
+            if !_Concurrency.Task.isCancelled {
+                logger.warning("polling \(what) failed; polling again", metadata: ["error": "\(error)"])
+                try? await _Concurrency.Task.sleep(for: .seconds(1))
+            }
+            return nil
+        }
+    }
 
     /// Largest response accepted: Temporal's own gRPC limit.
     static let maxResponseBytes = 128 << 20

@@ -80,18 +80,10 @@ public final class ActivityWorker: Sendable {
         }
         var request = Temporal_Api_Workflowservice_V1_PollActivityTaskQueueRequest()
         request.namespace = connection.endpoint.namespace
-        request.taskQueue.name = taskQueue
-        request.taskQueue.kind = .normal
+        request.taskQueue = TemporalConnection.queue(taskQueue)
         request.identity = identity
-        do {
-            let task = try await connection.service.pollActivityTaskQueue(request, options: TemporalConnection.longPoll)
-            return task.taskToken.isEmpty ? nil : task
-        } catch {
-            if !Task.isCancelled {
-                logger.warning("polling activity tasks failed; polling again", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
-            return nil
+        return await connection.longPoll("activity tasks", logger: logger, token: \.taskToken) { options in
+            try await connection.service.pollActivityTaskQueue(request, options: options)
         }
     }
 

@@ -48,18 +48,10 @@ public struct RunWorkflowWorker: Sendable {
     private func poll() async -> Temporal_Api_Workflowservice_V1_PollWorkflowTaskQueueResponse? {
         var request = Temporal_Api_Workflowservice_V1_PollWorkflowTaskQueueRequest()
         request.namespace = connection.endpoint.namespace
-        request.taskQueue.name = taskQueue
-        request.taskQueue.kind = .normal
+        request.taskQueue = TemporalConnection.queue(taskQueue)
         request.identity = identity
-        do {
-            let task = try await connection.service.pollWorkflowTaskQueue(request, options: TemporalConnection.longPoll)
-            return task.taskToken.isEmpty ? nil : task
-        } catch {
-            if !Task.isCancelled {
-                logger.warning("polling workflow tasks failed; polling again", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
-            return nil
+        return await connection.longPoll("workflow tasks", logger: logger, token: \.taskToken) { options in
+            try await connection.service.pollWorkflowTaskQueue(request, options: options)
         }
     }
 

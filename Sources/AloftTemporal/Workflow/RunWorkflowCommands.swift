@@ -107,8 +107,7 @@ public enum RunWorkflowCommands {
         var schedule = Temporal_Api_Command_V1_ScheduleActivityTaskCommandAttributes()
         schedule.activityID = id
         schedule.activityType.name = type
-        schedule.taskQueue.name = taskQueue
-        schedule.taskQueue.kind = .normal
+        schedule.taskQueue = TemporalConnection.queue(taskQueue)
         schedule.input = try TemporalPayload.payloads(input)
         schedule.startToCloseTimeout = duration(attempt)
         if let heartbeat { schedule.heartbeatTimeout = duration(heartbeat) }

@@ -241,7 +241,8 @@ enum PostgresMigrations {
                     IF s ? 'run' THEN
                         UPDATE runs SET (phase, output, error_code, error_message, iterations, input_tokens, output_tokens, event_seq, updated_at,
                                          finished_at, resumes_without_progress)
-                            = (r.phase, r.output, r.error_code, r.error_message, r.iterations, r.input_tokens, r.output_tokens, r.event_seq,
+                            = (r.phase, r.output, r.error_code, r.error_message, r.iterations, r.input_tokens, r.output_tokens,
+                               GREATEST(runs.event_seq, r.event_seq),
                                r.updated_at, r.finished_at, 0)
                         FROM jsonb_populate_record(NULL::runs, s->'run') AS r
                         WHERE runs.key = v_run_key;

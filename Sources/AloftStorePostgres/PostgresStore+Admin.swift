@@ -103,6 +103,18 @@ extension PostgresStore {
     // MARK: Inbox and timers
 
     /// Queues a command for the engine that owns the run.
+    public func reserveEventNumbers(runId: String, count: Int) async throws -> ClosedRange<Int> {
+        precondition(count > 0, "reserve at least one number")
+        let last = try await read { connection in
+            let rows = try await connection.query(
+                "UPDATE runs SET event_seq = event_seq + \(count) WHERE id = \(runId) RETURNING event_seq::bigint", logger: self.logger
+            ).collect()
+            return try rows.first.map { Int(try $0.decode(Int64.self)) }
+        }
+        guard let last else { throw StoreError(code: .notFound, message: "no run \(runId)") }
+        return (last - count + 1)...last
+    }
+
     public func enqueue(_ command: RunCommand, runId: String) async throws {
         let text = String(decoding: try JSONEncoder().encode(command), as: UTF8.self)
         try await transaction { connection in

@@ -42,6 +42,7 @@ public enum StoreConformance {
         Check(description: "agents are saved, listed and deleted", body: agents),
         Check(description: "a deleted run and a deleted session leave nothing behind", body: deletions),
         Check(description: "sessions keep their metadata and are listed by it, every label matching", body: sessionMetadata),
+        Check(description: "event numbers reserved are given once, and a step written after does not lower the counter", body: reservations),
     ]
 
     // MARK: Building steps
@@ -104,6 +105,31 @@ public enum StoreConformance {
     }
 
     // MARK: Checks
+
+    static func reservations(_ store: Store) async throws {
+        try await store.commit(started("run_res", session: "ses_res"))
+        let ranges = try await withThrowingTaskGroup(of: ClosedRange<Int>.self) { group in
+            for _ in 0..<8 { group.addTask { try await store.reserveEventNumbers(runId: "run_res", count: 5) } }
+            return try await group.reduce(into: [ClosedRange<Int>]()) { $0.append($1) }
+        }
+        let numbers = ranges.flatMap { Array($0) }.sorted()
+        try expect(numbers == Array(2...41), "8 reservations of 5 after event 1 take 2…41, each once: \(ranges)")
+        // A step numbered from an older read of the counter (1) leaves it where the reservations put it.
+        let run = try await store.run(id: "run_res")
+        var stale = run!
+        stale.eventSeq = 1
+        var write = StepWrite(runId: "run_res")
+        write.run = stale
+        try await store.commit(write)
+        try expect(try await store.run(id: "run_res")?.eventSeq == 41, "the counter never goes down")
+        try expect(try await store.reserveEventNumbers(runId: "run_res", count: 1) == 42...42, "the next reservation follows")
+        do {
+            _ = try await store.reserveEventNumbers(runId: "run_none", count: 1)
+            try expect(false, "a run that does not exist has no numbers")
+        } catch let error as StoreError {
+            try expect(error.code == .notFound, "\(error)")
+        }
+    }
 
     static func concurrentSteps(_ store: Store) async throws {
         try await store.commit(started("run_busy", session: "ses_busy"))

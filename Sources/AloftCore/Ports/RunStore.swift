@@ -6,6 +6,11 @@ public protocol RunStore: RunReader {
     /// Commits one step durably before returning. A journal number already used for the run
     /// is a `StoreError` with code `conflict`, and nothing of the step is written.
     func commit(_ write: StepWrite) async throws
+    /// Takes the run's next `count` event numbers for the caller alone (a process that
+    /// numbers events while another may record steps of the same run: a Temporal activity
+    /// streaming deltas). A step committed later never lowers the run's counter below them.
+    /// `StoreError` `not_found` when there is no such run.
+    func reserveEventNumbers(runId: String, count: Int) async throws -> ClosedRange<Int>
     /// Creates an empty session.
     func insert(_ session: Session) async throws
     /// The position the next message of a session takes.

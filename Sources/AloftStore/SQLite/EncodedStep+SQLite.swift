@@ -74,7 +74,7 @@ extension EncodedStep {
             try db.cachedStatement(
                 sql: """
                     UPDATE runs SET phase = ?, output = ?, error_code = ?, error_message = ?, iterations = ?,
-                        input_tokens = ?, output_tokens = ?, event_seq = ?, updated_at = ?, finished_at = ?,
+                        input_tokens = ?, output_tokens = ?, event_seq = MAX(event_seq, ?), updated_at = ?, finished_at = ?,
                         resumes_without_progress = 0
                     WHERE key = ?
                     """

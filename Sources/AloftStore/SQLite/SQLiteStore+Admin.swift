@@ -6,6 +6,15 @@ extension SQLiteStore {
     // MARK: Sessions
 
     /// Creates an empty session.
+    public func reserveEventNumbers(runId: String, count: Int) async throws -> ClosedRange<Int> {
+        precondition(count > 0, "reserve at least one number")
+        let last = try await pool.write { db in
+            try Int.fetchOne(db, sql: "UPDATE runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq", arguments: [count, runId])
+        }
+        guard let last else { throw StoreError(code: .notFound, message: "no run \(runId)") }
+        return (last - count + 1)...last
+    }
+
     public func insert(_ session: Session) async throws {
         try await pool.write { db in
             try db.execute(

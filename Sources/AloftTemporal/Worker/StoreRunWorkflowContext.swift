@@ -9,9 +9,9 @@ import Synchronization
 /// store — run, messages, approvals, events — as one step, as the embedded engine records them.
 ///
 /// Idempotent: what the store already holds is not written again (a replayed task, or one
-/// retried after a worker died, projects only what is new). Event numbers come from the run's
-/// stored counter; a step that meets a number taken meanwhile (deltas saved by the model
-/// activity) is projected again from what is stored.
+/// retried after a worker died, projects only what is new). Event numbers are reserved from
+/// the run's counter in the store, so they never meet those of deltas a model activity
+/// numbers meanwhile; a step that conflicts anyway is projected again from what is stored.
 public final class StoreRunWorkflowContext: RunWorkflowContext {
     let store: any RunStore
     let catalog: AgentCatalog
@@ -82,12 +82,14 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
             let requested = time.timeIntervalSince1970
             write.addApprovals = pausing.map { PendingApproval(runId: runId, call: $0, requestedAt: requested, deadline: deadline.map { requested + $0 }) }
         }
-        var seq = run.eventSeq
-        let events = step.events.map { draft in
-            seq += 1
-            return RunEvent(runId: runId, seq: seq, kind: draft.kind, data: draft.data)
+        // Numbers taken from the store's counter: a model activity may be numbering deltas
+        // of this run at the same moment (a stop while it streams).
+        var events: [RunEvent] = []
+        if !step.events.isEmpty {
+            let numbers = try await store.reserveEventNumbers(runId: runId, count: step.events.count)
+            events = zip(numbers, step.events).map { RunEvent(runId: runId, seq: $0, kind: $1.kind, data: $1.data) }
+            step.run.eventSeq = numbers.upperBound
         }
-        step.run.eventSeq = seq
         step.write.events = events
         step.write.run = step.run
         try await store.commit(step.write)

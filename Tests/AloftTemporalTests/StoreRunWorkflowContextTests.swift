@@ -92,7 +92,7 @@ struct RunActivitiesTests {
     /// A run of the agent in `yaml` started in `store` as an API server starts one, and the
     /// activities that carry it out.
     static func startedRun(
-        _ yaml: String, in store: PostgresStore
+        _ yaml: String, in store: PostgresStore, bus: (any RunEventBus)? = nil
     ) async throws -> (definition: AgentDefinition, runId: String, catalog: AgentCatalog, activities: RunActivities) {
         let definition = try AgentFile.parse(yaml, baseDirectory: FileManager.default.temporaryDirectory.path)
         let catalog = AgentCatalog(environment: [:], builtins: Toolbox.standardBuiltins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance)
@@ -103,7 +103,7 @@ struct RunActivitiesTests {
         try await store.commit(first)
         var logger = Logger(label: "quiet")
         logger.logLevel = .critical
-        let activities = RunActivities(store: store, catalog: catalog, metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: logger)
+        let activities = RunActivities(store: store, catalog: catalog, bus: bus, metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: logger)
         return (definition, runId, catalog, activities)
     }
 
@@ -164,5 +164,48 @@ struct RunActivitiesTests {
         }
         let run = try #require(try await store.run(id: runId))
         #expect(run.phase == .cancelled)
+        // What the user saw is kept, marked interrupted.
+        let partial = try #require(try await store.messages(runId: runId).last { $0.role == .assistant })
+        #expect(partial.interrupted && partial.content.hasPrefix("w1 w2") && partial.content.count < words.count, "\(partial)")
+    }
+
+    @Test("the model activity streams its text live and into the event log: the same numbers, rising, the whole answer, before the run completes")
+    func streamsDeltas() async throws {
+        let url = try PostgresTestCluster.freshDatabase()
+        let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
+        defer { store.shutdown() }
+        let words = (1...40).map { "w\($0)" }.joined(separator: " ")
+        let talker = """
+            name: talker
+            model:
+              provider: scripted
+              script:
+                - text: "\(words)"
+                  chunk_delay_ms: 10
+            """
+        let hub = RunEventHub()
+        let (definition, runId, catalog, activities) = try await Self.startedRun(talker, in: store, bus: hub)
+        let subscription = hub.subscribe(runId: runId, after: 1)
+        let live = Task {
+            var events: [RunEvent] = []
+            for await event in subscription.events {
+                events.append(event)
+                if event.kind.isTerminal { break }
+            }
+            return events
+        }
+        try await RunWorkflowServerTests.withWorker(context: StoreRunWorkflowContext(store: store, catalog: catalog, bus: hub), handlers: activities.handlers) { client in
+            try await client.start(RunWorkflowInput(runId: runId, agentVersion: definition.version))
+            try await RunWorkflowServerTests.waitFor(client, runId, .completed)
+        }
+        let heard = await live.value
+        let stored = try await store.events(runId: runId, after: 1, before: nil, limit: 1000)
+        let text = { (events: [RunEvent]) in events.filter { $0.kind == .runContent }.compactMap { $0.data["delta"]?.stringValue }.joined() }
+        #expect(text(heard) == words && text(stored) == words, "live: \(text(heard).prefix(80)); stored: \(text(stored).prefix(80))")
+        #expect(heard.map(\.seq) == stored.map(\.seq), "live and stored events carry the same numbers")
+        #expect(zip(stored, stored.dropFirst()).allSatisfy { $0.seq < $1.seq } && stored.last?.kind == .runCompleted)
+        #expect(heard.filter { $0.kind == .runContent }.count >= 40, "streamed piece by piece")
+        let answer = try #require(try await store.messages(runId: runId).last)
+        #expect(answer.content == words && answer.completedAt != nil && !answer.interrupted)
     }
 }

@@ -14,12 +14,16 @@ public import Logging
 public struct RunActivities: Sendable {
     let store: any RunStore
     let catalog: AgentCatalog
+    /// Where streamed text is published live (the process's bus; on a shared database it
+    /// reaches the subscribers of every API server).
+    let bus: (any RunEventBus)?
     let metrics: RunMetrics
     let logger: Logger
 
-    public init(store: any RunStore, catalog: AgentCatalog, metrics: RunMetrics, logger: Logger) {
+    public init(store: any RunStore, catalog: AgentCatalog, bus: (any RunEventBus)?, metrics: RunMetrics, logger: Logger) {
         self.store = store
         self.catalog = catalog
+        self.bus = bus
         self.metrics = metrics
         self.logger = logger
     }
@@ -31,7 +35,7 @@ public struct RunActivities: Sendable {
 
     func model(_ task: ActivityTask) async throws -> Temporal_Api_Common_V1_Payloads {
         let input = try TemporalPayload.decode(ModelActivityInput.self, from: task.input)
-        let (runtime, journal) = try await load(input.runId)
+        let (run, runtime, journal) = try await load(input.runId)
         let state = RunState(configuration: runtime.loop, journal: journal)
         // Already answered (the workflow task that would record it was lost): the same answer.
         if state.iterations.count >= input.step { return try TemporalPayload.payloads(state.iterations[input.step - 1].response) }
@@ -41,19 +45,31 @@ public struct RunActivities: Sendable {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(input.runId)"
         let request = ModelRequest(messages: state.transcript, tools: runtime.loop.tools)
-        switch await ModelStep(runtime: runtime, metrics: metrics, logger: logger, attempts: .one).run(request) {
+        let stream = ActivityDeltaStream(
+            run: run, step: input.step, attempt: Int(max(task.attempt, 1)),
+            position: MessagePositions.assistant(step: input.step, in: state, base: run.messageBase), store: store, bus: bus
+        )
+        let outcome = await ModelStep(runtime: runtime, metrics: metrics, logger: logger, attempts: .one).run(
+            request, onAttempt: { try await stream.begin() }, onDelta: { delta, _ in try await stream.delta(delta) }
+        )
+        switch outcome {
         case .answered(let response):
+            // The text streamed is in the log before the answer is recorded.
+            try await stream.save(interrupted: false)
             return try TemporalPayload.payloads(response)
         case .failed(let error, let retryable):
+            try? await stream.save(interrupted: false)
             throw ActivityFailure(type: retryable ? error.code.rawValue : ActivityFailureType.modelRefused, message: error.message, nonRetryable: !retryable)
         case .stopped:
+            // Stopped: keep what the user already saw, marked interrupted.
+            try? await stream.save(interrupted: true)
             throw CancellationError()
         }
     }
 
     func tool(_ task: ActivityTask) async throws -> Temporal_Api_Common_V1_Payloads {
         let input = try TemporalPayload.decode(ToolActivityInput.self, from: task.input)
-        let (runtime, _) = try await load(input.runId, journal: false)
+        let (_, runtime, _) = try await load(input.runId, journal: false)
         var logger = logger
         logger[metadataKey: "run.id"] = "\(input.runId)"
         switch await ToolStep(runtime: runtime, metrics: metrics, logger: logger, attempts: .one).carryOut(input.invocation, runId: input.runId) {
@@ -69,7 +85,7 @@ public struct RunActivities: Sendable {
         }
     }
 
-    private func load(_ runId: String, journal: Bool = true) async throws -> (AgentRuntime, [JournalEntry]) {
+    private func load(_ runId: String, journal: Bool = true) async throws -> (Run, AgentRuntime, [JournalEntry]) {
         guard let run = try await store.run(id: runId) else {
             throw ActivityFailure(type: "run_not_found", message: "run \(runId) is not in the store", nonRetryable: true)
         }
@@ -79,6 +95,6 @@ public struct RunActivities: Sendable {
         } catch let error as EngineError where error.code == .invalidAgent {
             throw ActivityFailure(type: "invalid_run", message: error.message, nonRetryable: true)
         }
-        return (runtime, journal ? try await store.journal(runId: runId) : [])
+        return (run, runtime, journal ? try await store.journal(runId: runId) : [])
     }
 }

@@ -51,6 +51,6 @@ struct PostgresEngineScenarioHost: EngineScenarioHost {
 struct PostgresEngineScenarioTests {
     @Test(arguments: EngineScenarios.all)
     func scenario(_ scenario: EngineScenarios.Scenario) async throws {
-        try await scenario.run(on: PostgresEngineScenarioHost(url: try PostgresTestCluster.freshDatabase()))
+        try await scenario.run(on: PostgresEngineScenarioHost(url: try await PostgresTestCluster.freshDatabase()))
     }
 }

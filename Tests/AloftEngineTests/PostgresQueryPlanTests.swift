@@ -13,32 +13,32 @@ import Testing
 struct PostgresQueryPlanTests {
     @Test("no statement of a run's life (functions and foreign-key checks included) reads a growing table from end to end")
     func everyStatementUsesAnIndex() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let database = String(url.split(separator: "/").last ?? "")
         // The migrations run first, on their own: building an index reads its table.
         try await PostgresStore.connect(url: url, logger: Logger(label: "quiet")).shutdown()
         try await Task.sleep(for: .milliseconds(500))
-        try PostgresTestCluster.psql("ALTER DATABASE \(database) SET enable_seqscan = off", url: url)
-        let before = try Self.sequentialScans(url)
+        try await PostgresTestCluster.psql("ALTER DATABASE \(database) SET enable_seqscan = off", url: url)
+        let before = try await Self.sequentialScans(url)
 
         let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
         try await QueryPlanTests.runLife(on: store)
         store.shutdown()
         // A server process reports its counts when it ends (and at most every second before).
         try await Task.sleep(for: .seconds(2))
-        let after = try Self.sequentialScans(url)
+        let after = try await Self.sequentialScans(url)
 
         let growing = QueryPlanTests.growing.union(["run_commands"])
         #expect(Set(after.keys).isSuperset(of: QueryPlanTests.growing), "every table is counted: \(after)")
         let scanned = growing.filter { (after[$0] ?? 0) > (before[$0] ?? 0) }.sorted()
         #expect(scanned.isEmpty, "tables read from end to end: \(scanned.map { "\($0) (\((after[$0] ?? 0) - (before[$0] ?? 0))×)" })")
-        let indexed = try PostgresTestCluster.psql("SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_tables", url: url)
+        let indexed = try await PostgresTestCluster.psql("SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_tables", url: url)
         #expect((Int(indexed.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 50, "the workload ran: \(indexed) index scans")
     }
 
     /// Sequential scans so far, by table.
-    static func sequentialScans(_ url: String) throws -> [String: Int] {
-        let rows = try PostgresTestCluster.psql("SELECT relname, seq_scan FROM pg_stat_user_tables", url: url)
+    static func sequentialScans(_ url: String) async throws -> [String: Int] {
+        let rows = try await PostgresTestCluster.psql("SELECT relname, seq_scan FROM pg_stat_user_tables", url: url)
         var counts: [String: Int] = [:]
         for row in rows.split(separator: "\n") {
             let fields = row.split(separator: "|")

@@ -1,4 +1,5 @@
 import AloftCore
+import AloftLLM
 import AloftTestSupport
 import AsyncHTTPClient
 import Foundation
@@ -7,7 +8,7 @@ import Testing
 extension PostgresServeTests {
     @Test("two servers on one database: runs started, streamed, approved and stopped through the one standing by; one active run per session across both")
     func twoServers() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let folder = try temporaryFolder()
         let agents = try agentsFolder(in: folder)
         try FileManager.default.copyItem(atPath: "\(CommandLineTests.examples)/approval-demo.yaml", toPath: "\(agents)/approval-demo.yaml")
@@ -25,8 +26,22 @@ extension PostgresServeTests {
 
         // Started and streamed through B, executed by A: every event, in order, the whole text.
         let talk = try #require(try await http("POST", "\(b.base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
-        let events = try await ServerEventLogTests.read("\(b.base)/v1/runs/\(talk)/events", after: 0)
-        #expect(events.last?.event == "run_completed", "\(events.map(\.event))")
+        let events = try await withThrowingTaskGroup(of: [ServerSentEvent]?.self) { group in
+            group.addTask { try await ServerEventLogTests.read("\(b.base)/v1/runs/\(talk)/events", after: 0) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(45))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let events, events.last?.event == "run_completed" else {
+            let run = try await http("GET", "\(b.base)/v1/runs/\(talk)").body
+            Issue.record(
+                "the stream through B ended at \(String(describing: events?.map(\.event))); the run: \(run)\nA: \(a.process.stderr.suffix(3000))\nB: \(b.process.stderr.suffix(3000))"
+            )
+            return
+        }
         let numbers = events.compactMap { $0.id.flatMap { Int($0) } }
         #expect(numbers == Array(1...(numbers.last ?? 0)), "every number once, in order: \(numbers)")
         var text = ""
@@ -61,7 +76,7 @@ extension PostgresServeTests {
 
     @Test("the executing server killed with SIGKILL mid-tool: the one standing by takes over and finishes the run, the tool retried with the same key, no model step redone")
     func failover() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let folder = try temporaryFolder()
         let model = FakeModelServer(replies: [
             .toolCalls([ToolCall(id: "call_f1", name: "create_ticket", arguments: #"{"title":"Disk full"}"#)]),

@@ -10,7 +10,7 @@ import Testing
 struct PostgresServeTests {
     @Test("serve --store runs agents on PostgreSQL; the CLI reads the same database")
     func serveOnPostgres() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let folder = try temporaryFolder()
         try FileManager.default.copyItem(atPath: "\(CommandLineTests.examples)/approval-demo.yaml", toPath: "\(try agentsFolder(in: folder))/approval-demo.yaml")
         let server = try await ServerProcess.start(in: folder, extra: ["--store", url])
@@ -32,7 +32,7 @@ struct PostgresServeTests {
 
     @Test("a server whose engine lease ends (its connection terminated) stops at once; the next one resumes its runs")
     func leaseLostStopsTheServer() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let folder = try temporaryFolder()
         try FileManager.default.copyItem(atPath: "\(CommandLineTests.examples)/approval-demo.yaml", toPath: "\(try agentsFolder(in: folder))/approval-demo.yaml")
         let server = try await ServerProcess.start(in: folder, extra: ["--store", url])
@@ -42,7 +42,7 @@ struct PostgresServeTests {
 
         // The connection holding the lease ends: PostgreSQL has let the lock go, so this
         // server must not drive another step.
-        let terminated = try PostgresTestCluster.psql(
+        let terminated = try await PostgresTestCluster.psql(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             url: url
         )
@@ -58,9 +58,9 @@ struct PostgresServeTests {
 
     @Test("/readyz says 503 while the database refuses connections, and 200 again once it accepts them; a run under way waits for it and finishes")
     func readinessFollowsTheDatabase() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let database = String(url.split(separator: "/").last ?? "")
-        let admin = PostgresTestCluster.url(database: "postgres", port: try PostgresTestCluster.port())
+        let admin = PostgresTestCluster.url(database: "postgres", port: try await PostgresTestCluster.port())
         let folder = try temporaryFolder()
         try writeTalker(to: "\(try agentsFolder(in: folder))/talker.yaml", words: 100, delay: 10)
         let server = try await ServerProcess.start(in: folder, extra: ["--store", url])
@@ -69,7 +69,7 @@ struct PostgresServeTests {
         // Its answer is recorded ~1 s from now, while the database is away.
         let run = try #require(try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
         // Connections refused (all but the engine lease's, which keeps this server the executor).
-        try PostgresTestCluster.psql(
+        try await PostgresTestCluster.psql(
             """
             ALTER DATABASE \(database) ALLOW_CONNECTIONS false;
             SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
@@ -83,7 +83,7 @@ struct PostgresServeTests {
         // Away longer than a few quick retries would last.
         try await Task.sleep(for: .seconds(4))
         #expect(try await http("GET", "\(server.base)/readyz").status == 503)
-        try PostgresTestCluster.psql("ALTER DATABASE \(database) ALLOW_CONNECTIONS true", url: admin)
+        try await PostgresTestCluster.psql("ALTER DATABASE \(database) ALLOW_CONNECTIONS true", url: admin)
         try await eventually(timeout: .seconds(30), "/readyz recovers") { try await http("GET", "\(server.base)/readyz").status == 200 }
         #expect(try await http("GET", "\(server.base)/v1/runs").status == 200, "the API answers again")
         try await eventually(timeout: .seconds(20), "the run finishes once the database is back") {
@@ -102,9 +102,9 @@ struct PostgresServeTests {
         #expect(unreachable.stderr.contains("cannot connect to the database at postgres://aloft:***@127.0.0.1"), "\(unreachable.stderr)")
         #expect(!unreachable.stderr.contains("s3cret-pass"))
 
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         #expect(try await AloftProcess.run(["runs", "list", "--store", url], directory: folder).status == 0, "migrates a new database")
-        try PostgresTestCluster.psql("INSERT INTO aloft_schema (step, applied_at) VALUES ('v99-from-the-future', 0)", url: url)
+        try await PostgresTestCluster.psql("INSERT INTO aloft_schema (step, applied_at) VALUES ('v99-from-the-future', 0)", url: url)
         let newer = try await AloftProcess.run(["runs", "list", "--store", url], directory: folder)
         #expect(newer.status == 1 && newer.stderr.contains("migrated by a newer Aloft (schema step 'v99-from-the-future')"), "\(newer.stderr)")
         let wrongPassword = url.replacingOccurrences(of: "aloft:aloft@", with: "aloft:wrong@")

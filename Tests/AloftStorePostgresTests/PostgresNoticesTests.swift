@@ -10,7 +10,7 @@ import Testing
 struct PostgresNoticesTests {
     @Test("a listener hears 'resumed' once it listens, then the steps, commands and live events of another process, never its own")
     func notices() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         try await withPostgresStore(url: url) { mine in
             try await withPostgresStore(url: url) { other in
                 var heard = mine.notices().makeAsyncIterator()

@@ -17,7 +17,9 @@ struct PostgresStoreConformanceTests {
 
 /// A migrated store on a fresh database, closed after `body`.
 func withPostgresStore<Result: Sendable>(url: String? = nil, _ body: @Sendable (PostgresStore) async throws -> Result) async throws -> Result {
-    let store = try await PostgresStore.connect(url: url ?? PostgresTestCluster.freshDatabase(), logger: Logger(label: "test"))
+    let location: String
+    if let url { location = url } else { location = try await PostgresTestCluster.freshDatabase() }
+    let store = try await PostgresStore.connect(url: location, logger: Logger(label: "test"))
     defer { store.shutdown() }
     return try await body(store)
 }

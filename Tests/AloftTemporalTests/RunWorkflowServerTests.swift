@@ -53,7 +53,7 @@ struct RunWorkflowServerTests {
     static func withWorker(
         context: any RunWorkflowContext, handlers: [String: ActivityWorker.Handler], _ body: (TemporalRunClient) async throws -> Void
     ) async throws {
-        let server = try TemporalDevServer.shared()
+        let server = try await TemporalDevServer.shared()
         let endpoint = try TemporalEndpoint(address: server.address)
         let polls = try TemporalConnection(endpoint)
         let calls = try TemporalConnection(endpoint)
@@ -105,7 +105,7 @@ struct RunWorkflowServerTests {
             let json = String(decoding: try #require(completed.result.payloads.first).data, as: UTF8.self)
             #expect(json.contains("Found it."), "\(json)")
             // What an operator sees: `temporal workflow show` decodes the payloads as JSON.
-            let shown = try TemporalDevServer.command(["workflow", "show", "--workflow-id", runId])
+            let shown = try await TemporalDevServer.command(["workflow", "show", "--workflow-id", runId])
             #expect(shown.contains(#"{"answer":"Found it.","phase":"completed"}"#) && shown.contains("json/plain"), "\(shown.prefix(3000))")
         }
     }

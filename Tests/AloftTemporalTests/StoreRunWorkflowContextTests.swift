@@ -24,7 +24,7 @@ struct StoreRunWorkflowContextTests {
 
     @Test("a run started in the store is driven by its workflow: phase, answer, messages and numbered events land once, replays write nothing")
     func projects() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
         defer { store.shutdown() }
         let runId = "run_\(UUID().uuidString.prefix(8).lowercased())"
@@ -109,7 +109,7 @@ struct RunActivitiesTests {
 
     @Test("the model and tool activities carry out a run as the embedded engine would: the tool's real answer reaches the model, the run completes")
     func realActivities() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
         defer { store.shutdown() }
         let (definition, runId, catalog, activities) = try await Self.startedRun(Self.agent, in: store)
@@ -127,7 +127,7 @@ struct RunActivitiesTests {
 
     @Test("a stop during a streaming model call ends the activity through its heartbeat, long before the answer would have ended")
     func stopDuringModel() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
         defer { store.shutdown() }
         // 150 words 200 ms apart: 30 s to the end.
@@ -171,7 +171,7 @@ struct RunActivitiesTests {
 
     @Test("the model activity streams its text live and into the event log: the same numbers, rising, the whole answer, before the run completes")
     func streamsDeltas() async throws {
-        let url = try PostgresTestCluster.freshDatabase()
+        let url = try await PostgresTestCluster.freshDatabase()
         let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
         defer { store.shutdown() }
         let words = (1...40).map { "w\($0)" }.joined(separator: " ")

@@ -8,7 +8,7 @@ import Testing
 struct TemporalConnectionTests {
     @Test("1,000 calls on one connection to a real Temporal server: its PINGs are answered and the connection stays up")
     func manyCallsOneConnection() async throws {
-        let server = try TemporalDevServer.shared()
+        let server = try await TemporalDevServer.shared()
         let connection = try TemporalConnection(try TemporalEndpoint(address: server.address))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await connection.run() }

@@ -33,7 +33,11 @@ public enum PostgresTestCluster {
     }
 
     /// A new empty database on the cluster (started on first use): its URL.
-    public static func freshDatabase() throws -> String {
+    public static func freshDatabase() async throws -> String {
+        try await blockingWork { try freshDatabaseNow() }
+    }
+
+    private static func freshDatabaseNow() throws -> String {
         let cluster = try cluster()
         let name = "aloft_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
         try run(binaries! + "/psql", ["-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", "aloft", "-d", "postgres", "-qc", "CREATE DATABASE \(name)"])
@@ -42,7 +46,11 @@ public enum PostgresTestCluster {
 
     /// Runs `sql` with psql on the database of `url` (a URL `freshDatabase` gave); its output.
     @discardableResult
-    public static func psql(_ sql: String, url: String) throws -> String {
+    public static func psql(_ sql: String, url: String) async throws -> String {
+        try await blockingWork { try psqlNow(sql, url: url) }
+    }
+
+    private static func psqlNow(_ sql: String, url: String) throws -> String {
         let cluster = try cluster()
         let database = String(url.split(separator: "/").last ?? "postgres")
         return try run(binaries! + "/psql", ["-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", "aloft", "-d", database, "-qAtc", sql])
@@ -54,7 +62,7 @@ public enum PostgresTestCluster {
     }
 
     /// The cluster's port (starting it on first use).
-    public static func port() throws -> Int { try cluster().port }
+    public static func port() async throws -> Int { try await blockingWork { try cluster().port } }
 
     private static func cluster() throws -> Cluster {
         try started.withLock { state in
@@ -88,7 +96,7 @@ public enum PostgresTestCluster {
         // The server lives as long as this process: a shell holds the read end of a pipe whose
         // write end only this process has, and stops the server (and removes its folder) when
         // the pipe closes — at exit, and also when the tests are killed.
-        let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c max_connections=200"
+        let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c max_connections=400"
         let script = """
             "$0/pg_ctl" -D "$1" -l "$2" -w -t 60 -o "$4" start >/dev/null && cat >/dev/null
             "$0/pg_ctl" -D "$1" -m immediate stop >/dev/null 2>&1

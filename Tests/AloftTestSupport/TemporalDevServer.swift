@@ -32,17 +32,21 @@ public enum TemporalDevServer {
 
     /// Runs the `temporal` CLI against the dev server; its output (a failure throws with it).
     @discardableResult
-    public static func command(_ arguments: [String]) throws -> String {
-        let server = try shared()
+    public static func command(_ arguments: [String]) async throws -> String {
+        let server = try await shared()
         guard let cli else { throw ProcessTimeout(message: unavailableReason ?? "no temporal CLI") }
-        return try PostgresTestCluster.run(cli, arguments + ["--address", server.address])
+        return try await blockingWork { try PostgresTestCluster.run(cli, arguments + ["--address", server.address]) }
     }
 
     private static let started = Mutex<Result<Server, ProcessTimeout>?>(nil)
     nonisolated(unsafe) private static var watchdog: Int32 = -1
 
     /// The process's dev server, started on first use (≈ 2–5 s).
-    public static func shared() throws -> Server {
+    public static func shared() async throws -> Server {
+        try await blockingWork { try sharedNow() }
+    }
+
+    private static func sharedNow() throws -> Server {
         try started.withLock { state in
             if let state { return try state.get() }
             let result: Result<Server, ProcessTimeout>

@@ -35,11 +35,18 @@ public final class SharedRunEventBus: RunEventBus, Service {
     private let followed = Mutex<[String: Followed]>([:])
     /// Followed runs whose logs hold events not given yet: up to which number (nil: unknown).
     private let stale = Mutex<[String: Int?]>([:])
+    /// Set once listening ended (graceful shutdown): logs are no longer read.
+    private let stopping = Atomic<Bool>(false)
+
+    /// Wakes the log reader (`run()`), which reads the logs of `stale` runs.
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
 
     public init(notices: any StoreNotices, reader: any RunReader, logger: Logger) {
         self.notices = notices
         self.reader = reader
         self.logger = logger
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public func publish(_ event: RunEvent) {
@@ -52,12 +59,17 @@ public final class SharedRunEventBus: RunEventBus, Service {
     }
 
     public func subscribe(runId: String, after: Int) -> RunEventSubscription {
-        followed.withLock { followed in
-            guard followed[runId] == nil else { return }
+        let new = followed.withLock { followed -> Bool in
+            guard followed[runId] == nil else { return false }
             if followed.count >= Self.followedLimit, let some = followed.keys.first { followed[some] = nil }
             followed[runId] = Followed(last: after)
+            return true
         }
-        return local.subscribe(runId: runId, after: after)
+        let subscription = local.subscribe(runId: runId, after: after)
+        // Followed from now on; what was stored before — its notices came when nobody here
+        // followed the run, and the run may have ended since — is read from the log once.
+        if new, markStale([runId], through: nil) { wake.yield() }
+        return subscription
     }
 
     public func release(runId: String) {
@@ -73,7 +85,7 @@ public final class SharedRunEventBus: RunEventBus, Service {
     /// (the runs whose logs to read); the reads happen beside, so that listening never waits
     /// on the database.
     public func run() async {
-        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (wakes, wake) = (self.wakes, self.wake)
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await _ in wakes { await self.readStale() }
@@ -90,6 +102,7 @@ public final class SharedRunEventBus: RunEventBus, Service {
                     break
                 }
             }
+            stopping.store(true, ordering: .releasing)
             wake.finish()
         }
     }
@@ -112,21 +125,28 @@ public final class SharedRunEventBus: RunEventBus, Service {
         return true
     }
 
-    /// Reads the logs noted as ahead, until none is.
+    /// Reads the logs noted as ahead, until none is. A log that cannot be read now (the
+    /// database is slow or away) stays noted and is read again a second later: no notice
+    /// may come for it again (its run may have ended), so dropping it would stall its subscribers.
     private func readStale() async {
-        while true {
+        while !stopping.load(ordering: .acquiring) {
             let runs = stale.withLock { stale in
                 defer { stale.removeAll(keepingCapacity: true) }
                 return stale
             }
             guard !runs.isEmpty else { return }
-            for (runId, through) in runs { await catchUp(runId, through: through) }
+            var unread: [(String, Int?)] = []
+            for (runId, through) in runs where !(await catchUp(runId, through: through)) { unread.append((runId, through)) }
+            guard !unread.isEmpty else { continue }
+            try? await Task.sleep(for: .seconds(1))
+            for (runId, through) in unread { _ = markStale([runId], through: through) }
         }
     }
 
-    /// Passes on what the log holds after the last event given (up to `through`, if known).
-    private func catchUp(_ runId: String, through: Int?) async {
-        guard var last = followed.withLock({ $0[runId]?.last }), last < through ?? Int.max else { return }
+    /// Passes on what the log holds after the last event given (up to `through`, if known);
+    /// false when the log could not be read.
+    private func catchUp(_ runId: String, through: Int?) async -> Bool {
+        guard var last = followed.withLock({ $0[runId]?.last }), last < through ?? Int.max else { return true }
         do {
             while true {
                 let page = try await reader.events(runId: runId, after: last, before: through.map { $0 + 1 }, limit: 500)
@@ -136,8 +156,10 @@ public final class SharedRunEventBus: RunEventBus, Service {
                 if page.count < 500 { break }
             }
         } catch {
-            logger.warning("cannot read the events of a run another process executes", metadata: ["run.id": "\(runId)", "error": "\(error)"])
+            logger.warning("cannot read the events of a run another process executes; trying again", metadata: ["run.id": "\(runId)", "error": "\(error)"])
+            return false
         }
+        return true
     }
 
     /// An announced delta: given now if it is next, held if it came early, dropped if old.

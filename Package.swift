@@ -53,6 +53,7 @@ let package = Package(
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -129,7 +130,7 @@ let package = Package(
         .target(
             name: "AloftServer",
             dependencies: [
-                "AloftCore", "AloftLLM", "AloftTools", "AloftEngine",
+                "AloftCore", "AloftLLM", "AloftTools", "AloftEngine", "AloftTemporal",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -145,13 +146,14 @@ let package = Package(
         .executableTarget(
             name: "aloft",
             dependencies: [
-                "AloftCore", "AloftLLM", "AloftTools", "AloftEngine", "AloftServer",
+                "AloftCore", "AloftLLM", "AloftTools", "AloftEngine", "AloftServer", "AloftTemporal", "AloftRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -164,7 +166,7 @@ let package = Package(
         .target(
             name: "AloftTestSupport",
             dependencies: [
-                "AloftCore",
+                "AloftCore", "AloftTools",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

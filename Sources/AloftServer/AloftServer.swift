@@ -1,5 +1,7 @@
 import AloftCore
 public import AloftEngine
+import AloftTemporal
+import Foundation
 public import Hummingbird
 import HummingbirdCore
 public import Logging
@@ -13,6 +15,12 @@ public struct ServerWiring: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// Agent files that could not be loaded, each with its reason.
     public let agentProblems: [String]
+    /// Where runs are executed: `executing` / `standing_by` (the embedded engine, by this
+    /// process or another), or `temporal`.
+    public var engineRole: String {
+        relaysToTemporal ? "temporal" : engine.isExecuting ? "executing" : "standing_by"
+    }
+    let relaysToTemporal: Bool
 }
 
 /// Builds the whole server from its configuration — the one wiring `aloft serve` and the
@@ -33,6 +41,35 @@ public func buildApplication(
     let store = try await EngineStores.open(
         configuration.database, durability: Durability(rawValue: configuration.durability) ?? .powerCut, logger: logger
     )
+    let metrics = PrometheusCollectorRegistry()
+    var engineConfiguration = engineConfiguration
+    engineConfiguration.metrics = PrometheusMetricsFactory(registry: metrics)
+    engineConfiguration.outbound = configuration.outbound
+    let (engine, services) =
+        if let temporal = configuration.temporal {
+            try temporalEngine(configuration: configuration, temporal: temporal, store: store, engine: engineConfiguration, logger: logger)
+        } else {
+            try await localEngine(configuration: configuration, store: store, engine: engineConfiguration, logger: logger)
+        }
+    let agents = AgentRegistry(store: store)
+    let policy = configuration.apiAgents
+    let environment = engine.environment
+    let problems = try await agents.load(
+        directory: configuration.agentsDirectory, validate: engine.validate, admit: { policy.admit($0, environment: environment) }
+    )
+    let relays = configuration.temporal != nil
+    let application = assembleApplication(
+        configuration: configuration, engine: engine, agents: agents, metrics: metrics,
+        services: (EngineStores.service(of: store).map { [$0] } ?? []) + services, engineRole: relays ? "temporal" : nil, logger: logger
+    )
+    return (application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems, relaysToTemporal: relays))
+}
+
+/// The embedded engine, holding the store's engine lock — or standing by on a shared database
+/// another process executes the runs of — and the services that run it.
+private func localEngine(
+    configuration: ServerConfiguration, store: EngineStore, engine engineConfiguration: EngineConfiguration, logger: Logger
+) async throws -> (LocalEngine, [any Service]) {
     let lost = EngineStores.stopAfterLosingLease(of: store, logger: logger)
     let lock = try await EngineStores.takeEngine(of: store, lost: lost)
     let shared = EngineStores.isShared(configuration.database)
@@ -44,26 +81,34 @@ public func buildApplication(
     if lock == nil {
         logger.notice("another process executes the runs of \(store.location); this one serves the API and takes over if that one stops")
     }
-    let metrics = PrometheusCollectorRegistry()
-    var engineConfiguration = engineConfiguration
-    engineConfiguration.metrics = PrometheusMetricsFactory(registry: metrics)
-    engineConfiguration.outbound = configuration.outbound
     // On a shared database, live events cross processes: any server streams any run.
     let bus = (store as? any StoreNotices).map { SharedRunEventBus(notices: $0, reader: store, logger: logger) }
     let engine = LocalEngine(store: store, configuration: engineConfiguration, bus: bus ?? RunEventHub(), standingBy: lock == nil, logger: logger)
-    let agents = AgentRegistry(store: store)
-    let policy = configuration.apiAgents
-    let environment = engine.environment
-    let problems = try await agents.load(
-        directory: configuration.agentsDirectory, validate: engine.validate, admit: { policy.admit($0, environment: environment) }
+    let services: [any Service] =
+        (bus.map { [$0] } ?? []) + [EngineLockService(lock: lock, take: { try await EngineStores.takeEngine(of: store, lost: lost) }, engine: engine, logger: logger), engine]
+    return (engine, services)
+}
+
+/// The API side of a Temporal deployment: `aloft worker`s execute the runs; this process
+/// serves the whole API from the shared store — it records starts, stops and decisions there
+/// as a server standing by does, and a `TemporalCommandRelay` passes them on to Temporal.
+private func temporalEngine(
+    configuration: ServerConfiguration, temporal: TemporalEndpoint, store: EngineStore, engine engineConfiguration: EngineConfiguration,
+    logger: Logger
+) throws -> (LocalEngine, [any Service]) {
+    guard let notices = store as? any StoreNotices else {
+        EngineStores.service(of: store)?.shutdown()
+        throw EngineError(code: .storeBusy, message: "the Temporal engine needs a PostgreSQL store its workers share (--store postgres://…)")
+    }
+    let relay = try TemporalCommandRelay(
+        endpoint: temporal, taskQueue: configuration.temporalTaskQueue, identity: "aloft-serve \(TemporalWorkerConfiguration.processIdentity)",
+        store: store, logger: logger
     )
-    let application = assembleApplication(
-        configuration: configuration, engine: engine, agents: agents, metrics: metrics,
-        services: (EngineStores.service(of: store).map { [$0] } ?? []) + (bus.map { [$0] } ?? [])
-            + [EngineLockService(lock: lock, take: { try await EngineStores.takeEngine(of: store, lost: lost) }, engine: engine, logger: logger), engine],
-        logger: logger
-    )
-    return (application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems))
+    var engineConfiguration = engineConfiguration
+    engineConfiguration.commandRecorded = { _ in relay.wake() }
+    let bus = SharedRunEventBus(notices: notices, reader: store, logger: logger)
+    let engine = LocalEngine(store: store, configuration: engineConfiguration, bus: bus, standingBy: true, logger: logger)
+    return (engine, [bus, relay])
 }
 
 /// The HTTP application over a built engine: routes, middleware, and `services` (run before
@@ -74,6 +119,7 @@ func assembleApplication(
     agents: AgentRegistry,
     metrics: PrometheusCollectorRegistry,
     services: [any Service],
+    engineRole: String? = nil,
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router()
@@ -92,7 +138,7 @@ func assembleApplication(
     router.add(middleware: ErrorMiddleware())
     // Before anything answers: refuse DNS rebinding, cross-site pages and non-JSON bodies.
     router.add(middleware: CrossSiteProtectionMiddleware(configuration: configuration))
-    HealthRoutes(engine: engine).register(on: router)
+    HealthRoutes(engine: engine, role: engineRole).register(on: router)
     if configuration.metricsRequireKey, !configuration.apiKeys.isEmpty {
         let protected = router.group()
         protected.add(middleware: BearerAuthMiddleware(keys: Set(configuration.apiKeys)))

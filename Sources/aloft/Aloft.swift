@@ -14,7 +14,7 @@ struct Aloft: AsyncParsableCommand {
         abstract: "Durable execution for AI agents: runs survive crashes and restarts.",
         version: AloftVersion.current,
         subcommands: [
-            RunAgent.self, Chat.self, Serve.self, Runs.self, Sessions.self, Agents.self, Approve.self, Resume.self, Prune.self, Bench.self,
+            RunAgent.self, Chat.self, Serve.self, Worker.self, Runs.self, Sessions.self, Agents.self, Approve.self, Resume.self, Prune.self, Bench.self,
             BenchSSE.self,
         ]
     )

@@ -1,3 +1,4 @@
+import AloftTestSupport
 import AloftCore
 import AloftStore
 import Testing

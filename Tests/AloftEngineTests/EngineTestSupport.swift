@@ -1,6 +1,7 @@
 import AloftCore
 import AloftStore
 import AloftTools
+import AloftTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -11,37 +12,8 @@ func temporaryDatabasePath() -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("aloft-engine-\(UUID().uuidString)/aloft.db").path
 }
 
-/// Tool calls seen by the test tools.
-final class ToolCallLog: Sendable {
-    private let calls = Mutex<[(name: String, key: String, arguments: JSONValue)]>([])
-    func append(_ name: String, _ key: String, _ arguments: JSONValue) { calls.withLock { $0.append((name, key, arguments)) } }
-    var keys: [String] { calls.withLock { $0.map(\.key) } }
-    var count: Int { calls.withLock { $0.count } }
-}
-
-/// A tool for tests: echoes its arguments after an optional pause.
-struct EchoTool: Tool {
-    let name: String
-    let delay: Duration
-    let log: ToolCallLog
-
-    var definition: ToolDefinition {
-        ToolDefinition(name: name, description: "Echoes", parameters: ["type": "object", "properties": ["text": ["type": "string"]]])
-    }
-
-    func call(_ arguments: JSONValue, context: ToolCallContext) async throws -> String {
-        log.append(name, context.idempotencyKey, arguments)
-        if delay > .zero { try await Task.sleep(for: delay) }
-        return JSONValue.object(["echo": arguments]).jsonText()
-    }
-}
-
 func testConfiguration(log: ToolCallLog, slowTool: Duration = .seconds(5)) -> EngineConfiguration {
-    var builtins = Toolbox.standardBuiltins
-    builtins["echo"] = { _, _ in EchoTool(name: "echo", delay: .zero, log: log) }
-    builtins["slow_echo"] = { _, _ in EchoTool(name: "slow_echo", delay: slowTool, log: log) }
-    builtins["delete_everything"] = { _, _ in EchoTool(name: "delete_everything", delay: .zero, log: log) }
-    return EngineConfiguration(environment: [:], builtins: builtins, streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20))
+    EngineConfiguration(environment: [:], builtins: scenarioBuiltins(log: log, slowTool: slowTool), streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20))
 }
 
 func scriptedAgent(

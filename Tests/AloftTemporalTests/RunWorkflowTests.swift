@@ -123,7 +123,7 @@ struct RunWorkflowTests {
         let first = try #require(commands.first.flatMap(Self.schedule))
         #expect(commands.count == 1 && first.activityID == "model-1" && first.activityType.name == "aloft.model")
         #expect(try TemporalPayload.decode(ModelActivityInput.self, from: first.input) == ModelActivityInput(runId: Self.runId, step: 1), "a reference, not the transcript")
-        #expect(first.startToCloseTimeout.seconds == 600 && first.heartbeatTimeout.seconds == 120 && first.retryPolicy.maximumAttempts == 3)
+        #expect(first.startToCloseTimeout.seconds == 600 && first.heartbeatTimeout.seconds == 10 && first.retryPolicy.maximumAttempts == 3)
         script.accept(commands)
         #expect(try Self.decide(script).1.isEmpty, "nothing ordered twice while the model call is under way")
 

@@ -26,6 +26,10 @@ public struct EngineConfiguration: Sendable {
     public var maxResumesWithoutProgress: Int
     /// Which runs the engine drives: all of the store's, or only its own.
     public var scope: EngineScope
+    /// Called with a run's id after this engine, not executing runs itself, recorded a command
+    /// for what executes them (a run to drive, a stop, a decision): a relay to another engine
+    /// (Temporal) passes it on at once instead of at its next look at the inbox.
+    public var commandRecorded: (@Sendable (String) -> Void)?
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -37,9 +41,11 @@ public struct EngineConfiguration: Sendable {
         metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         outbound: OutboundHTTPConfiguration = OutboundHTTPConfiguration(),
         maxResumesWithoutProgress: Int = 5,
-        scope: EngineScope = .allRuns
+        scope: EngineScope = .allRuns,
+        commandRecorded: (@Sendable (String) -> Void)? = nil
     ) {
         self.scope = scope
+        self.commandRecorded = commandRecorded
         self.outbound = outbound
         self.maxResumesWithoutProgress = maxResumesWithoutProgress
         self.metrics = metrics

@@ -243,6 +243,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             throw EngineError(code: .sessionBusy, message: "\(error.message); wait for it, or cancel it")
         }
         if storesVersion { catalog.markStored(runtime.version) }
+        if !executes { configuration.commandRecorded?(plan.run.id) }
         for event in plan.events { hub.publish(event) }
         // The driver starts from what was just written instead of reading it back.
         if executes { registry.schedule(runId: plan.run.id, seed: RunSeed(run: plan.run, journal: plan.journal)) }
@@ -310,7 +311,10 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         own(runId)
         try await store.enqueue(command, runId: runId)
         // Standing by, the command waits in the inbox for the executing process.
-        guard isExecuting else { return }
+        guard isExecuting else {
+            configuration.commandRecorded?(runId)
+            return
+        }
         // Picked up by the poll loop at once rather than after its interval.
         try await schedule(try await store.queuedCommands(limit: 500).filter { $0.runId == runId }, abandonedAttempts: takingOver ? 1 : 0)
     }

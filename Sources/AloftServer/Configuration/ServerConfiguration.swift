@@ -1,5 +1,6 @@
 public import AloftLLM
 public import AloftCore
+public import AloftTemporal
 import Foundation
 
 /// How `aloft serve` runs: from a YAML file, then environment variables, then flags
@@ -35,6 +36,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var accessLog = true
     /// `/metrics` needs an API key like `/v1` (`metrics_require_key`; only with API keys set).
     public var metricsRequireKey = false
+    /// Runs are executed on this Temporal (by `aloft worker`s); nil: by the embedded engine.
+    /// (`aloft serve --engine temporal`, or `ALOFT_ENGINE=temporal` with `ALOFT_TEMPORAL`.)
+    public var temporal: TemporalEndpoint?
+    /// The Temporal task queue runs are started on (the workers' queue).
+    public var temporalTaskQueue = TemporalWorkerConfiguration.defaultTaskQueue
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = DefaultDatabaseLocation.current, agentsDirectory: String? = nil,
@@ -115,6 +121,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         problems += outbound.problems().map { "outbound.\($0)" }
         if let days = retentionDays, !(1...36_500).contains(days) { problems.append("retention_days must be between 1 and 36500") }
+        if temporal != nil, !database.hasPrefix("postgres://"), !database.hasPrefix("postgresql://") {
+            problems.append("the Temporal engine needs a PostgreSQL store its workers share: add --store postgres://USER:PASSWORD@HOST:5432/DATABASE")
+        }
+        if temporalTaskQueue.isEmpty || temporalTaskQueue.utf8.count > 200 { problems.append("the Temporal task queue name must be 1 to 200 characters") }
         return problems
     }
 }

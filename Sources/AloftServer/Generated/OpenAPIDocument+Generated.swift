@@ -2503,9 +2503,10 @@ extension OpenAPIDocument {
                     "type": "string",
                     "enum": [
                       "executing",
-                      "standing_by"
+                      "standing_by",
+                      "temporal"
                     ],
-                    "description": "Whether this process executes runs, or serves the API while another process sharing the database does."
+                    "description": "Whether this process executes runs, serves the API while another process sharing the database does, or serves the API while Temporal workers (aloft worker) execute the runs."
                   },
                   "holder": {
                     "description": "On a shared (PostgreSQL) database: the process that executes runs; null while none does (one takes over within seconds).",

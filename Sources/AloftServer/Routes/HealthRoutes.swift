@@ -7,15 +7,17 @@ import Hummingbird
 /// executes runs, and on a shared database which one does), `/openapi.json`.
 struct HealthRoutes {
     let engine: LocalEngine
+    /// Where runs are executed, when not by an embedded engine (`temporal`).
+    let role: String?
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ -> Response in Response.json(["status": "ok"]) }
         router.get("/readyz") { _, _ -> Response in
             do {
                 try await engine.reader.ping()
-                var body: [String: JSONValue] = ["status": "ready", "engine": .string(engine.isExecuting ? "executing" : "standing_by")]
+                var body: [String: JSONValue] = ["status": "ready", "engine": .string(role ?? (engine.isExecuting ? "executing" : "standing_by"))]
                 // On a shared database: which process executes the runs (none while one takes over).
-                if let record = engine.store as? any EngineHolderRecord {
+                if role == nil, let record = engine.store as? any EngineHolderRecord {
                     let holder = try await record.engineHolder()
                     body["holder"] = holder.map { holder in
                         ["host": .string(holder.host), "pid": .number(Double(holder.pid)), "since": .string(holder.since.formatted(.iso8601))]

@@ -1,6 +1,6 @@
 /// Where a Temporal frontend is, and how to reach it: a dev server on loopback in plaintext,
 /// or a cloud-style endpoint over TLS with an API key.
-public struct TemporalEndpoint: Sendable, Equatable, CustomStringConvertible {
+public struct TemporalEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var namespace: String

@@ -32,9 +32,12 @@ public final class ActivityWorker: Sendable {
     let handlers: [String: Handler]
     let maxConcurrent: Int
     let logger: Logger
-    private let eager: AsyncStream<ActivityTask>
-    private let eagerSink: AsyncStream<ActivityTask>.Continuation
+    /// Tasks to run: polled ones and those handed over eagerly.
+    private let received: AsyncStream<ActivityTask>
+    private let receivedSink: AsyncStream<ActivityTask>.Continuation
     private let running = Atomic<Int>(0)
+    /// Polling has stopped (graceful shutdown): no task is taken any more.
+    private let draining = Atomic<Bool>(false)
 
     public init(
         connection: TemporalConnection, taskQueue: String, identity: String, handlers: [String: Handler], maxConcurrent: Int = 20, logger: Logger
@@ -45,29 +48,32 @@ public final class ActivityWorker: Sendable {
         self.handlers = handlers
         self.maxConcurrent = max(1, maxConcurrent)
         self.logger = logger
-        (eager, eagerSink) = AsyncStream.makeStream(of: ActivityTask.self)
+        (received, receivedSink) = AsyncStream.makeStream(of: ActivityTask.self)
     }
 
     /// Whether another task may start now (the workflow worker asks before requesting eager ones).
-    public var hasRoom: Bool { running.load(ordering: .relaxed) < maxConcurrent }
+    public var hasRoom: Bool { !draining.load(ordering: .relaxed) && running.load(ordering: .relaxed) < maxConcurrent }
+
+    /// Tasks under way.
+    public var tasksRunning: Int { running.load(ordering: .relaxed) }
 
     /// Runs a task Temporal handed over with a workflow task's reply.
-    public func accept(_ task: ActivityTask) { eagerSink.yield(task) }
+    public func accept(_ task: ActivityTask) { receivedSink.yield(task) }
 
-    /// Polls until the task is cancelled; tasks under way finish.
+    /// Polls and runs tasks until the task is cancelled, or until graceful shutdown: polling
+    /// then stops and the tasks under way run to their end.
     public func run(pollers: Int = 2) async {
         await withDiscardingTaskGroup { group in
-            for _ in 0..<max(1, pollers) {
-                group.addTask {
-                    while !Task.isCancelled {
-                        guard let task = await self.poll() else { continue }
-                        await self.execute(task)
-                    }
-                }
-            }
             group.addTask {
-                await withDiscardingTaskGroup { tasks in
-                    for await task in self.eager { tasks.addTask { await self.execute(task) } }
+                await TaskPolling.run(pollers: pollers, poll: { await self.poll() }, handle: { self.accept($0) })
+                self.draining.store(true, ordering: .relaxed)
+                self.receivedSink.finish()
+            }
+            for await task in received {
+                running.add(1, ordering: .relaxed)
+                group.addTask {
+                    await self.execute(task)
+                    self.running.subtract(1, ordering: .relaxed)
                 }
             }
         }
@@ -100,8 +106,6 @@ public final class ActivityWorker: Sendable {
     /// cancellation arrives: the handler is then cancelled — a model call stops its HTTP
     /// request), and reports the result, the failure or the cancellation to Temporal.
     public func execute(_ task: ActivityTask) async {
-        running.add(1, ordering: .relaxed)
-        defer { running.subtract(1, ordering: .relaxed) }
         let finish: Finish
         if let handler = handlers[task.activityType.name] {
             finish = await withTaskGroup(of: Finish.self) { group in
@@ -131,6 +135,12 @@ public final class ActivityWorker: Sendable {
                 .failure(ActivityFailure(type: "unknown_activity", message: "no handler for activity type \(task.activityType.name.prefix(80))", nonRetryable: true))
             )
         }
+        // Reported even when this worker is being stopped (its task cancelled): Temporal then
+        // retries the attempt at once instead of after the heartbeat timeout.
+        await Task { await self.report(finish, of: task) }.value
+    }
+
+    private func report(_ finish: Finish, of task: ActivityTask) async {
         do {
             switch finish {
             case .done(.success(let result)):
@@ -150,7 +160,17 @@ public final class ActivityWorker: Sendable {
                 request.failure.applicationFailureInfo.type = failure.type
                 request.failure.applicationFailureInfo.nonRetryable = failure.nonRetryable
                 _ = try await connection.service.respondActivityTaskFailed(request)
-            case .stopped, .cancelRequested:
+            case .stopped:
+                // Not asked to stop: this worker is stopping. Another one takes the attempt over.
+                var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskFailedRequest()
+                request.namespace = connection.endpoint.namespace
+                request.taskToken = task.taskToken
+                request.identity = identity
+                request.failure.message = "the worker \(identity) stopped during this attempt"
+                request.failure.source = "aloft"
+                request.failure.applicationFailureInfo.type = "worker_stopped"
+                _ = try await connection.service.respondActivityTaskFailed(request)
+            case .cancelRequested:
                 var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskCanceledRequest()
                 request.namespace = connection.endpoint.namespace
                 request.taskToken = task.taskToken

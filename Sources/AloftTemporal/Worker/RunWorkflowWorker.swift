@@ -31,18 +31,10 @@ public struct RunWorkflowWorker: Sendable {
         self.logger = logger
     }
 
-    /// Polls until the task is cancelled.
-    public func run(pollers: Int = 2) async {
-        await withDiscardingTaskGroup { group in
-            for _ in 0..<max(1, pollers) {
-                group.addTask {
-                    while !Task.isCancelled {
-                        guard let task = await poll() else { continue }
-                        await answer(task)
-                    }
-                }
-            }
-        }
+    /// Polls until the task is cancelled, or until graceful shutdown (the tasks being
+    /// answered are answered first).
+    public func run(pollers: Int = 4) async {
+        await TaskPolling.run(pollers: pollers, poll: { await poll() }, handle: { await answer($0) })
     }
 
     private func poll() async -> Temporal_Api_Workflowservice_V1_PollWorkflowTaskQueueResponse? {

@@ -8,6 +8,10 @@ import SwiftProtobuf
 /// cannot mend (a model server's 4xx, a tool's validation error) are marked not retryable
 /// by the activities themselves.
 public enum RunWorkflowCommands {
+    /// An activity's worker silent this long is lost (killed, cut off): Temporal gives the
+    /// attempt up and retries it on another worker. Activities heartbeat every second.
+    public static let heartbeatTimeoutSeconds: Double = 10
+
     /// - Parameter eager: ask Temporal to hand the activities back with the reply (the worker
     ///   then runs them at once); only when the worker can take them.
     public static func commands(
@@ -25,9 +29,9 @@ public enum RunWorkflowCommands {
                     try activity(
                         id: RunWorkflowKey.activityId(of: order.key)!, type: RunWorkflowKey.modelActivityType,
                         input: ModelActivityInput(runId: runId, step: step), taskQueue: taskQueue,
-                        // Each attempt may take the model's whole timeout; silence longer than
-                        // its idle timeout is a lost worker (the activity heartbeats as text arrives).
-                        attempt: policies.modelTimeoutSeconds, heartbeat: policies.modelIdleTimeoutSeconds, retry: policies.modelRetry,
+                        // Each attempt may take the model's whole timeout (its idle timeout is
+                        // enforced by the activity itself).
+                        attempt: policies.modelTimeoutSeconds, heartbeat: heartbeatTimeoutSeconds, retry: policies.modelRetry,
                         eager: eager
                     )
                 )
@@ -36,7 +40,7 @@ public enum RunWorkflowCommands {
                     try activity(
                         id: RunWorkflowKey.activityId(of: order.key)!, type: RunWorkflowKey.toolActivityType,
                         input: ToolActivityInput(runId: runId, invocation: invocation), taskQueue: taskQueue,
-                        attempt: policies.toolTimeoutSeconds, heartbeat: nil, retry: policies.toolRetry, eager: eager
+                        attempt: policies.toolTimeoutSeconds, heartbeat: heartbeatTimeoutSeconds, retry: policies.toolRetry, eager: eager
                     )
                 )
             case .awaitApproval(_, let deadline):

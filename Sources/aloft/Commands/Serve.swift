@@ -9,16 +9,19 @@ import Hummingbird
 import ServiceLifecycle
 import Synchronization
 
-/// `aloft serve`: the HTTP server (REST + SSE) with the local engine.
+/// `aloft serve`: the HTTP server (REST + SSE) with the local engine, or in front of Temporal workers.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the REST + SSE API (see /openapi.json) with the local engine.",
+        abstract: "Serve the REST + SSE API (see /openapi.json) with the local engine, or with runs executed on Temporal.",
         discussion: """
             Configuration comes from --config (YAML), then ALOFT_HOST, ALOFT_PORT, ALOFT_DB, ALOFT_AGENTS_DIR,
             ALOFT_API_KEYS (comma-separated), ALOFT_MAX_BODY_BYTES, ALOFT_CORS_ORIGINS, then these flags. Without API
             keys the server listens on 127.0.0.1 only, answers only requests addressed to localhost, and refuses
             agent definitions sent with a request. SIGTERM or Ctrl-C shut it down gracefully (event streams close after 1 s,
             clients reconnect; at most 15 s in all); a second one quits at once. Runs resume on the next start.
+
+            With --engine temporal, `aloft worker` processes execute the runs on Temporal; any number of servers
+            serve the API from the PostgreSQL store the workers share (--store).
             """
     )
 
@@ -43,8 +46,20 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "An API key clients must send as 'Authorization: Bearer <key>' (repeatable).")
     var apiKey: [String] = []
 
+    @Option(name: .long, help: "local (default: this process executes runs) or temporal (aloft worker processes do, on Temporal; needs --store).")
+    var engine: String?
+
+    @OptionGroup(title: "Temporal (with --engine temporal)")
+    var temporal: TemporalOptions
+
     @Flag(name: .long, help: "Log each step to standard error.")
     var verbose = false
+
+    func validate() throws {
+        guard ["local", "temporal"].contains(engineName) else { throw ValidationError("--engine must be local or temporal, not '\(engineName)'") }
+    }
+
+    private var engineName: String { engine ?? ProcessInfo.processInfo.environment["ALOFT_ENGINE"].flatMap { $0.isEmpty ? nil : $0 } ?? "local" }
 
     func run() async throws {
         var settings = ServerConfiguration()
@@ -67,6 +82,12 @@ struct Serve: AsyncParsableCommand {
         }
         if let agents { settings.agentsDirectory = agents }
         if !apiKey.isEmpty { settings.apiKeys = apiKey }
+        if engineName == "temporal" {
+            settings.temporal = try temporal.endpoint()
+            settings.temporalTaskQueue = temporal.taskQueueName
+        } else {
+            settings.temporal = nil
+        }
         let problems = settings.problems()
         guard problems.isEmpty else {
             for problem in problems { printError("error: \(problem)") }
@@ -83,7 +104,9 @@ struct Serve: AsyncParsableCommand {
                 printError("no API keys configured: /v1 needs no key, so the server listens on 127.0.0.1 only\(asked) (set ALOFT_API_KEYS or --api-key to require keys and listen elsewhere)")
             }
             printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(EngineStores.display(settings.database)) · \(wiring.agents.count) agent(s)")
-            if !wiring.engine.isExecuting {
+            if let endpoint = settings.temporal {
+                printError("runs execute on Temporal at \(endpoint), task queue \(settings.temporalTaskQueue): start workers with 'aloft worker'")
+            } else if !wiring.engine.isExecuting {
                 printError("standing by: another process executes the runs of this database; this one serves the API and takes over within seconds if that one stops")
             }
             var services = ServiceGroupConfiguration(

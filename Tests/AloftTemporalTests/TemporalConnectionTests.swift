@@ -26,6 +26,40 @@ struct TemporalConnectionTests {
         }
     }
 
+    @Test("a long poll under way when the Temporal server dies fails at once (it is polled again by the worker), not after its minute")
+    func pollFailsWhenServerDies() async throws {
+        let own = try await TemporalDevServer.OwnServer.start()
+        let connection = try TemporalConnection(try TemporalEndpoint(address: own.server.address))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await connection.run() }
+            let clock = ContinuousClock()
+            let polled = Task {
+                var request = Temporal_Api_Workflowservice_V1_PollWorkflowTaskQueueRequest()
+                request.namespace = "default"
+                request.taskQueue.name = "nothing-here"
+                _ = try await connection.service.pollWorkflowTaskQueue(request, options: TemporalConnection.longPoll)
+            }
+            try await Task.sleep(for: .seconds(1))
+            let killed = clock.now
+            try await own.stop()
+            let outcome = await Task {
+                try await withThrowingTaskGroup(of: Bool.self) { race in
+                    race.addTask { (try? await polled.value) == nil }
+                    race.addTask {
+                        try await Task.sleep(for: .seconds(20))
+                        return false
+                    }
+                    defer { race.cancelAll() }
+                    return try await race.next() ?? false
+                }
+            }.result
+            #expect((try? outcome.get()) == true, "the poll failed within 20 s of the server's death (it hung \(clock.now - killed))")
+            polled.cancel()
+            connection.close()
+            group.cancelAll()
+        }
+    }
+
     @Test("addresses are checked before connecting", arguments: ["", ":7233", "host:0", "host:70000", "host:port", "http://host:7233"])
     func badAddresses(address: String) {
         #expect(throws: TemporalError.self) { try TemporalEndpoint(address: address) }

@@ -41,6 +41,10 @@ public final class FakeModelServer: Sendable {
 
     public var requests: [RecordedRequest] { recorded.withLock { $0 } }
 
+    /// When clients went away in the middle of a streamed answer (the server's next write failed).
+    public var streamsCutShort: [ContinuousClock.Instant] { cutShort.withLock { $0 } }
+    private let cutShort = Mutex<[ContinuousClock.Instant]>([])
+
     /// Starts the server and runs `body` with its base URL (`http://127.0.0.1:PORT/v1`).
     public func run<Result: Sendable>(_ body: @Sendable (_ baseURL: String) async throws -> Result) async throws -> Result {
         let router = Router()
@@ -102,10 +106,15 @@ public final class FakeModelServer: Sendable {
         return Response(
             status: .ok, headers: fields,
             body: ResponseBody { writer in
-                for (index, event) in events.enumerated() {
-                    if delay > 0, index > 0 { try await Task.sleep(for: .milliseconds(delay)) }
-                    let prefix = event.event.map { "event: \($0)\n" } ?? ""
-                    try await writer.write(ByteBuffer(string: prefix + "data: \(event.data)\n\n"))
+                do {
+                    for (index, event) in events.enumerated() {
+                        if delay > 0, index > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+                        let prefix = event.event.map { "event: \($0)\n" } ?? ""
+                        try await writer.write(ByteBuffer(string: prefix + "data: \(event.data)\n\n"))
+                    }
+                } catch {
+                    self.cutShort.withLock { $0.append(.now) }
+                    throw error
                 }
                 try await writer.finish(nil)
             }

@@ -63,36 +63,136 @@ public enum TemporalDevServer {
     }
 
     private static func start() throws -> Server {
-        guard let cli else { throw ProcessTimeout(message: unavailableReason ?? "no temporal CLI") }
+        try onFreePorts { server in
+            watchdog = try launch(server, removingFolder: true)
+            return server
+        }
+    }
+
+    /// Runs `launch` on free ports, again on others when a port was taken meanwhile (another
+    /// server of the tests starting at the same moment may have been handed the same one).
+    static func onFreePorts<Result>(_ launch: (Server) throws -> Result) throws -> Result {
+        for attempt in 1...3 {
+            let server = try Server(port: freePort(), uiPort: freePort(), folder: newFolder())
+            do {
+                return try launch(server)
+            } catch let error as ProcessTimeout where attempt < 3 && error.message.hasPrefix("the Temporal dev server did not start: ") {
+                continue
+            }
+        }
+        throw ProcessTimeout(message: "no free ports for a Temporal dev server")
+    }
+
+    static func newFolder() throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-temporal-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let (port, httpPort, uiPort, metricsPort) = (try freePort(), try freePort(), try freePort(), try freePort())
+        return folder
+    }
+
+    /// Starts a dev server on `server`'s ports with its database in `server.folder` and waits
+    /// until it answers; returns the write end of its watchdog pipe (closing it stops the server:
+    /// gracefully when its folder goes with it, else with SIGKILL, as a crash of its host would).
+    static func launch(_ server: Server, removingFolder: Bool) throws -> Int32 {
+        guard let cli else { throw ProcessTimeout(message: unavailableReason ?? "no temporal CLI") }
+        let (httpPort, metricsPort) = (try freePort(), try freePort())
         // As for PostgreSQL: a shell holds the read end of a pipe only this process can write;
         // when it closes (at exit, or when the tests are killed) the server is stopped.
         let script = """
             "$0" server start-dev --headless --ip 127.0.0.1 --port "$1" --http-port "$2" --ui-port "$3" --metrics-port "$4" \
-                --db-filename "$5/temporal.db" --log-level warn >"$5/log" 2>&1 &
+                --db-filename "$5/temporal.db" --log-level warn >>"$5/log" 2>&1 &
             server=$!
             cat >/dev/null
-            kill "$server" 2>/dev/null; wait "$server"
-            rm -rf "$5"
+            kill "-$7" "$server" 2>/dev/null; wait "$server"
+            [ "$6" = remove ] && rm -rf "$5"
             """
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw ProcessTimeout(message: "no pipe: errno \(errno)") }
+        // Only this process may hold the write end: a child that inherited it (an aloft process a
+        // test starts) would keep the server alive after `stop()`.
+        _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
         try PostgresTestCluster.spawn(
-            ["/bin/sh", "-c", script, cli, "\(port)", "\(httpPort)", "\(uiPort)", "\(metricsPort)", folder], input: pipeEnds[0], closing: pipeEnds[1]
+            ["/bin/sh", "-c", script, cli, "\(server.port)", "\(httpPort)", "\(server.uiPort)", "\(metricsPort)", server.folder, removingFolder ? "remove" : "keep",
+                removingFolder ? "TERM" : "KILL",
+            ],
+            input: pipeEnds[0], closing: pipeEnds[1]
         )
         close(pipeEnds[0])
-        watchdog = pipeEnds[1]  // kept open on purpose until this process ends
         // Ready once the default namespace answers (the frontend listens a little before).
         let deadline = Date().addingTimeInterval(90)
-        while (try? PostgresTestCluster.run(cli, ["operator", "namespace", "describe", "default", "--address", "127.0.0.1:\(port)"])) == nil {
+        while !answers(server) {
+            let log = (try? String(contentsOfFile: server.folder + "/log", encoding: .utf8)) ?? ""
+            // It gave up (a port taken, most likely): no use waiting.
+            if log.contains("Error:") {
+                close(pipeEnds[1])
+                throw ProcessTimeout(message: "the Temporal dev server did not start: \(log.suffix(2000))")
+            }
             guard Date() < deadline else {
-                let log = (try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? ""
                 throw ProcessTimeout(message: "the Temporal dev server did not start within 90 s: \(log.suffix(2000))")
             }
             usleep(200_000)
         }
-        return Server(port: port, uiPort: uiPort, folder: folder)
+        return pipeEnds[1]
+    }
+
+    static func answers(_ server: Server) -> Bool {
+        guard let cli else { return false }
+        return (try? PostgresTestCluster.run(cli, ["operator", "namespace", "describe", "default", "--address", server.address])) != nil
+    }
+
+    /// A dev server of a test's own, to stop and start again mid-test: the same ports, the
+    /// same database file (what it had recorded survives). Stopped when the test process ends.
+    public final class OwnServer: Sendable {
+        public let server: Server
+        private let watchdog: Mutex<Int32>
+
+        private init(server: Server, watchdog: Int32) {
+            self.server = server
+            self.watchdog = Mutex(watchdog)
+        }
+
+        public static func start() async throws -> OwnServer {
+            try await blockingWork {
+                try onFreePorts { server in OwnServer(server: server, watchdog: try launch(server, removingFolder: false)) }
+            }
+        }
+
+        /// Stops the server with SIGKILL (as a crash of its host would: its connections end at
+        /// once) and waits until it no longer answers. (Stopped with SIGTERM, the dev server
+        /// keeps the long polls under way open for their whole minute without answering them.)
+        public func stop() async throws {
+            let fd = watchdog.withLock { fd in
+                defer { fd = -1 }
+                return fd
+            }
+            if fd >= 0 { close(fd) }
+            let server = self.server
+            try await blockingWork {
+                let deadline = Date().addingTimeInterval(30)
+                while TemporalDevServer.answers(server) {
+                    guard Date() < deadline else { throw ProcessTimeout(message: "the Temporal dev server did not stop") }
+                    usleep(200_000)
+                }
+            }
+        }
+
+        /// Runs the `temporal` CLI against this server; its output.
+        @discardableResult
+        public func command(_ arguments: [String]) async throws -> String {
+            guard let cli else { throw ProcessTimeout(message: unavailableReason ?? "no temporal CLI") }
+            let address = server.address
+            return try await blockingWork { try PostgresTestCluster.run(cli, arguments + ["--address", address]) }
+        }
+
+        /// Starts it again on the same ports and database file.
+        public func restart() async throws {
+            let server = self.server
+            let fd = try await blockingWork { try TemporalDevServer.launch(server, removingFolder: false) }
+            watchdog.withLock { $0 = fd }
+        }
+
+        deinit {
+            let fd = watchdog.withLock { $0 }
+            if fd >= 0 { close(fd) }
+        }
     }
 }

@@ -71,6 +71,14 @@ public final class TemporalConnection: Sendable {
         let method = MethodConfig(
             names: [MethodConfig.Name(service: "")], maxResponseMessageBytes: Self.maxResponseBytes, executionPolicy: .retry(retry)
         )
+        // Long polls are not retried by the transport: a poll under way when the connection
+        // dropped, retried there, hung for its whole minute (seen with a Temporal server killed
+        // and restarted); `longPoll` polls again itself, on a fresh connection.
+        let workflowService = "temporal.api.workflowservice.v1.WorkflowService"
+        let polls = MethodConfig(
+            names: ["PollWorkflowTaskQueue", "PollActivityTaskQueue"].map { MethodConfig.Name(service: workflowService, method: $0) },
+            maxResponseMessageBytes: Self.maxResponseBytes
+        )
         let transport: HTTP2ClientTransport.Posix
         let (pings, channels) = (pings, channels)
         do {
@@ -86,7 +94,7 @@ public final class TemporalConnection: Sendable {
                         }
                     }
                 },
-                serviceConfig: ServiceConfig(methodConfig: [method])
+                serviceConfig: ServiceConfig(methodConfig: [method, polls])
             )
         } catch {
             throw TemporalError(code: .badAddress, message: "cannot set up a connection to Temporal at \(endpoint): \(error)")

@@ -146,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "aloft",
             dependencies: [
-                "AloftCore", "AloftLLM", "AloftTools", "AloftEngine", "AloftServer", "AloftTemporal", "AloftRuntime",
+                "AloftCore", "AloftLLM", "AloftTools", "AloftEngine", "AloftServer", "AloftTemporal", "AloftTemporalAPI", "AloftRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

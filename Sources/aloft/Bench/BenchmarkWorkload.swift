@@ -86,13 +86,18 @@ enum BenchmarkWorkload {
 
     /// CPU time of this machine's PostgreSQL server processes (`/proc/*/stat` of processes named
     /// `postgres`), in milliseconds: the database's own cost, when it runs here.
-    static func postgresCPUMilliseconds() -> Double {
+    static func postgresCPUMilliseconds() -> Double { processCPUMilliseconds { $0 == "postgres" } }
+
+    /// CPU time of this machine's processes whose name `matches`, or of process `pid`, in
+    /// milliseconds (`/proc/*/stat`).
+    static func processCPUMilliseconds(pid: Int32? = nil, matches: (Substring) -> Bool = { _ in true }) -> Double {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var total = 0.0
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where entry.allSatisfy(\.isNumber) {
+        let entries = pid.map { ["\($0)"] } ?? ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [])
+        for entry in entries where entry.allSatisfy(\.isNumber) {
             guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
                 let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
-                stat[stat.index(after: open)..<close] == "postgres"
+                matches(stat[stat.index(after: open)..<close])
             else { continue }
             // After the name: state is field 3; utime and stime are fields 14 and 15.
             let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -100,6 +105,15 @@ enum BenchmarkWorkload {
             total += (user + system) / ticks * 1000
         }
         return total
+    }
+
+    /// Peak resident memory of process `pid`, in MiB (`VmHWM` of `/proc/PID/status`).
+    static func peakRSSMegabytes(pid: Int32) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return kilobytes / 1024
     }
 
     /// Resident memory of this process now, in MiB (`/proc/self/statm`).

@@ -1,5 +1,7 @@
 import AloftCore
 import AloftEngine
+import AloftTemporal
+import AloftTemporalAPI
 import ArgumentParser
 import Foundation
 
@@ -37,6 +39,12 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "power-cut (default) or process-crash.")
     var durability: String = Durability.powerCut.rawValue
 
+    @Option(name: .long, help: "local (default) or temporal: runs executed by an 'aloft worker' this command starts, on Temporal (needs --store).")
+    var engine = "local"
+
+    @OptionGroup(title: "Temporal (with --engine temporal)")
+    var temporal: TemporalOptions
+
     func validate() throws {
         guard seq >= 0, conc >= 1, total >= 0, warmup >= 0 else { throw ValidationError("counts must not be negative; --conc at least 1") }
         guard (0...10_000_000).contains(parked) else { throw ValidationError("--parked must be between 0 and 10000000") }
@@ -44,6 +52,11 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("--preload must be between 0 and 100000000, and needs --warmup of at least 1 (the run it copies)")
         }
         guard Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be power-cut or process-crash") }
+        guard ["local", "temporal"].contains(engine) else { throw ValidationError("--engine must be local or temporal") }
+        if engine == "temporal" {
+            guard store != nil else { throw ValidationError("--engine temporal needs --store postgres://… (the worker shares it)") }
+            guard preload == 0 else { throw ValidationError("--preload is not available with --engine temporal") }
+        }
         if let store {
             guard EngineStores.isShared(store) else { throw ValidationError("--store takes a postgres:// URL") }
             guard preload == 0 else { throw ValidationError("--preload is not available with --store yet") }
@@ -64,15 +77,25 @@ struct Bench: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let (seq, conc, total, warmup, preload, parked) = (seq, conc, total, warmup, preload, parked)
-        let result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
+        let onTemporal = engine == "temporal"
+        let measure: @Sendable (LocalEngine, _ worker: Int32?) async throws -> BenchResult = { engine, worker in
             for index in 0..<warmup { _ = try await BenchmarkWorkload.runOnce(engine, index: index) }
             if preload > 0, let finished = try await store.runs(RunQuery(phase: .completed, limit: 1)).first {
                 try await store.preload(copiesOf: finished.id, count: preload, batch: 20_000)
             }
             try await store.checkpoint()
             let sizeBefore = store.sizeOnDisk()
-            let cpuBefore = BenchmarkWorkload.cpuMilliseconds()
-            let databaseCPUBefore = shared ? BenchmarkWorkload.postgresCPUMilliseconds() : 0
+            // CPU by process: this one (the engine, or the API side on Temporal), and those beside it here.
+            let cpu: @Sendable () -> [String: Double] = {
+                var cpu = [onTemporal ? "api" : shared ? "aloft" : "total": BenchmarkWorkload.cpuMilliseconds()]
+                if shared { cpu["postgresql"] = BenchmarkWorkload.postgresCPUMilliseconds() }
+                if let worker {
+                    cpu["worker"] = BenchmarkWorkload.processCPUMilliseconds(pid: worker)
+                    cpu["temporal_server"] = BenchmarkWorkload.processCPUMilliseconds { $0 == "temporal" }
+                }
+                return cpu
+            }
+            let cpuBefore = cpu()
 
             var sequential: [Double] = []
             for index in 0..<seq { sequential.append(try await BenchmarkWorkload.runOnce(engine, index: index)) }
@@ -82,16 +105,17 @@ struct Bench: AsyncParsableCommand {
             let concurrent = try await Self.inParallel(total, conc) { index in try await BenchmarkWorkload.runOnce(engine, index: index) }
             let wall = clock.now - started
             let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
-            let cpu = BenchmarkWorkload.cpuMilliseconds() - cpuBefore
-            let databaseCPU = shared ? BenchmarkWorkload.postgresCPUMilliseconds() - databaseCPUBefore : 0
+            let cpuAfter = cpu()
             try await store.checkpoint()
             let measured = seq + total
             var result = BenchResult(
                 sequential: sequential.sorted(), concurrent: concurrent.sorted(), wallSeconds: wallSeconds,
-                cpuPerRun: measured > 0 ? cpu / Double(measured) : 0,
-                databaseCPUPerRun: measured > 0 ? databaseCPU / Double(measured) : 0,
+                cpuPerRun: cpuAfter.reduce(into: [:]) { per, entry in
+                    per[entry.key] = measured > 0 ? (entry.value - (cpuBefore[entry.key] ?? 0)) / Double(measured) : 0
+                },
                 bytesPerRun: measured > 0 ? Double(store.sizeOnDisk() - sizeBefore) / Double(measured) : 0
             )
+            if let worker { result.workerPeakRSS = BenchmarkWorkload.peakRSSMegabytes(pid: worker) }
             if parked > 0 {
                 let before = BenchmarkWorkload.residentMegabytes()
                 let parkedStarted = clock.now
@@ -104,6 +128,23 @@ struct Bench: AsyncParsableCommand {
             }
             return result
         }
+        var result: BenchResult?
+        var historyBytes: Double?
+        if onTemporal, let url = self.store {
+            let endpoint = try temporal.endpoint()
+            var workerArguments = ["--temporal", "\(endpoint.host):\(endpoint.port)", "--namespace", endpoint.namespace]
+            if endpoint.tls { workerArguments.append("--temporal-tls") }
+            (result, historyBytes) = try await TemporalBenchmarkHost.withEngine(
+                store: store, storeURL: url, endpoint: endpoint, workerArguments: workerArguments
+            ) { engine, worker in
+                let result = try await measure(engine, worker)
+                return (result, try await Self.historyBytesPerRun(store: store, endpoint: endpoint))
+            }
+        } else {
+            result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
+                try await measure(engine, nil)
+            }
+        }
         guard let result else {
             printError("error: the benchmark database is in use")
             throw ExitCode(2)
@@ -115,7 +156,8 @@ struct Bench: AsyncParsableCommand {
                 "seq": .number(Double(seq)), "conc": .number(Double(conc)), "total": .number(Double(total)), "warmup": .number(Double(warmup)),
                 "preload": .number(Double(preload)),
                 "workload": "input → model(tool call lookup) → tool → model(answer) → complete",
-                "engine": "local", "store": shared ? "postgresql" : "sqlite-wal", "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)),
+                "engine": .string(engine), "store": shared ? "postgresql" : "sqlite-wal", "cores": .number(Double(ProcessInfo.processInfo.activeProcessorCount)),
+                "worker": onTemporal ? "a separate aloft worker process on this machine" : .null,
             ],
             "seq": [
                 "runs": .number(Double(result.sequential.count)), "p50_ms": .number(round3(p(result.sequential, 50))),
@@ -127,16 +169,17 @@ struct Bench: AsyncParsableCommand {
                 "runs_per_s": .number(round3(result.wallSeconds > 0 ? Double(result.concurrent.count) / result.wallSeconds : 0)),
                 "p50_ms": .number(round3(p(result.concurrent, 50))), "p99_ms": .number(round3(p(result.concurrent, 99))),
             ],
-            "cpu_ms_per_run": shared
-                ? ["aloft": .number(round3(result.cpuPerRun)), "postgresql": .number(round3(result.databaseCPUPerRun))]
-                : ["total": .number(round3(result.cpuPerRun))],
+            "cpu_ms_per_run": .object(result.cpuPerRun.mapValues { .number(round3($0)) }),
+            "history_bytes_per_run": historyBytes.map { .number(round3($0)) } ?? .null,
             "parked": result.parked.map { parked in
                 [
                     "runs": .number(Double(self.parked)), "rss_mb_before": .number(round3(parked.rssBefore)),
                     "rss_mb_after": .number(round3(parked.rssAfter)), "seconds": .number(round3(parked.seconds)),
                 ]
             } ?? .null,
-            "rss_peak_mb": ["total": .number(round3(BenchmarkWorkload.peakRSSMegabytes()))],
+            "rss_peak_mb": result.workerPeakRSS.map { worker in
+                ["api": .number(round3(BenchmarkWorkload.peakRSSMegabytes())), "worker": .number(round3(worker))]
+            } ?? ["total": .number(round3(BenchmarkWorkload.peakRSSMegabytes()))],
             "storage": shared ? .null : ["bytes_per_run": .number(round3(result.bytesPerRun))],
             "durability": .string(
                 shared
@@ -151,6 +194,26 @@ struct Bench: AsyncParsableCommand {
     }
 
     private func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+
+    /// The mean size of a completed run's workflow history, over up to 50 of the last runs.
+    private static func historyBytesPerRun(store: EngineStore, endpoint: TemporalEndpoint) async throws -> Double {
+        let connection = try TemporalConnection(endpoint)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await connection.run() }
+            defer {
+                connection.close()
+                group.cancelAll()
+            }
+            var sizes: [Int64] = []
+            for run in try await store.runs(RunQuery(phase: .completed, limit: 50)) {
+                var request = Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionRequest()
+                request.namespace = endpoint.namespace
+                request.execution.workflowID = run.id
+                sizes.append(try await connection.service.describeWorkflowExecution(request).workflowExecutionInfo.historySizeBytes)
+            }
+            return sizes.isEmpty ? 0 : Double(sizes.reduce(0, +)) / Double(sizes.count)
+        }
+    }
 
     /// Runs `body` for indexes 0..<count, `width` at a time; returns what each gave.
     private static func inParallel(
@@ -174,10 +237,11 @@ struct BenchResult: Sendable {
     var sequential: [Double]
     var concurrent: [Double]
     var wallSeconds: Double
-    var cpuPerRun: Double
-    /// The PostgreSQL server's CPU per run (its processes on this machine), with `--store`.
-    var databaseCPUPerRun: Double
+    /// CPU per run by process (this one; PostgreSQL's, the worker's and Temporal's when they run here).
+    var cpuPerRun: [String: Double]
     var bytesPerRun: Double
+    /// The worker's peak resident memory, in MiB, on Temporal.
+    var workerPeakRSS: Double?
     /// Resident memory before and after parking runs, and how long parking took.
     var parked: (rssBefore: Double, rssAfter: Double, seconds: Double)?
 }

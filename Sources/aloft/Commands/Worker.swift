@@ -38,6 +38,11 @@ struct Worker: AsyncParsableCommand {
     @Flag(name: .long, help: "Log each task to standard error.")
     var verbose = false
 
+    /// The benchmark's `lookup` tool besides the standard builtins (`aloft bench --engine temporal`
+    /// starts its worker with it).
+    @Flag(name: .long, help: .hidden)
+    var benchmarkTools = false
+
     private var storeURL: String? { store ?? ProcessInfo.processInfo.environment["ALOFT_STORE"].flatMap { $0.isEmpty ? nil : $0 } }
 
     func validate() throws {
@@ -63,7 +68,7 @@ struct Worker: AsyncParsableCommand {
         }
         let environment = ProcessInfo.processInfo.environment
         let catalog = AgentCatalog(
-            environment: environment, builtins: Toolbox.standardBuiltins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance,
+            environment: environment, builtins: benchmarkTools ? BenchmarkWorkload.configuration.builtins : Toolbox.standardBuiltins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance,
             forbiddenFiles: store.files
         )
         if let agents { checkAgents(in: agents, catalog: catalog) }

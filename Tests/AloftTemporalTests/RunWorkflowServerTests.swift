@@ -23,7 +23,7 @@ struct RunWorkflowServerTests {
             (RunStart(runId: input.runId, sessionId: "ses", agent: "tester", agentVersion: input.agentVersion, context: [.user("find 7")]), .success(configuration))
         }
 
-        func project(runId: String, journal: [JournalEntry]) async throws {
+        func project(runId: String, journal: [JournalEntry], continuing: Bool) async throws {
             journals.withLock { $0[runId] = journal }
         }
     }

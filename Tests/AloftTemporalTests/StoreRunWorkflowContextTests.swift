@@ -62,7 +62,7 @@ struct StoreRunWorkflowContextTests {
         #expect(journal.count == 3)
 
         // A replayed task projects nothing twice.
-        try await context.project(runId: runId, journal: journal)
+        try await context.project(runId: runId, journal: journal, continuing: false)
         #expect(try await store.events(runId: runId, after: 0, before: nil, limit: 100).count == events.count)
         #expect(try await store.journal(runId: runId).count == 3)
     }

@@ -22,6 +22,11 @@ package final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Sen
 
     package var count: Int { state.withLock { $0.values.count } }
 
+    /// Forgets `key`'s value.
+    package func remove(_ key: Key) {
+        state.withLock { _ = $0.values.removeValue(forKey: key) }
+    }
+
     package func set(_ value: Value, for key: Key) {
         state.withLock { state in
             if state.values.updateValue(value, forKey: key) == nil { state.order.append(key) }

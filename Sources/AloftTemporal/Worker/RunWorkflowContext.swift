@@ -8,6 +8,8 @@ public protocol RunWorkflowContext: Sendable {
     /// missing API key, an agent file no longer valid): the run then fails with that error.
     func start(of input: RunWorkflowInput) async throws -> (start: RunStart, configuration: Result<LoopConfiguration, RunError>)
     /// Called after every workflow task with the whole journal; writes what is new (a replayed
-    /// task projects nothing twice).
-    func project(runId: String, journal: [JournalEntry]) async throws
+    /// task projects nothing twice). `continuing`: this worker answered the run's previous
+    /// task and no other worker has answered one since (the task came on its sticky queue), so
+    /// what it projected then is what is stored.
+    func project(runId: String, journal: [JournalEntry], continuing: Bool) async throws
 }

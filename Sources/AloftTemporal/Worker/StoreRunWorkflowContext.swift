@@ -17,6 +17,8 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
     let catalog: AgentCatalog
     let bus: (any RunEventBus)?
     let now: @Sendable () -> Date
+    /// What this worker last projected of each run: its row, its journal's length, its state.
+    private let projected = BoundedCache<String, Projection>(capacity: 10_000)
     /// Loop configurations by agent version (a version never changes).
     private let configurations = Mutex<[String: LoopConfiguration]>([:])
 
@@ -41,41 +43,60 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
         }
     }
 
-    public func project(runId: String, journal: [JournalEntry]) async throws {
+    public func project(runId: String, journal: [JournalEntry], continuing: Bool) async throws {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                try await projectOnce(runId: runId, journal: journal)
+                // A conflict means the store moved on without this worker: read it again.
+                try await projectOnce(runId: runId, journal: journal, known: continuing && attempt == 1 ? projected[runId] : nil)
                 return
             } catch let error as StoreError where error.code == .conflict && attempt < 5 {
                 continue
+            } catch {
+                projected.remove(runId)
+                throw error
             }
         }
     }
 
-    private func projectOnce(runId: String, journal: [JournalEntry]) async throws {
-        guard let run = try await store.run(id: runId) else { return }
-        let stored = try await store.journal(runId: runId)
-        guard journal.count > stored.count else { return }
-        guard journal.prefix(stored.count).elementsEqual(stored) else {
-            throw TemporalError(code: .badHistory, message: "the history of run \(runId) no longer matches its stored journal")
+    /// What a worker projected of a run: enough to project the next task's entries without
+    /// reading the run back (a long run's journal is not read and folded again at every task).
+    struct Projection: Sendable {
+        var run: Run
+        var count: Int
+        var state: RunState
+    }
+
+    private func projectOnce(runId: String, journal: [JournalEntry], known: Projection?) async throws {
+        let run: Run
+        let before: RunState
+        let storedCount: Int
+        if let known, journal.count >= known.count {
+            (run, before, storedCount) = (known.run, known.state, known.count)
+        } else {
+            guard let found = try await store.run(id: runId) else { return }
+            let stored = try await store.journal(runId: runId)
+            guard journal.prefix(stored.count).elementsEqual(stored) else {
+                throw TemporalError(code: .badHistory, message: "the history of run \(runId) no longer matches its stored journal")
+            }
+            let configuration: LoopConfiguration
+            do {
+                configuration = try await self.configuration(version: found.agentVersion)
+            } catch let error as EngineError where error.code == .invalidAgent {
+                configuration = LoopConfiguration(tools: [], policies: AgentPolicies())
+            }
+            (run, before, storedCount) = (found, RunState(configuration: configuration, journal: stored), stored.count)
         }
-        let configuration: LoopConfiguration
-        do {
-            configuration = try await self.configuration(version: run.agentVersion)
-        } catch let error as EngineError where error.code == .invalidAgent {
-            configuration = LoopConfiguration(tools: [], policies: AgentPolicies())
-        }
-        let before = RunState(configuration: configuration, journal: stored)
+        guard journal.count > storedCount else { return }
         var after = before
-        let new = Array(journal[stored.count...])
+        let new = Array(journal[storedCount...])
         for entry in new { after.apply(entry) }
         // Calls that begin to wait for a person: stored as pending approvals, with the event.
         let waitingBefore = Set(AgentLoop.callsAwaitingApproval(before).map(\.id))
         let pausing = AgentLoop.callsAwaitingApproval(after).filter { !waitingBefore.contains($0.id) }
         let time = now()
-        let deadline = configuration.policies.approvalDeadlineSeconds
+        let deadline = before.configuration.policies.approvalDeadlineSeconds
         var step = RunProjection.step(
             new, after: before, run: run, at: time, extraEvents: pausing.isEmpty ? [] : [RunEventDraft.paused(for: pausing)]
         ) { write in
@@ -93,6 +114,11 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
         step.write.events = events
         step.write.run = step.run
         try await store.commit(step.write)
+        if after.outcome == nil {
+            projected.set(Projection(run: step.run, count: journal.count, state: after), for: runId)
+        } else {
+            projected.remove(runId)
+        }
         for event in events { bus?.publish(event) }
     }
 

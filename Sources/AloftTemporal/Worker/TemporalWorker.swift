@@ -104,6 +104,7 @@ public final class TemporalWorker: Service {
             var request = Temporal_Api_Workflowservice_V1_ShutdownWorkerRequest()
             request.namespace = configuration.endpoint.namespace
             request.identity = identity
+            request.stickyTaskQueue = workflows.stickyQueue  // its tasks go to the other workers at once
             request.reason = "graceful shutdown"
             _ = try? await workflowConnection.service.shutdownWorker(request)
         }.value

@@ -23,6 +23,10 @@ struct RunWorkflowServerTests {
             (RunStart(runId: input.runId, sessionId: "ses", agent: "tester", agentVersion: input.agentVersion, context: [.user("find 7")]), .success(configuration))
         }
 
+        func recorded(runId: String, count: Int) async throws -> [JournalEntry] {
+            Array((journals.withLock { $0[runId] } ?? []).prefix(count))
+        }
+
         func project(runId: String, journal: [JournalEntry], continuing: Bool) async throws {
             journals.withLock { $0[runId] = journal }
         }

@@ -157,6 +157,45 @@ struct RunWorkflowTests {
         #expect(first.input.payloads.first?.metadata["encoding"] == Data("json/plain".utf8))
     }
 
+    @Test("a long history continues as a new execution once nothing is under way; the new one starts from the recorded journal and goes on")
+    func continuesAsNew() throws {
+        var script = try HistoryScript(runId: Self.runId)
+        var history = RunWorkflowHistory(start: Self.start, configuration: Self.configuration())
+        for event in script.events { try history.apply(event) }
+        // Short history: the model call is scheduled.
+        var commands = try RunWorkflowCommands.commands(for: history, runId: Self.runId, taskQueue: "aloft", continueAfter: 8)
+        #expect(commands.compactMap(Self.schedule).map(\.activityID) == ["model-1"])
+        script.accept(commands)
+        try history.apply(script.events.last!)
+        let call = ToolCall(id: "call_1", name: "lookup", arguments: #"{"id":7}"#)
+        try script.complete("model-1", with: ModelResponse(text: "", toolCalls: [call]))
+        try history.apply(script.events.last!)
+        commands = try RunWorkflowCommands.commands(for: history, runId: Self.runId, taskQueue: "aloft", continueAfter: 3)
+        // Past the limit with nothing under way: a new execution, told how much is recorded.
+        guard case .continueAsNewWorkflowExecutionCommandAttributes(let next) = try #require(commands.first).attributes else {
+            Issue.record("continues as new: \(commands)")
+            return
+        }
+        #expect(commands.count == 1 && next.workflowType.name == "aloft.run" && next.taskQueue.name == "aloft")
+        let input = try TemporalPayload.decode(RunWorkflowInput.self, from: next.input)
+        #expect(input == RunWorkflowInput(runId: Self.runId, agentVersion: "v1", recorded: history.journal.count), "a count, not the journal")
+
+        // While an activity is under way it does not: the limit waits for a quiet moment.
+        var busy = try HistoryScript(runId: Self.runId)
+        var busyHistory = RunWorkflowHistory(start: Self.start, configuration: Self.configuration())
+        busy.accept(try RunWorkflowCommands.commands(for: busyHistory, runId: Self.runId, taskQueue: "aloft"))
+        for event in busy.events { try busyHistory.apply(event) }
+        #expect(try RunWorkflowCommands.commands(for: busyHistory, runId: Self.runId, taskQueue: "aloft", continueAfter: 1).isEmpty)
+
+        // The new execution: from the recorded journal, the same next order (the tool call).
+        var continued = RunWorkflowHistory(recorded: history.journal, configuration: Self.configuration())
+        let fresh = try HistoryScript(runId: Self.runId)
+        for event in fresh.events { try continued.apply(event) }
+        let orders = try RunWorkflowCommands.commands(for: continued, runId: Self.runId, taskQueue: "aloft")
+        #expect(orders.compactMap(Self.schedule).map(\.activityID) == ["tool-call_1"])
+        #expect(continued.journal == history.journal)
+    }
+
     @Test("arguments that do not match the tool's schema become its result without an activity, and the model is asked again")
     func invalidArguments() throws {
         var script = try HistoryScript(runId: Self.runId)

@@ -63,7 +63,16 @@ public struct TemporalRunClient: Sendable {
         return try await connection.service.describeWorkflowExecution(request).workflowExecutionInfo.status
     }
 
-    /// The whole history of the run's workflow.
+    /// The length, in events and bytes, of the history of the run's current workflow execution.
+    public func historySize(runId: String) async throws -> (events: Int64, bytes: Int64) {
+        var request = Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionRequest()
+        request.namespace = connection.endpoint.namespace
+        request.execution.workflowID = runId
+        let info = try await connection.service.describeWorkflowExecution(request).workflowExecutionInfo
+        return (info.historyLength, info.historySizeBytes)
+    }
+
+    /// The whole history of the run's workflow (its current execution).
     public func history(runId: String) async throws -> [Temporal_Api_History_V1_HistoryEvent] {
         var events: [Temporal_Api_History_V1_HistoryEvent] = []
         var page = Data()

@@ -37,13 +37,17 @@ public struct RunWorkflowWorker: Sendable {
         var lastEventId: Int64
     }
 
+    /// A history this long (events) continues as a new execution when nothing is under way.
+    let continueAfter: Int64
+
     /// How long a task waits on the sticky queue before Temporal gives it to any worker.
     static let stickyScheduleToStart: Int64 = 5
 
     public init(
         connection: TemporalConnection, taskQueue: String, identity: String, context: any RunWorkflowContext, activities: ActivityWorker?,
-        logger: Logger
+        continueAfter: Int64 = RunWorkflowCommands.defaultContinueAfter, logger: Logger
     ) {
+        self.continueAfter = continueAfter
         self.connection = connection
         self.taskQueue = taskQueue
         self.identity = identity
@@ -141,8 +145,10 @@ public struct RunWorkflowWorker: Sendable {
         }
         run.lastEventId = events.last?.eventID ?? run.lastEventId
         try await context.project(runId: run.runId, journal: run.history.journal, continuing: continuing)
-        let commands = try RunWorkflowCommands.commands(for: run.history, runId: run.runId, taskQueue: taskQueue, eager: activities?.hasRoom ?? false)
-        let closes = run.history.state.outcome != nil
+        let commands = try RunWorkflowCommands.commands(
+            for: run.history, runId: run.runId, taskQueue: taskQueue, eager: activities?.hasRoom ?? false, continueAfter: continueAfter
+        )
+        let closes = run.history.state.outcome != nil || commands.contains { $0.commandType == .continueAsNewWorkflowExecution }
         if closes { held.remove(workflowId) } else { held.set(run, for: workflowId) }
         return (commands, closes)
     }
@@ -158,7 +164,12 @@ public struct RunWorkflowWorker: Sendable {
         var history: RunWorkflowHistory
         switch configuration {
         case .success(let configuration):
-            history = RunWorkflowHistory(start: start, configuration: configuration)
+            if let recorded = input.recorded, recorded > 0 {
+                // Continued as a new execution: from what the earlier ones recorded.
+                history = RunWorkflowHistory(recorded: try await context.recorded(runId: input.runId, count: recorded), configuration: configuration)
+            } else {
+                history = RunWorkflowHistory(start: start, configuration: configuration)
+            }
             for event in events { try history.apply(event) }
         case .failure(let error):
             // The agent cannot run here: the run fails, as on the embedded engine.

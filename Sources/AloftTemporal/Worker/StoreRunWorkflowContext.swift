@@ -43,6 +43,14 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
         }
     }
 
+    public func recorded(runId: String, count: Int) async throws -> [JournalEntry] {
+        let journal = try await store.journal(runId: runId)
+        guard journal.count >= count else {
+            throw TemporalError(code: .badHistory, message: "run \(runId) continues from \(count) journal entries, but the store holds \(journal.count)")
+        }
+        return Array(journal.prefix(count))
+    }
+
     public func project(runId: String, journal: [JournalEntry], continuing: Bool) async throws {
         var attempt = 0
         while true {

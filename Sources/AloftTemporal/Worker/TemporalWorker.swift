@@ -16,6 +16,8 @@ public struct TemporalWorkerConfiguration: Sendable {
     public var maxConcurrentActivities: Int
     public var workflowPollers: Int
     public var activityPollers: Int
+    /// A run's workflow history this long (events) continues as a new execution.
+    public var continueAsNewAfterEvents: Int64 = RunWorkflowCommands.defaultContinueAfter
 
     public init(
         endpoint: TemporalEndpoint, taskQueue: String = TemporalWorkerConfiguration.defaultTaskQueue,
@@ -86,7 +88,8 @@ public final class TemporalWorker: Service {
         )
         let workflows = RunWorkflowWorker(
             connection: workflowConnection, taskQueue: queue, identity: identity,
-            context: StoreRunWorkflowContext(store: store, catalog: catalog, bus: bus), activities: activities, logger: logger
+            context: StoreRunWorkflowContext(store: store, catalog: catalog, bus: bus), activities: activities,
+            continueAfter: configuration.continueAsNewAfterEvents, logger: logger
         )
         // The connections outlive the workers' cancellation: a worker that is stopped still
         // reports its attempts (Temporal retries them at once on another worker instead of

@@ -14,12 +14,17 @@ public enum RunWorkflowCommands {
 
     /// - Parameter eager: ask Temporal to hand the activities back with the reply (the worker
     ///   then runs them at once); only when the worker can take them.
+    /// - Parameter continueAfter: a history this long (in events) is continued as a new
+    ///   execution when nothing is under way, as is one Temporal suggests continuing.
     public static func commands(
-        for history: RunWorkflowHistory, runId: String, taskQueue: String, eager: Bool = false
+        for history: RunWorkflowHistory, runId: String, taskQueue: String, eager: Bool = false, continueAfter: Int64 = defaultContinueAfter
     ) throws -> [Temporal_Api_Command_V1_Command] {
         let state = history.state
         // The run ended in the journal (its end follows from what was recorded): close the workflow.
         if let outcome = state.outcome { return try finish(outcome, history: history) }
+        if history.length >= continueAfter || history.continueSuggested, let next = continuation(of: history, runId: runId, taskQueue: taskQueue) {
+            return [next]
+        }
         let policies = state.configuration.policies
         var commands: [Temporal_Api_Command_V1_Command] = []
         for order in AgentLoop.decide(state) {
@@ -66,6 +71,25 @@ public enum RunWorkflowCommands {
             commands.append(cancelTimer(step))
         }
         return commands
+    }
+
+    /// Temporal's own suggestion comes at 4,096 events (its hard limit is 51,200); a run's
+    /// step adds about 6.
+    public static let defaultContinueAfter: Int64 = 4_096
+
+    /// The same run as a new execution of its workflow, whose history begins empty, when
+    /// nothing is under way: no activity, no approval timer, no call waiting for a person.
+    /// Its input says how many journal entries are recorded (in the store) so far.
+    static func continuation(of history: RunWorkflowHistory, runId: String, taskQueue: String) -> Temporal_Api_Command_V1_Command? {
+        guard history.openActivities.isEmpty, !history.approvalTimers.values.contains(.started),
+            AgentLoop.callsAwaitingApproval(history.state).isEmpty, !history.state.cancelRequested, let start = history.start,
+            let input = try? TemporalPayload.payloads(RunWorkflowInput(runId: runId, agentVersion: start.agentVersion, recorded: history.journal.count))
+        else { return nil }
+        var next = Temporal_Api_Command_V1_ContinueAsNewWorkflowExecutionCommandAttributes()
+        next.workflowType.name = RunWorkflowWorker.workflowType
+        next.taskQueue = TemporalConnection.queue(taskQueue)
+        next.input = input
+        return command(.continueAsNewWorkflowExecution, .continueAsNewWorkflowExecutionCommandAttributes(next))
     }
 
     /// The run's end: activities under way are asked to stop (a model call's HTTP request

@@ -18,15 +18,35 @@ public struct RunWorkflowHistory: Sendable {
     public private(set) var approvalTimers: [Int: TimerStatus] = [:]
     /// The order each scheduled activity carries out, by scheduled event id.
     private var scheduled: [Int64: OrderKey] = [:]
+    /// The number of the last event folded in: the history's length.
+    public private(set) var length: Int64 = 0
+    /// Temporal suggested starting the workflow anew (its history grows large).
+    public private(set) var continueSuggested = false
 
     public init(start: RunStart, configuration: LoopConfiguration) {
         state = RunState(configuration: configuration)
         record(.started(start))
     }
 
+    /// A run continued from what earlier executions of its workflow recorded (after a
+    /// continue-as-new): nothing under way, its journal so far.
+    public init(recorded journal: [JournalEntry], configuration: LoopConfiguration) {
+        state = RunState(configuration: configuration, journal: journal)
+        self.journal = journal
+    }
+
+    /// The run's start, as its first journal entry holds it.
+    public var start: RunStart? {
+        guard case .started(let start) = journal.first else { return nil }
+        return start
+    }
+
     /// Folds one history event in; events that tell the loop nothing are skipped.
     public mutating func apply(_ event: Temporal_Api_History_V1_HistoryEvent) throws(TemporalError) {
+        length = max(length, event.eventID)
         switch event.attributes {
+        case .workflowTaskStartedEventAttributes(let attributes):
+            continueSuggested = attributes.suggestContinueAsNew
         case .activityTaskScheduledEventAttributes(let attributes):
             guard let key = RunWorkflowKey.key(ofActivity: attributes.activityID) else {
                 throw TemporalError(code: .badHistory, message: "event \(event.eventID) schedules activity '\(attributes.activityID.prefix(80))', not one of a run")

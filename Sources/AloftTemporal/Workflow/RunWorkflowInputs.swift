@@ -2,13 +2,19 @@ public import AloftCore
 
 /// What a run's workflow starts with: a reference to the run, whose start (context included)
 /// is in the shared store — the history stays small whatever the conversation.
+///
+/// After a continue-as-new, `recorded` says how many journal entries the earlier executions
+/// recorded: the new execution starts from them, read from the store (where they were
+/// projected before it began), not from its input.
 public struct RunWorkflowInput: Sendable, Hashable, Codable {
     public var runId: String
     public var agentVersion: String
+    public var recorded: Int?
 
-    public init(runId: String, agentVersion: String) {
+    public init(runId: String, agentVersion: String, recorded: Int? = nil) {
         self.runId = runId
         self.agentVersion = agentVersion
+        self.recorded = recorded
     }
 }
 

@@ -1,7 +1,6 @@
 import AloftCore
 import AloftEngine
 import AloftTemporal
-import AloftTemporalAPI
 import ArgumentParser
 import Foundation
 
@@ -198,6 +197,7 @@ struct Bench: AsyncParsableCommand {
     /// The mean size of a completed run's workflow history, over up to 50 of the last runs.
     private static func historyBytesPerRun(store: EngineStore, endpoint: TemporalEndpoint) async throws -> Double {
         let connection = try TemporalConnection(endpoint)
+        let client = TemporalRunClient(connection: connection, taskQueue: "", identity: "aloft-bench")
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await connection.run() }
             defer {
@@ -205,12 +205,7 @@ struct Bench: AsyncParsableCommand {
                 group.cancelAll()
             }
             var sizes: [Int64] = []
-            for run in try await store.runs(RunQuery(phase: .completed, limit: 50)) {
-                var request = Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionRequest()
-                request.namespace = endpoint.namespace
-                request.execution.workflowID = run.id
-                sizes.append(try await connection.service.describeWorkflowExecution(request).workflowExecutionInfo.historySizeBytes)
-            }
+            for run in try await store.runs(RunQuery(phase: .completed, limit: 50)) { sizes.append(try await client.historySize(runId: run.id).bytes) }
             return sizes.isEmpty ? 0 : Double(sizes.reduce(0, +)) / Double(sizes.count)
         }
     }

@@ -114,6 +114,43 @@ struct RunWorkflowServerTests {
         }
     }
 
+    @Test("a tool failing every time is tried as often as the agent's policy says, no more; a worker stopped mid-call does not use up an attempt")
+    func attemptsFollowThePolicy() async throws {
+        let lookup = ToolDefinition(name: "lookup", description: "Looks up.", parameters: ["type": "object"])
+        let policies = AgentPolicies(toolRetry: RetryPolicy(maxAttempts: 2, initialBackoffSeconds: 0.01, maxBackoffSeconds: 0.01))
+        let context = Context(configuration: LoopConfiguration(tools: [lookup], policies: policies))
+        let calls = Mutex(0)
+        try await Self.withWorker(
+            context: context,
+            handlers: [
+                RunWorkflowKey.modelActivityType: { task in
+                    let input = try TemporalPayload.decode(ModelActivityInput.self, from: task.input)
+                    let response = input.step == 1 ? ModelResponse(text: "", toolCalls: [ToolCall(id: "call_1", name: "lookup", arguments: "{}")]) : ModelResponse(text: "It failed.")
+                    return try TemporalPayload.payloads(response)
+                },
+                RunWorkflowKey.toolActivityType: { _ in
+                    let count = calls.withLock { count in
+                        count += 1
+                        return count
+                    }
+                    // The first attempt's worker stops (its handler is cancelled): that attempt does not count.
+                    if count == 1 { throw CancellationError() }
+                    throw ActivityFailure(type: "tool_error", message: "the lookup service is down")
+                },
+            ]
+        ) { client in
+            let runId = "run_\(UUID().uuidString.prefix(8).lowercased())"
+            try await client.start(RunWorkflowInput(runId: runId, agentVersion: "v1"))
+            try await Self.waitFor(client, runId, .completed)
+            #expect(calls.withLock { $0 } == 3, "one lost attempt and the policy's two: \(calls.withLock { $0 })")
+            let journal = try #require(context.journals.withLock { $0[runId] })
+            #expect(journal.contains { entry in
+                if case .toolCompleted(let result) = entry { return result.failure == .toolError && result.content.contains("the lookup service is down") }
+                return false
+            }, "the model hears of the failure: \(journal)")
+        }
+    }
+
     @Test("approval over Temporal: the run waits on a signal; approving runs the tool; stopping a waiting run cancels its workflow")
     func approvalAndStop() async throws {
         let delete = ToolDefinition(name: "delete", description: "Deletes.", parameters: ["type": "object"])

@@ -141,6 +141,7 @@ public final class ActivityWorker: Sendable {
     }
 
     private func report(_ finish: Finish, of task: ActivityTask) async {
+        let before = ActivityAttempts.before(task)
         do {
             switch finish {
             case .done(.success(let result)):
@@ -158,7 +159,11 @@ public final class ActivityWorker: Sendable {
                 request.failure.message = failure.message
                 request.failure.source = "aloft"
                 request.failure.applicationFailureInfo.type = failure.type
-                request.failure.applicationFailureInfo.nonRetryable = failure.nonRetryable
+                // This failure counts: the last one the agent's policy allows is final.
+                let failed = ActivityAttempts(failures: before.failures + 1)
+                let usedUp = ActivityAttempts.allowed(task).map { failed.failures >= $0 } ?? false
+                request.failure.applicationFailureInfo.nonRetryable = failure.nonRetryable || usedUp
+                request.lastHeartbeatDetails = try TemporalPayload.payloads(failed)
                 _ = try await connection.service.respondActivityTaskFailed(request)
             case .stopped:
                 // Not asked to stop: this worker is stopping. Another one takes the attempt over.
@@ -169,6 +174,7 @@ public final class ActivityWorker: Sendable {
                 request.failure.message = "the worker \(identity) stopped during this attempt"
                 request.failure.source = "aloft"
                 request.failure.applicationFailureInfo.type = "worker_stopped"
+                request.lastHeartbeatDetails = try TemporalPayload.payloads(before)  // not a failure of the call
                 _ = try await connection.service.respondActivityTaskFailed(request)
             case .cancelRequested:
                 var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskCanceledRequest()
@@ -198,6 +204,8 @@ public final class ActivityWorker: Sendable {
         request.namespace = connection.endpoint.namespace
         request.taskToken = task.taskToken
         request.identity = identity
+        // A worker lost mid-attempt passes the failures so far on through its last heartbeat.
+        if let details = try? TemporalPayload.payloads(ActivityAttempts.before(task)) { request.details = details }
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             if Task.isCancelled { break }

@@ -22,6 +22,15 @@ public enum RunWorkflowCommands {
         let state = history.state
         // The run ended in the journal (its end follows from what was recorded): close the workflow.
         if let outcome = state.outcome { return try finish(outcome, history: history) }
+        // Stopped while the model answers: the call is asked to stop, and the run ends once it
+        // has (its partial answer saved), nothing new begins meanwhile.
+        if history.stopWaiting != nil {
+            return history.openModelCalls.filter { !history.stopsRequested.contains($0.scheduled) }.map { call in
+                var cancel = Temporal_Api_Command_V1_RequestCancelActivityTaskCommandAttributes()
+                cancel.scheduledEventID = call.scheduled
+                return command(.requestCancelActivityTask, .requestCancelActivityTaskCommandAttributes(cancel))
+            }
+        }
         if history.length >= continueAfter || history.continueSuggested, let next = continuation(of: history, runId: runId, taskQueue: taskQueue) {
             return [next]
         }
@@ -140,7 +149,9 @@ public enum RunWorkflowCommands {
         schedule.startToCloseTimeout = duration(attempt)
         if let heartbeat { schedule.heartbeatTimeout = duration(heartbeat) }
         var policy = Temporal_Api_Common_V1_RetryPolicy()
-        policy.maximumAttempts = Int32(clamping: retry.maxAttempts)
+        // Lost workers' attempts do not count against the agent's policy (see ActivityAttempts).
+        policy.maximumAttempts = Int32(clamping: retry.maxAttempts + ActivityAttempts.lostWorkers)
+        schedule.header.fields[ActivityAttempts.headerKey] = try TemporalPayload.encode(retry.maxAttempts)
         policy.initialInterval = duration(max(retry.initialBackoffSeconds, 0.001))
         policy.maximumInterval = duration(max(retry.maxBackoffSeconds, retry.initialBackoffSeconds, 0.001))
         policy.backoffCoefficient = max(retry.multiplier, 1)

@@ -22,6 +22,15 @@ public struct RunWorkflowHistory: Sendable {
     public private(set) var length: Int64 = 0
     /// Temporal suggested starting the workflow anew (its history grows large).
     public private(set) var continueSuggested = false
+    /// A stop that waits for the model call under way to end (and keep its partial answer):
+    /// recorded once that call has closed, as the embedded engine records both in one step.
+    public private(set) var stopWaiting: StopRequest?
+    /// Activities Temporal was already asked to stop, by scheduled event id.
+    public private(set) var stopsRequested: Set<Int64> = []
+
+    public struct StopRequest: Sendable, Hashable {
+        public var reason: String?
+    }
 
     public init(start: RunStart, configuration: LoopConfiguration) {
         state = RunState(configuration: configuration)
@@ -69,6 +78,8 @@ public struct RunWorkflowHistory: Sendable {
             failed(try close(attributes.scheduledEventID), attributes.failure)
         case .activityTaskCanceledEventAttributes(let attributes):
             _ = try close(attributes.scheduledEventID)
+        case .activityTaskCancelRequestedEventAttributes(let attributes):
+            stopsRequested.insert(attributes.scheduledEventID)
         case .timerStartedEventAttributes(let attributes):
             if let step = RunWorkflowKey.step(ofApprovalTimer: attributes.timerID) { approvalTimers[step] = .started }
         case .timerFiredEventAttributes(let attributes):
@@ -83,10 +94,24 @@ public struct RunWorkflowHistory: Sendable {
             // A decision for a call that does not wait (late, or twice) changes nothing.
             if AgentLoop.callsAwaitingApproval(state).contains(where: { $0.id == decision.callId }) { record(.approvalResolved(decision)) }
         case .workflowExecutionCancelRequestedEventAttributes(let attributes):
-            if !state.cancelRequested, state.outcome == nil { record(.cancelRequested(reason: attributes.cause.isEmpty ? nil : attributes.cause)) }
+            if !state.cancelRequested, state.outcome == nil, stopWaiting == nil {
+                stopWaiting = StopRequest(reason: attributes.cause.isEmpty ? nil : attributes.cause)
+            }
         default:
             break
         }
+        // A stop is recorded once no model call is under way.
+        if let stop = stopWaiting, openModelCalls.isEmpty {
+            stopWaiting = nil
+            if !state.cancelRequested, state.outcome == nil { record(.cancelRequested(reason: stop.reason)) }
+        }
+    }
+
+    /// Model activities under way: activity id and scheduled event id.
+    public var openModelCalls: [(id: String, scheduled: Int64)] {
+        openActivities.filter { id, _ in
+            if case .model = RunWorkflowKey.key(ofActivity: id) { true } else { false }
+        }.map { ($0.key, $0.value) }.sorted { $0.scheduled < $1.scheduled }
     }
 
     /// Ends the run as failed (its agent cannot run), unless it has ended.

@@ -65,7 +65,7 @@ public final class ActivityWorker: Sendable {
     public func run(pollers: Int = 2) async {
         await withDiscardingTaskGroup { group in
             group.addTask {
-                await TaskPolling.run(pollers: pollers, poll: { await self.poll() }, handle: { self.accept($0) })
+                await TaskPolling.run(pollers: pollers, maxConcurrent: Int.max, poll: { await self.poll() }, handle: { self.accept($0) })
                 self.draining.store(true, ordering: .relaxed)
                 self.receivedSink.finish()
             }

@@ -40,6 +40,9 @@ public struct RunWorkflowWorker: Sendable {
     /// A history this long (events) continues as a new execution when nothing is under way.
     let continueAfter: Int64
 
+    /// Workflow tasks answered at once, per queue (normal and sticky).
+    static let maxConcurrentTasks = 100
+
     /// How long a task waits on the sticky queue before Temporal gives it to any worker.
     static let stickyScheduleToStart: Int64 = 5
 
@@ -61,8 +64,14 @@ public struct RunWorkflowWorker: Sendable {
     /// answered are answered first).
     public func run(pollers: Int = 4) async {
         await withDiscardingTaskGroup { group in
-            group.addTask { await TaskPolling.run(pollers: max(1, pollers / 2), poll: { await poll(sticky: false) }, handle: { await answer($0) }) }
-            group.addTask { await TaskPolling.run(pollers: max(1, pollers - pollers / 2), poll: { await poll(sticky: true) }, handle: { await answer($0) }) }
+            for sticky in [false, true] {
+                group.addTask {
+                    await TaskPolling.run(
+                        pollers: sticky ? max(1, pollers - pollers / 2) : max(1, pollers / 2), maxConcurrent: Self.maxConcurrentTasks,
+                        poll: { await poll(sticky: sticky) }, handle: { await answer($0) }
+                    )
+                }
+            }
         }
     }
 

@@ -21,8 +21,8 @@ public struct TemporalWorkerConfiguration: Sendable {
 
     public init(
         endpoint: TemporalEndpoint, taskQueue: String = TemporalWorkerConfiguration.defaultTaskQueue,
-        identity: String = TemporalWorkerConfiguration.processIdentity, maxConcurrentActivities: Int = 100, workflowPollers: Int = 4,
-        activityPollers: Int = 2
+        identity: String = TemporalWorkerConfiguration.processIdentity, maxConcurrentActivities: Int = 100, workflowPollers: Int = 8,
+        activityPollers: Int = 4
     ) {
         self.endpoint = endpoint
         self.taskQueue = taskQueue

@@ -197,8 +197,8 @@ public final class ActivityWorker: Sendable {
     /// reaches an activity only through a heartbeat's reply).
     private func heartbeat(_ task: ActivityTask) async -> Finish {
         let timeout = Double(task.heartbeatTimeout.seconds) + Double(task.heartbeatTimeout.nanos) / 1e9
-        // With a heartbeat timeout (the model activity): every second at most, so that a stop
-        // ends a streaming model call within about a second. Without (tools): every 5 s.
+        // Every second at most (runs' activities all have a heartbeat timeout), so that a stop
+        // ends a streaming model call within about a second; every 5 s for an activity without one.
         let interval = timeout > 0 ? min(max(timeout * 0.4, 0.2), 1) : 5
         var request = Temporal_Api_Workflowservice_V1_RecordActivityTaskHeartbeatRequest()
         request.namespace = connection.endpoint.namespace

@@ -115,7 +115,6 @@ public struct RunWorkflowWorker: Sendable {
                 held.remove(workflowId)  // the run goes on without this answer: what is held is behind
                 throw error
             }
-            if closes { held.remove(workflowId) }
         } catch {
             held.remove(workflowId)
             logger.error("a workflow task failed", metadata: ["workflow": "\(workflowId)", "error": "\(error)"])

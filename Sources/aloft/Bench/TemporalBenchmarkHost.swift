@@ -12,7 +12,7 @@ import Logging
 enum TemporalBenchmarkHost {
     static func withEngine<Result: Sendable>(
         store: EngineStore, storeURL: String, endpoint: TemporalEndpoint, workerArguments: [String],
-        _ body: @Sendable (LocalEngine, _ worker: Int32) async throws -> Result
+        _ body: @Sendable (LocalEngine, _ worker: Int32, _ client: TemporalRunClient) async throws -> Result
     ) async throws -> Result {
         var logger = Logger(label: "aloft-bench")
         logger.logLevel = .critical
@@ -41,7 +41,7 @@ enum TemporalBenchmarkHost {
             group.addTask { try await relay.run() }
             defer { group.cancelAll() }
             do {
-                return try await body(engine, worker.processIdentifier)
+                return try await body(engine, worker.processIdentifier, relay.client)
             } catch {
                 let said = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
                 if !said.isEmpty { printError("the benchmark's worker said:\n\(said.suffix(2000))") }

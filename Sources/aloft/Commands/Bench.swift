@@ -135,9 +135,9 @@ struct Bench: AsyncParsableCommand {
             if endpoint.tls { workerArguments.append("--temporal-tls") }
             (result, historyBytes) = try await TemporalBenchmarkHost.withEngine(
                 store: store, storeURL: url, endpoint: endpoint, workerArguments: workerArguments
-            ) { engine, worker in
+            ) { engine, worker, client in
                 let result = try await measure(engine, worker)
-                return (result, try await Self.historyBytesPerRun(store: store, endpoint: endpoint))
+                return (result, try await Self.historyBytesPerRun(store: store, client: client))
             }
         } else {
             result = try await EngineHost.withEngine(store: store, configuration: BenchmarkWorkload.configuration, verbose: false) { engine in
@@ -195,19 +195,10 @@ struct Bench: AsyncParsableCommand {
     private func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
 
     /// The mean size of a completed run's workflow history, over up to 50 of the last runs.
-    private static func historyBytesPerRun(store: EngineStore, endpoint: TemporalEndpoint) async throws -> Double {
-        let connection = try TemporalConnection(endpoint)
-        let client = TemporalRunClient(connection: connection, taskQueue: "", identity: "aloft-bench")
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await connection.run() }
-            defer {
-                connection.close()
-                group.cancelAll()
-            }
-            var sizes: [Int64] = []
-            for run in try await store.runs(RunQuery(phase: .completed, limit: 50)) { sizes.append(try await client.historySize(runId: run.id).bytes) }
-            return sizes.isEmpty ? 0 : Double(sizes.reduce(0, +)) / Double(sizes.count)
-        }
+    private static func historyBytesPerRun(store: EngineStore, client: TemporalRunClient) async throws -> Double {
+        var sizes: [Int64] = []
+        for run in try await store.runs(RunQuery(phase: .completed, limit: 50)) { sizes.append(try await client.historySize(runId: run.id).bytes) }
+        return sizes.isEmpty ? 0 : Double(sizes.reduce(0, +)) / Double(sizes.count)
     }
 
     /// Runs `body` for indexes 0..<count, `width` at a time; returns what each gave.

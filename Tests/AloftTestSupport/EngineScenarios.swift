@@ -77,8 +77,13 @@ public enum EngineScenarios {
         return events
     }
 
+    /// Waits by the clock, not by a count of sleeps: under a loaded CI machine a sleep of 10 ms can
+    /// take far longer, and a Temporal engine's first step waits on its dev server.
+    static let patience: Duration = .seconds(30)
+
     static func phase(_ engine: any RunEngine, _ runId: String, in phases: Set<RunPhase>) async throws -> Run {
-        for _ in 0..<1_000 {
+        let deadline = ContinuousClock.now + patience
+        while ContinuousClock.now < deadline {
             if let run = try await engine.reader.run(id: runId), phases.contains(run.phase) { return run }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -247,7 +252,8 @@ public enum EngineScenarios {
         try await host.withEngine { engine in
             let run = try await engine.start(StartRunRequest(agent: agent, input: "go"))
             started.set(run.id)
-            for _ in 0..<500 where host.toolKeys.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            let deadline = ContinuousClock.now + patience
+            while host.toolKeys.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             try expect(host.toolKeys.count == 1, "the slow tool is under way when the engine stops")
         }
         let runId = try started.get()

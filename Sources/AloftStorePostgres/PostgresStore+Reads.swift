@@ -1,6 +1,7 @@
 public import AloftCore
 import Foundation
 import PostgresNIO
+import Synchronization
 
 extension PostgresStore {
     /// Runs with their session's text id, as `Run` reads them.
@@ -193,11 +194,19 @@ extension PostgresStore {
             let summary = try await connection.query("SELECT summary FROM sessions WHERE key = \(sessionKey)", logger: self.logger).collect()
                 .first?.decode(String?.self)
             var instructions: String?
-            if stored.needsInstructions,
-                let definition = try await connection.query("SELECT definition FROM agent_versions WHERE version = \(run.agentVersion)", logger: self.logger)
-                    .collect().first?.decode(String.self)
-            {
-                instructions = try EncodedStep.agent(stored: definition, version: run.agentVersion).instructions
+            if stored.needsInstructions {
+                instructions = self.instructionsByVersion.withLock { $0[run.agentVersion] }
+                if instructions == nil,
+                    let definition = try await connection.query("SELECT definition FROM agent_versions WHERE version = \(run.agentVersion)", logger: self.logger)
+                        .collect().first?.decode(String.self)
+                {
+                    let read = try EncodedStep.agent(stored: definition, version: run.agentVersion).instructions
+                    self.instructionsByVersion.withLock { known in
+                        if known.count >= 1_000 { known.removeAll() }
+                        known[run.agentVersion] = read
+                    }
+                    instructions = read
+                }
             }
             return (run, texts, times, instructions, summary, messages)
         }

@@ -22,6 +22,9 @@ public final class PostgresStore: Service, Sendable {
     let announcements: PostgresGroupCommit<[String]>
     /// Names this process in its notices, so that it ignores its own.
     let origin: String
+    /// The instructions of agent versions read so far (a version never changes): a journal
+    /// read does not fetch and decode its agent's definition again.
+    let instructionsByVersion = Mutex<[String: String]>([:])
 
     /// Starts the connection pool for `where` (connections open as they are needed).
     public init(_ where: PostgresLocation, logger: Logger = Logger(label: "aloft.postgres")) {

@@ -9,8 +9,9 @@ public import Logging
 /// attempt: Temporal retries per the agent's policy, and a failure another attempt cannot
 /// mend (a model server's 4xx, a tool refusing its arguments) says so.
 ///
-/// Inputs are references: the model activity rebuilds the request from the run's journal in
-/// the store, so the workflow history never holds the conversation.
+/// Inputs are references: the model activity rebuilds the request from the run's journal —
+/// as this worker projected it when that is current (`ProjectedRuns`), from the store
+/// otherwise — so the workflow history never holds the conversation.
 public struct RunActivities: Sendable {
     let store: any RunStore
     let catalog: AgentCatalog
@@ -19,8 +20,13 @@ public struct RunActivities: Sendable {
     let bus: (any RunEventBus)?
     let metrics: RunMetrics
     let logger: Logger
+    /// The runs this worker's workflow context projected.
+    let projected: ProjectedRuns?
 
-    public init(store: any RunStore, catalog: AgentCatalog, bus: (any RunEventBus)?, metrics: RunMetrics, logger: Logger) {
+    public init(
+        store: any RunStore, catalog: AgentCatalog, bus: (any RunEventBus)?, metrics: RunMetrics, projected: ProjectedRuns? = nil, logger: Logger
+    ) {
+        self.projected = projected
         self.store = store
         self.catalog = catalog
         self.bus = bus
@@ -35,8 +41,7 @@ public struct RunActivities: Sendable {
 
     func model(_ task: ActivityTask) async throws -> Temporal_Api_Common_V1_Payloads {
         let input = try TemporalPayload.decode(ModelActivityInput.self, from: task.input)
-        let (run, runtime, journal) = try await load(input.runId)
-        let state = RunState(configuration: runtime.loop, journal: journal)
+        let (run, runtime, state) = try await conversation(input.runId, before: input.step)
         // Already answered (the workflow task that would record it was lost): the same answer.
         if state.iterations.count >= input.step { return try TemporalPayload.payloads(state.iterations[input.step - 1].response) }
         guard state.iterations.count == input.step - 1 else {
@@ -69,7 +74,9 @@ public struct RunActivities: Sendable {
 
     func tool(_ task: ActivityTask) async throws -> Temporal_Api_Common_V1_Payloads {
         let input = try TemporalPayload.decode(ToolActivityInput.self, from: task.input)
-        let (_, runtime, _) = try await load(input.runId, journal: false)
+        let run: Run
+        if let known = projected?[input.runId]?.run { run = known } else { run = try await stored(input.runId) }
+        let runtime = try await runtime(of: run)
         var logger = logger
         logger[metadataKey: "run.id"] = "\(input.runId)"
         switch await ToolStep(runtime: runtime, metrics: metrics, logger: logger, attempts: .one).carryOut(input.invocation, runId: input.runId) {
@@ -85,16 +92,29 @@ public struct RunActivities: Sendable {
         }
     }
 
-    private func load(_ runId: String, journal: Bool = true) async throws -> (Run, AgentRuntime, [JournalEntry]) {
+    /// The run and its state before model call `step`: as projected by this worker when that
+    /// has come so far, from the store otherwise.
+    private func conversation(_ runId: String, before step: Int) async throws -> (Run, AgentRuntime, RunState) {
+        if let known = projected?[runId], known.state.iterations.count >= step - 1 {
+            return (known.run, try await runtime(of: known.run), known.state)
+        }
+        let run = try await stored(runId)
+        let runtime = try await runtime(of: run)
+        return (run, runtime, RunState(configuration: runtime.loop, journal: try await store.journal(runId: runId)))
+    }
+
+    private func stored(_ runId: String) async throws -> Run {
         guard let run = try await store.run(id: runId) else {
             throw ActivityFailure(type: "run_not_found", message: "run \(runId) is not in the store", nonRetryable: true)
         }
-        let runtime: AgentRuntime
+        return run
+    }
+
+    private func runtime(of run: Run) async throws -> AgentRuntime {
         do {
-            runtime = try await catalog.runtime(version: run.agentVersion, store: store)
+            return try await catalog.runtime(version: run.agentVersion, store: store)
         } catch let error as EngineError where error.code == .invalidAgent {
             throw ActivityFailure(type: "invalid_run", message: error.message, nonRetryable: true)
         }
-        return (run, runtime, journal ? try await store.journal(runId: runId) : [])
     }
 }

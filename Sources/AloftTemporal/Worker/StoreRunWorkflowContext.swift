@@ -17,12 +17,17 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
     let catalog: AgentCatalog
     let bus: (any RunEventBus)?
     let now: @Sendable () -> Date
-    /// What this worker last projected of each run: its row, its journal's length, its state.
-    private let projected = BoundedCache<String, Projection>(capacity: 10_000)
+    /// What this worker last projected of each run: its row, its journal's length, its state
+    /// (shared with its activities).
+    let projected: ProjectedRuns
     /// Loop configurations by agent version (a version never changes).
     private let configurations = Mutex<[String: LoopConfiguration]>([:])
 
-    public init(store: any RunStore, catalog: AgentCatalog, bus: (any RunEventBus)?, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any RunStore, catalog: AgentCatalog, bus: (any RunEventBus)?, projected: ProjectedRuns = ProjectedRuns(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.projected = projected
         self.store = store
         self.catalog = catalog
         self.bus = bus
@@ -33,18 +38,28 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
         guard let run = try await store.run(id: input.runId) else {
             throw TemporalError(code: .badHistory, message: "run \(input.runId) is not in the store; was it deleted while its workflow ran?")
         }
-        guard case .started(let start) = try await store.journal(runId: input.runId).first else {
+        let journal = try await store.journal(runId: input.runId)
+        guard case .started(let start) = journal.first else {
             throw TemporalError(code: .badHistory, message: "run \(input.runId) has no start in its journal")
         }
         do {
-            return (start, .success(try await configuration(version: run.agentVersion)))
+            let configuration = try await configuration(version: run.agentVersion)
+            // What the task's projection will begin from: read now, not again.
+            projected.set(
+                ProjectedRuns.Projection(run: run, count: journal.count, state: RunState(configuration: configuration, journal: journal), unchecked: journal),
+                for: input.runId
+            )
+            return (start, .success(configuration))
         } catch let error as EngineError where error.code == .invalidAgent {
+            projected.remove(input.runId)
             return (start, .failure(RunError(code: .invalidRun, message: error.message)))
         }
     }
 
     public func recorded(runId: String, count: Int) async throws -> [JournalEntry] {
-        let journal = try await store.journal(runId: runId)
+        // `start(of:)` has just read it, for the same task.
+        let journal: [JournalEntry]
+        if let read = projected[runId]?.unchecked { journal = read } else { journal = try await store.journal(runId: runId) }
         guard journal.count >= count else {
             throw TemporalError(code: .badHistory, message: "run \(runId) continues from \(count) journal entries, but the store holds \(journal.count)")
         }
@@ -57,7 +72,10 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
             attempt += 1
             do {
                 // A conflict means the store moved on without this worker: read it again.
-                try await projectOnce(runId: runId, journal: journal, known: continuing && attempt == 1 ? projected[runId] : nil)
+                // What this worker projected is what is stored if it answered the run's last
+                // task, or has just read the store (`start(of:)`, a task folded from the start).
+                let known = attempt == 1 ? projected[runId].flatMap { continuing || $0.unchecked != nil ? $0 : nil } : nil
+                try await projectOnce(runId: runId, journal: journal, known: known)
                 return
             } catch let error as StoreError where error.code == .conflict && attempt < 5 {
                 continue
@@ -68,19 +86,14 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
         }
     }
 
-    /// What a worker projected of a run: enough to project the next task's entries without
-    /// reading the run back (a long run's journal is not read and folded again at every task).
-    struct Projection: Sendable {
-        var run: Run
-        var count: Int
-        var state: RunState
-    }
-
-    private func projectOnce(runId: String, journal: [JournalEntry], known: Projection?) async throws {
+    private func projectOnce(runId: String, journal: [JournalEntry], known: ProjectedRuns.Projection?) async throws {
         let run: Run
         let before: RunState
         let storedCount: Int
         if let known, journal.count >= known.count {
+            if let stored = known.unchecked, !journal.prefix(stored.count).elementsEqual(stored) {
+                throw TemporalError(code: .badHistory, message: "the history of run \(runId) no longer matches its stored journal")
+            }
             (run, before, storedCount) = (known.run, known.state, known.count)
         } else {
             guard let found = try await store.run(id: runId) else { return }
@@ -96,7 +109,10 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
             }
             (run, before, storedCount) = (found, RunState(configuration: configuration, journal: stored), stored.count)
         }
-        guard journal.count > storedCount else { return }
+        guard journal.count > storedCount else {
+            if known?.unchecked != nil { projected.set(ProjectedRuns.Projection(run: run, count: storedCount, state: before), for: runId) }
+            return
+        }
         var after = before
         let new = Array(journal[storedCount...])
         for entry in new { after.apply(entry) }
@@ -123,7 +139,7 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
         step.write.run = step.run
         try await store.commit(step.write)
         if after.outcome == nil {
-            projected.set(Projection(run: step.run, count: journal.count, state: after), for: runId)
+            projected.set(ProjectedRuns.Projection(run: step.run, count: journal.count, state: after), for: runId)
         } else {
             projected.remove(runId)
         }

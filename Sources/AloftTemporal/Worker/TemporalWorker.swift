@@ -81,14 +81,15 @@ public final class TemporalWorker: Service {
         let workflowConnection = try TemporalConnection(configuration.endpoint)
         let activityConnection = try TemporalConnection(configuration.endpoint)
         let (queue, identity) = (configuration.taskQueue, configuration.identity)
+        let projected = ProjectedRuns()
         let activities = ActivityWorker(
             connection: activityConnection, taskQueue: queue, identity: identity,
-            handlers: RunActivities(store: store, catalog: catalog, bus: bus, metrics: metrics, logger: logger).handlers,
+            handlers: RunActivities(store: store, catalog: catalog, bus: bus, metrics: metrics, projected: projected, logger: logger).handlers,
             maxConcurrent: configuration.maxConcurrentActivities, logger: logger
         )
         let workflows = RunWorkflowWorker(
             connection: workflowConnection, taskQueue: queue, identity: identity,
-            context: StoreRunWorkflowContext(store: store, catalog: catalog, bus: bus), activities: activities,
+            context: StoreRunWorkflowContext(store: store, catalog: catalog, bus: bus, projected: projected), activities: activities,
             continueAfter: configuration.continueAsNewAfterEvents, logger: logger
         )
         // The connections outlive the workers' cancellation: a worker that is stopped still

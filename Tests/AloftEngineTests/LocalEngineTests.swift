@@ -66,13 +66,20 @@ struct LocalEngineTests {
     func concurrentTurns() async throws {
         let store = try SQLiteStore(path: temporaryDatabasePath())
         let agent = scriptedAgent([ScriptedReply(text: "first answer")])
-        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog())) { engine in
+        // The turn that wins is still under way (its tool takes a second) when the others try:
+        // an instant answer could end it before a slower start looked, and that start would rightly run.
+        let slow = {
+            var slow = scriptedAgent([ScriptedReply(toolCalls: [.init(name: "slow_echo")]), ScriptedReply(text: "second answer")], tools: ["slow_echo"])
+            slow.name = agent.name
+            return slow
+        }()
+        try await withEngine(store: store, configuration: testConfiguration(log: ToolCallLog(), slowTool: .seconds(1))) { engine in
             let first = try await engine.start(StartRunRequest(agent: agent, input: "go"))
             _ = try await waitForPhase(store, runId: first.id, [.completed])
             let outcomes = await withTaskGroup(of: Result<Run, any Error>.self) { group in
                 for turn in 0..<8 {
                     group.addTask {
-                        do { return .success(try await engine.start(StartRunRequest(agent: agent, input: "turn \(turn)", sessionId: first.sessionId))) }
+                        do { return .success(try await engine.start(StartRunRequest(agent: slow, input: "turn \(turn)", sessionId: first.sessionId))) }
                         catch { return .failure(error) }
                     }
                 }
@@ -86,7 +93,7 @@ struct LocalEngineTests {
             })
             let second = try #require(started.first)
             _ = try await waitForPhase(store, runId: second.id, [.completed])
-            #expect(try await store.messages(sessionId: first.sessionId).map(\.position) == [0, 1, 2, 3])
+            #expect(try await store.messages(sessionId: first.sessionId).map(\.position) == [0, 1, 2, 3, 4, 5])
             #expect(try await store.runs(RunQuery(sessionId: first.sessionId)).count == 2)
         }
     }

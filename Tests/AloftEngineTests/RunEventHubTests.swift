@@ -35,4 +35,32 @@ struct RunEventHubTests {
         #expect(seqs.count < 100, "about \(RunEventHub.bufferBytes) bytes of deltas, not all 4 MB: \(seqs.count) events")
         #expect(seqs == Array(seqs.sorted()), "in order")
     }
+
+    @Test("runs published to their end where nobody subscribes and nobody releases them (a Temporal worker) are not all kept")
+    func unfollowedRunsAreBounded() {
+        let hub = RunEventHub()
+        for run in 0..<(RunEventHub.retainedEndedRuns * 3) {
+            hub.publish(RunEvent(runId: "run_\(run)", seq: 1, kind: .runStarted, data: [:]))
+            hub.publish(RunEvent(runId: "run_\(run)", seq: 2, kind: .runCompleted, data: ["output": "done"]))
+        }
+        #expect(hub.channelCount <= RunEventHub.retainedEndedRuns, "\(hub.channelCount) runs kept")
+        #expect(hub.channelCount > 0, "the newest are kept for late readers")
+    }
+
+    @Test("a hub that keeps nothing still passes events to its subscribers, and holds nothing once they leave")
+    func keepingNothing() async {
+        let hub = RunEventHub(retainedRuns: 0)
+        for run in 0..<100 {
+            hub.publish(RunEvent(runId: "run_\(run)", seq: 1, kind: .runStarted, data: [:]))
+            hub.publish(RunEvent(runId: "run_\(run)", seq: 2, kind: .runContent, data: ["delta": "x", "step": 1]))
+        }
+        #expect(hub.channelCount == 0, "runs under way that nobody follows hold nothing: \(hub.channelCount)")
+        let subscription = hub.subscribe(runId: "followed", after: 0)
+        hub.publish(RunEvent(runId: "followed", seq: 1, kind: .runStarted, data: [:]))
+        hub.publish(RunEvent(runId: "followed", seq: 2, kind: .runCompleted, data: ["output": "done"]))
+        var seqs: [Int] = []
+        for await event in subscription.events { seqs.append(event.seq) }
+        #expect(seqs == [1, 2], "the subscriber saw the run live: \(seqs)")
+        #expect(hub.channelCount == 0, "nothing kept after the end")
+    }
 }

@@ -7,13 +7,15 @@ import Synchronization
 ///
 /// Bounded in bytes, not only in events: a run keeps at most `bufferBytes` of recent events
 /// (and `bufferLimit` events), and the runs kept after they end or pause hold at most
-/// `retainedBytes` together; the oldest go first.
+/// `retainedBytes` together; the oldest go first. A run nobody here subscribes to counts as
+/// kept from its first event, and a run counts as ended at its last: a process that publishes
+/// runs it does not drive (a Temporal worker) holds no more than that either.
 public final class RunEventHub: RunEventBus {
     static let bufferLimit = 2048
     /// Most bytes of events one run keeps for late readers.
     static let bufferBytes = 256 * 1024
     /// Most bytes of events kept, all ended or waiting runs together.
-    static let retainedBytes = 64 * 1024 * 1024
+    public static let retainedBytes = 64 * 1024 * 1024
 
     private struct Channel {
         var buffer: [RunEvent] = []
@@ -48,13 +50,21 @@ public final class RunEventHub: RunEventBus {
         var retainedBytes = 0
     }
 
-    /// How many ended or waiting runs keep their recent events, so a client that subscribes
-    /// or reconnects (`Last-Event-ID`) soon after still gets what it missed.
-    static let retainedEndedRuns = 1000
+    /// How many ended or waiting runs keep their recent events by default, so a client that
+    /// subscribes or reconnects (`Last-Event-ID`) soon after still gets what it missed.
+    public static let retainedEndedRuns = 1000
 
     private let state = Mutex(State())
+    /// Most runs kept without subscribers; 0 in a process nobody subscribes in.
+    let retainedRuns: Int
+    let retainedBytesLimit: Int
 
-    public init() {}
+    /// - Parameter retainedRuns: runs that keep their recent events while nobody here
+    ///   subscribes to them (ended, waiting, or driven elsewhere); 0 where nobody subscribes.
+    public init(retainedRuns: Int = RunEventHub.retainedEndedRuns, retainedBytes: Int = RunEventHub.retainedBytes) {
+        self.retainedRuns = max(0, retainedRuns)
+        self.retainedBytesLimit = retainedBytes
+    }
 
     /// Most events a subscriber may fall behind by; one that falls further is ended (and
     /// catches up from the event log, see `RunEventFeed`) instead of holding memory without end.
@@ -83,10 +93,12 @@ public final class RunEventHub: RunEventBus {
 
     public func publish(_ event: RunEvent) {
         let ending: [AsyncStream<RunEvent>.Continuation] = state.withLock { state in
+            let new = state.channels[event.runId] == nil
             var channel = state.channels[event.runId] ?? Channel()
             let before = channel.bytes
             channel.append(event)
-            if state.retainedSet.contains(event.runId) { state.retainedBytes += channel.bytes - before }
+            let retained = state.retainedSet.contains(event.runId)
+            if retained { state.retainedBytes += channel.bytes - before }
             var ending: [AsyncStream<RunEvent>.Continuation] = []
             for (id, continuation) in channel.subscribers {
                 if case .dropped = continuation.yield(event) {
@@ -101,6 +113,8 @@ public final class RunEventHub: RunEventBus {
                 channel.subscribers = [:]
             }
             state.channels[event.runId] = channel
+            // Nobody follows it here, or it ended: kept among the bounded few for late readers.
+            if (new && channel.subscribers.isEmpty) || event.kind.isTerminal { retain(event.runId, in: &state) } else if retained { evictOverflow(&state) }
             return ending
         }
         // Outside the lock: finishing runs the streams' termination handlers, which take it.
@@ -110,16 +124,26 @@ public final class RunEventHub: RunEventBus {
     /// The driver is done with the run for now (it ended, or waits for a person). Its recent
     /// events stay for late readers, among a bounded number of such runs.
     public func release(runId: String) {
-        state.withLock { state in
-            guard let channel = state.channels[runId], state.retainedSet.insert(runId).inserted else { return }
-            state.retained.append(runId)
-            state.retainedBytes += channel.bytes
-            while state.retained.count > Self.retainedEndedRuns || (state.retainedBytes > Self.retainedBytes && state.retained.count > 1) {
-                let oldest = state.retained.removeFirst()
-                state.retainedSet.remove(oldest)
-                state.retainedBytes -= state.channels[oldest]?.bytes ?? 0
-                if state.channels[oldest]?.subscribers.isEmpty ?? true { state.channels[oldest] = nil }
-            }
+        state.withLock { retain(runId, in: &$0) }
+    }
+
+    private func retain(_ runId: String, in state: inout State) {
+        guard let channel = state.channels[runId], state.retainedSet.insert(runId).inserted else { return }
+        state.retained.append(runId)
+        state.retainedBytes += channel.bytes
+        evictOverflow(&state)
+    }
+
+    /// Drops the oldest kept runs beyond the budget (those with subscribers stay in memory,
+    /// no longer counted).
+    private func evictOverflow(_ state: inout State) {
+        while let oldest = state.retained.first,
+            state.retained.count > retainedRuns || (state.retainedBytes > retainedBytesLimit && state.retained.count > 1) || retainedRuns == 0
+        {
+            state.retained.removeFirst()
+            state.retainedSet.remove(oldest)
+            state.retainedBytes -= state.channels[oldest]?.bytes ?? 0
+            if state.channels[oldest]?.subscribers.isEmpty ?? true { state.channels[oldest] = nil }
         }
     }
 

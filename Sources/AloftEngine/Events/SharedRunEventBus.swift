@@ -28,7 +28,7 @@ public final class SharedRunEventBus: RunEventBus, Service {
     /// get only what this process publishes, and the log when they reconnect).
     static let followedLimit = 10_000
 
-    private let local = RunEventHub()
+    private let local: RunEventHub
     private let notices: any StoreNotices
     private let reader: any RunReader
     private let logger: Logger
@@ -42,7 +42,10 @@ public final class SharedRunEventBus: RunEventBus, Service {
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    public init(notices: any StoreNotices, reader: any RunReader, logger: Logger) {
+    /// - Parameter retainedRuns: runs whose recent events are kept while nobody here
+    ///   subscribes to them (see `RunEventHub`); 0 in a process that only publishes.
+    public init(notices: any StoreNotices, reader: any RunReader, retainedRuns: Int = RunEventHub.retainedEndedRuns, logger: Logger) {
+        local = RunEventHub(retainedRuns: retainedRuns)
         self.notices = notices
         self.reader = reader
         self.logger = logger

@@ -73,7 +73,9 @@ struct Worker: AsyncParsableCommand {
         )
         if let agents { checkAgents(in: agents, catalog: catalog) }
         // Streamed text reaches the subscribers of every API server through the store's notices.
-        let bus: any RunEventBus = (store as? any StoreNotices).map { SharedRunEventBus(notices: $0, reader: store, logger: logger) } ?? RunEventHub()
+        // Nobody subscribes in a worker: it publishes (deltas reach the API servers), keeps nothing.
+        let bus: any RunEventBus =
+            (store as? any StoreNotices).map { SharedRunEventBus(notices: $0, reader: store, retainedRuns: 0, logger: logger) } ?? RunEventHub(retainedRuns: 0)
         let worker = TemporalWorker(
             configuration: configuration, store: store, catalog: catalog, bus: bus, metrics: RunMetrics(factory: NOOPMetricsHandler.instance),
             logger: logger

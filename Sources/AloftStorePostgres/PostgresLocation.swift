@@ -61,6 +61,13 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         )
         configuration.options.connectTimeout = .seconds(10)
         configuration.options.maximumConnections = 40
+        // Every time a connection goes back to the pool, the pool starts its idle and keep-alive
+        // timers, and cancels them at the next lease; a cancelled `Task.sleep` holds its task's
+        // memory until its deadline. With the defaults (60 s, 30 s) a busy process held the
+        // timers of the last minute's queries — tens of MB that grew with the load. A connection
+        // idle for 10 s is closed instead, which also makes keep-alive queries pointless.
+        configuration.options.connectionIdleTimeout = .seconds(10)
+        configuration.options.keepAliveBehavior = nil
         self.configuration = configuration
         description = Self.masked(text)
     }

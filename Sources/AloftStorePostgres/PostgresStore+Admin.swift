@@ -102,7 +102,8 @@ extension PostgresStore {
 
     // MARK: Inbox and timers
 
-    /// Queues a command for the engine that owns the run.
+    /// Takes `count` numbers from the run's event counter (deltas streamed by another process
+    /// are numbered from it too).
     public func reserveEventNumbers(runId: String, count: Int) async throws -> ClosedRange<Int> {
         precondition(count > 0, "reserve at least one number")
         let last = try await read { connection in
@@ -115,6 +116,7 @@ extension PostgresStore {
         return (last - count + 1)...last
     }
 
+    /// Queues a command for the engine that owns the run.
     public func enqueue(_ command: RunCommand, runId: String) async throws {
         let text = String(decoding: try JSONEncoder().encode(command), as: UTF8.self)
         try await transaction { connection in

@@ -181,7 +181,7 @@ let package = Package(
             dependencies: [
                 "AloftTemporal", "AloftTemporalAPI", "AloftTestSupport", "AloftRuntime", "AloftLLM", "AloftStorePostgres", "AloftEngine", "AloftTools",
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "GRPCCore", package: "grpc-swift-2"),
             ],
             swiftSettings: swiftSettings
         ),

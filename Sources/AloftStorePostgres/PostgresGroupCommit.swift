@@ -7,12 +7,13 @@ import Synchronization
 /// Submitters queue their item and wait. Up to `concurrentBatches` batches are under way at
 /// once, each on a connection of its own, so that while one waits for its flush the next is
 /// being written; each goes on with whatever queued meanwhile until the queue is empty. Under
-/// load, batches grow by themselves; alone, a step is committed at once.
-final class PostgresGroupCommit<Item: Sendable>: Sendable {
+/// load, batches grow by themselves; alone, a step is committed at once. Each item gets its
+/// own `Answer` back (the numbers the database gave its events).
+final class PostgresGroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     private struct Waiter {
         var item: Item
         /// Nil for an item sent without waiting.
-        var continuation: CheckedContinuation<Void, any Error>?
+        var continuation: CheckedContinuation<Answer, any Error>?
     }
 
     private struct State {
@@ -23,18 +24,18 @@ final class PostgresGroupCommit<Item: Sendable>: Sendable {
     private let state = Mutex(State())
     private let concurrentBatches: Int
     private let largestBatch: Int
-    private let write: @Sendable (_ items: [Item]) async throws -> Void
+    private let write: @Sendable (_ items: [Item]) async throws -> [Answer]
 
-    /// `write` commits items, all or none.
-    init(concurrentBatches: Int = 3, largestBatch: Int = 200, write: @escaping @Sendable (_ items: [Item]) async throws -> Void) {
+    /// `write` commits items, all or none, and answers for each, in order.
+    init(concurrentBatches: Int = 3, largestBatch: Int = 200, write: @escaping @Sendable (_ items: [Item]) async throws -> [Answer]) {
         self.concurrentBatches = concurrentBatches
         self.largestBatch = largestBatch
         self.write = write
     }
 
     /// Returns once `item` is committed; throws if it could not be.
-    func submit(_ item: Item) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    func submit(_ item: Item) async throws -> Answer {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Answer, any Error>) in
             queue(Waiter(item: item, continuation: continuation))
         }
     }
@@ -67,8 +68,9 @@ final class PostgresGroupCommit<Item: Sendable>: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                try await write(batch.map(\.item))
-                for waiter in batch { waiter.continuation?.resume() }
+                let answers = try await write(batch.map(\.item))
+                guard answers.count == batch.count else { throw GroupCommitMiscount(items: batch.count, answers: answers.count) }
+                for (waiter, answer) in zip(batch, answers) { waiter.continuation?.resume(returning: answer) }
             } catch {
                 guard batch.count > 1 else {
                     batch[0].continuation?.resume(throwing: error)
@@ -77,8 +79,9 @@ final class PostgresGroupCommit<Item: Sendable>: Sendable {
                 // One refused item must not fail its neighbours: commit them one by one.
                 for waiter in batch {
                     do {
-                        try await write([waiter.item])
-                        waiter.continuation?.resume()
+                        let answers = try await write([waiter.item])
+                        guard let answer = answers.first else { throw GroupCommitMiscount(items: 1, answers: 0) }
+                        waiter.continuation?.resume(returning: answer)
                     } catch {
                         waiter.continuation?.resume(throwing: error)
                     }
@@ -86,4 +89,12 @@ final class PostgresGroupCommit<Item: Sendable>: Sendable {
             }
         }
     }
+}
+
+/// The database answered a batch with fewer or more answers than it had items (a function
+/// that does not match this Aloft).
+struct GroupCommitMiscount: Error, CustomStringConvertible {
+    let items: Int
+    let answers: Int
+    var description: String { "a batch of \(items) steps was answered \(answers) times" }
 }

@@ -61,6 +61,9 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         )
         configuration.options.connectTimeout = .seconds(10)
         configuration.options.maximumConnections = 40
+        // No `minimumConnections`: postgres-nio 1.x crashes (a precondition in the pool's
+        // state machine, when a lease asks for a connection) with a minimum set while the
+        // database refuses connections.
         // Every time a connection goes back to the pool, the pool starts its idle and keep-alive
         // timers, and cancels them at the next lease; a cancelled `Task.sleep` holds its task's
         // memory until its deadline. With the defaults (60 s, 30 s) a busy process held the

@@ -110,6 +110,8 @@ struct PostgresStepDocument: Encodable {
     var eventSeq: Int?
     var events: [Event]?
     var lastEvent: Int?
+    /// The events' `seq` are 1, 2, …: the function numbers them after the run's counter.
+    var numberEvents: Bool?
     var interrupt: Bool?
     var messages: [MessageRow]?
     var removeAllApprovals: Bool?
@@ -122,7 +124,7 @@ struct PostgresStepDocument: Encodable {
     var consumed: [Int64]?
     var queuedCommands: [String]?
 
-    init(_ step: EncodedStep) {
+    init(_ step: EncodedStep, numberingEvents: Bool) {
         let w = step.write
         runId = w.runId
         at = step.recordedAt
@@ -162,7 +164,11 @@ struct PostgresStepDocument: Encodable {
         } else {
             eventSeq = w.eventSeq
         }
-        if !step.events.isEmpty {
+        if numberingEvents, !step.events.isEmpty {
+            events = step.events.enumerated().map { Event(seq: $0.offset + 1, kind: $0.element.kind, data: $0.element.data) }
+            lastEvent = step.events.count
+            numberEvents = true
+        } else if !step.events.isEmpty {
             events = step.events.map { Event(seq: $0.seq, kind: $0.kind, data: $0.data) }
             lastEvent = step.events.map(\.seq).max()
         }
@@ -199,10 +205,10 @@ struct PostgresStepDocument: Encodable {
     }
 
     /// The step as the JSON text the function reads.
-    static func json(of step: EncodedStep) throws -> String {
+    static func json(of step: EncodedStep, numberingEvents: Bool = false) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(PostgresStepDocument(step)), as: UTF8.self)
+        return String(decoding: try encoder.encode(PostgresStepDocument(step, numberingEvents: numberingEvents)), as: UTF8.self)
     }
 }

@@ -17,9 +17,11 @@ public final class PostgresStore: Service, Sendable {
     public let location: String
     /// The connection pool's own task, from `connect` to `shutdown`.
     private let pool: Task<Void, Never>
-    private let steps: PostgresGroupCommit<String>
+    /// Steps as JSON documents; each is answered with the number its events were numbered
+    /// after (0 when the step numbered them itself).
+    private let steps: PostgresGroupCommit<String, Int>
     /// Live events announced to the other processes, a batch at a time.
-    let announcements: PostgresGroupCommit<[String]>
+    let announcements: PostgresGroupCommit<[String], Void>
     /// Names this process in its notices, so that it ignores its own.
     let origin: String
     /// The instructions of agent versions read so far (a version never changes): a journal
@@ -38,11 +40,13 @@ public final class PostgresStore: Service, Sendable {
         steps = PostgresGroupCommit { documents in
             // Read to the end: a refusal comes after the row description, as the row stream's error.
             let steps = "[" + documents.joined(separator: ",") + "]"
-            _ = try await client.query("SELECT aloft_commit_steps(\(steps)::jsonb, \(origin))", logger: logger).collect()
+            let rows = try await client.query("SELECT aloft_commit_steps(\(steps)::jsonb, \(origin))", logger: logger).collect()
+            return try rows.first?.decode([Int64].self).map { Int($0) } ?? []
         }
         announcements = PostgresGroupCommit(concurrentBatches: 1) { batches in
             let payloads = batches.flatMap { $0 }
             _ = try await client.query("SELECT pg_notify(\(Self.channel), p) FROM unnest(\(payloads)::text[]) AS p", logger: logger).collect()
+            return batches.map { _ in () }
         }
     }
 
@@ -213,9 +217,20 @@ public final class PostgresStore: Service, Sendable {
     /// Commits one step before returning: in one transaction, shared with the steps of other
     /// runs committed at the same time (group commit).
     public func commit(_ write: StepWrite) async throws {
-        let document = try PostgresStepDocument.json(of: EncodedStep(write, now: Date()))
+        _ = try await submit(write, numberingEvents: false)
+    }
+
+    /// Commits a step whose events the database numbers from the run's counter, in the same
+    /// round trip (no reservation first).
+    public func commitNumberingEvents(_ write: StepWrite) async throws -> ClosedRange<Int>? {
+        let after = try await submit(write, numberingEvents: true)
+        return write.events.isEmpty ? nil : (after + 1)...(after + write.events.count)
+    }
+
+    private func submit(_ write: StepWrite, numberingEvents: Bool) async throws -> Int {
+        let document = try PostgresStepDocument.json(of: EncodedStep(write, now: Date()), numberingEvents: numberingEvents)
         do {
-            try await steps.submit(document)
+            return try await steps.submit(document)
         } catch {
             let error = storeError(error)
             if error.code == .conflict, !error.message.hasPrefix("session ") {

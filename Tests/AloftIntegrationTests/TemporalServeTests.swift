@@ -166,6 +166,8 @@ struct TemporalServeTests {
             let output = try await http("GET", "\(server.base)/v1/runs/\(run)").body["output"]?.stringValue
             #expect(output == (1...120).map { "w\($0)" }.joined(separator: " "))
         }
-        #expect(server.process.stderr.contains("cannot reach Temporal"), "the outage is said once: \(server.process.stderr.suffix(2000))")
+        // Said at most once (calls are retried for a few seconds first, so a short outage may go unsaid).
+        let said = server.process.stderr.components(separatedBy: "cannot reach Temporal").count - 1
+        #expect(said <= 1, "the outage is said at most once: \(server.process.stderr.suffix(2000))")
     }
 }

@@ -2,6 +2,7 @@ import AloftTemporal
 import AloftTemporalAPI
 import AloftTestSupport
 import Foundation
+import GRPCCore
 import Testing
 
 @Suite("Temporal connection", .enabled(if: TemporalDevServer.available, "\(TemporalDevServer.unavailableReason ?? "")"))
@@ -37,7 +38,7 @@ struct TemporalConnectionTests {
                 var request = Temporal_Api_Workflowservice_V1_PollWorkflowTaskQueueRequest()
                 request.namespace = "default"
                 request.taskQueue.name = "nothing-here"
-                _ = try await connection.service.pollWorkflowTaskQueue(request, options: TemporalConnection.longPoll)
+                _ = try await connection.service.pollWorkflowTaskQueue(request, metadata: TemporalConnection.longPoll)
             }
             try await Task.sleep(for: .seconds(1))
             let killed = clock.now
@@ -55,6 +56,34 @@ struct TemporalConnectionTests {
             }.result
             #expect((try? outcome.get()) == true, "the poll failed within 20 s of the server's death (it hung \(clock.now - killed))")
             polled.cancel()
+            connection.close()
+            group.cancelAll()
+        }
+    }
+
+    @Test("a call while Temporal is down is made again with backoff before it fails with `unavailable`")
+    func callsRetriedWhileUnavailable() async throws {
+        let own = try await TemporalDevServer.OwnServer.start()
+        let connection = try TemporalConnection(try TemporalEndpoint(address: own.server.address))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await connection.run() }
+            var request = Temporal_Api_Workflowservice_V1_DescribeNamespaceRequest()
+            request.namespace = "default"
+            _ = try await connection.call { try await $0.describeNamespace(request) }
+            try await own.stop()
+            // Every attempt is refused at once, so the time is the backoff's: 0.2 + 0.4 + 0.8 +
+            // 1.6 s, ±20 % (one attempt alone fails within milliseconds).
+            let clock = ContinuousClock()
+            let began = clock.now
+            var code: RPCError.Code?
+            do {
+                _ = try await connection.call { try await $0.describeNamespace(request) }
+            } catch let error as RPCError {
+                code = error.code
+            }
+            let waited = clock.now - began
+            #expect(code == .unavailable)
+            #expect(waited > .seconds(2.3) && waited < .seconds(10), "retried with backoff for \(waited)")
             connection.close()
             group.cancelAll()
         }

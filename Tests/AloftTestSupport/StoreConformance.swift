@@ -43,6 +43,7 @@ public enum StoreConformance {
         Check(description: "a deleted run and a deleted session leave nothing behind", body: deletions),
         Check(description: "sessions keep their metadata and are listed by it, every label matching", body: sessionMetadata),
         Check(description: "event numbers reserved are given once, and a step written after does not lower the counter", body: reservations),
+        Check(description: "a step's events numbered as it commits follow every number given, reserved ones included", body: numberedInCommit),
     ]
 
     // MARK: Building steps
@@ -129,6 +130,34 @@ public enum StoreConformance {
         } catch let error as StoreError {
             try expect(error.code == .notFound, "\(error)")
         }
+    }
+
+    static func numberedInCommit(_ store: Store) async throws {
+        try await store.commit(started("run_num", session: "ses_num"))
+        // Steps numbered by the store while deltas take numbers of their own: every number once.
+        let given = try await withThrowingTaskGroup(of: (numbers: [Int], committed: Bool).self) { group in
+            for index in 0..<6 {
+                group.addTask {
+                    guard index % 2 == 0 else { return (Array(try await store.reserveEventNumbers(runId: "run_num", count: 3)), false) }
+                    var write = StepWrite(runId: "run_num")
+                    write.events = (0..<3).map { _ in RunEvent(runId: "run_num", seq: 0, kind: .runContent, data: ["delta": .string("\(index)")]) }
+                    return (Array(try await store.commitNumberingEvents(write) ?? 0...0), true)
+                }
+            }
+            return try await group.reduce(into: [(numbers: [Int], committed: Bool)]()) { $0.append($1) }
+        }
+        try expect(given.flatMap(\.numbers).sorted() == Array(2...19), "numbers 2…19 given once each: \(given)")
+        let stored = try await store.events(runId: "run_num", after: 0)
+        let committed = given.filter(\.committed).flatMap(\.numbers).sorted()
+        try expect(stored.map(\.seq) == [1] + committed, "the start and the committed steps' events, as numbered: \(stored.map(\.seq))")
+        // The run row written with an older count does not lower the counter, and no number is skipped.
+        var write = StepWrite(runId: "run_num")
+        write.run = try await store.run(id: "run_num")
+        write.run?.eventSeq = 1
+        write.events = [RunEvent(runId: "run_num", seq: 0, kind: .runCompleted, data: [:])]
+        try expect(try await store.commitNumberingEvents(write) == 20...20, "the next number follows the last given")
+        try expect(try await store.run(id: "run_num")?.eventSeq == 20, "the counter is at the last number")
+        try expect(try await store.commitNumberingEvents(StepWrite(runId: "run_num")) == nil, "a step without events gets no numbers")
     }
 
     static func concurrentSteps(_ store: Store) async throws {

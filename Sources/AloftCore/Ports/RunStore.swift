@@ -11,6 +11,11 @@ public protocol RunStore: RunReader {
     /// streaming deltas). A step committed later never lowers the run's counter below them.
     /// `StoreError` `not_found` when there is no such run.
     func reserveEventNumbers(runId: String, count: Int) async throws -> ClosedRange<Int>
+    /// Commits a step of an existing run as `commit` does, its events numbered by the store,
+    /// in order, after every number the run gave so far (its `seq`s are ignored), and the
+    /// run's counter moved past them; returns the numbers (nil when it has no events). For a
+    /// process that records steps of a run whose deltas another process may be numbering.
+    func commitNumberingEvents(_ write: StepWrite) async throws -> ClosedRange<Int>?
     /// Creates an empty session.
     func insert(_ session: Session) async throws
     /// The position the next message of a session takes.
@@ -19,6 +24,24 @@ public protocol RunStore: RunReader {
     func deleteRun(id: String) async throws -> Bool
     /// Deletes a session with its runs; false when there is no such session.
     func deleteSession(id: String) async throws -> Bool
+}
+
+extension RunStore {
+    /// Numbers reserved first, then the step committed: two calls, for stores where a round
+    /// trip is cheap.
+    public func commitNumberingEvents(_ write: StepWrite) async throws -> ClosedRange<Int>? {
+        var write = write
+        guard !write.events.isEmpty else {
+            try await commit(write)
+            return nil
+        }
+        let numbers = try await reserveEventNumbers(runId: write.runId, count: write.events.count)
+        write.events = zip(numbers, write.events).map { RunEvent(runId: $1.runId, seq: $0, kind: $1.kind, data: $1.data) }
+        if let run = write.run { write.run?.eventSeq = max(run.eventSeq, numbers.upperBound) }
+        write.eventSeq = write.eventSeq.map { max($0, numbers.upperBound) }
+        try await commit(write)
+        return numbers
+    }
 }
 
 /// What the local engine needs beyond `RunStore`: the inbox of commands from other

@@ -29,7 +29,7 @@ public struct TemporalRunClient: Sendable {
         request.requestID = "start-\(input.runId)"
         request.workflowIDReusePolicy = .rejectDuplicate
         request.workflowIDConflictPolicy = .useExisting
-        _ = try await connection.service.startWorkflowExecution(request)
+        _ = try await connection.call { try await $0.startWorkflowExecution(request) }
     }
 
     /// Sends a person's decision on a tool call to the run.
@@ -41,7 +41,7 @@ public struct TemporalRunClient: Sendable {
         request.input = try TemporalPayload.payloads(decision)
         request.identity = identity
         request.requestID = "approval-\(runId)-\(decision.callId)"
-        _ = try await connection.service.signalWorkflowExecution(request)
+        _ = try await connection.call { try await $0.signalWorkflowExecution(request) }
     }
 
     /// Asks the run to stop: its workflow is cancelled, the activities under way with it.
@@ -52,7 +52,7 @@ public struct TemporalRunClient: Sendable {
         request.identity = identity
         request.requestID = "cancel-\(runId)"
         request.reason = reason ?? ""
-        _ = try await connection.service.requestCancelWorkflowExecution(request)
+        _ = try await connection.call { try await $0.requestCancelWorkflowExecution(request) }
     }
 
     /// The workflow's status (running, completed, failed, canceled, …).
@@ -60,7 +60,7 @@ public struct TemporalRunClient: Sendable {
         var request = Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionRequest()
         request.namespace = connection.endpoint.namespace
         request.execution.workflowID = runId
-        return try await connection.service.describeWorkflowExecution(request).workflowExecutionInfo.status
+        return try await connection.call { try await $0.describeWorkflowExecution(request) }.workflowExecutionInfo.status
     }
 
     /// The length, in events and bytes, of the history of the run's current workflow execution.
@@ -68,7 +68,7 @@ public struct TemporalRunClient: Sendable {
         var request = Temporal_Api_Workflowservice_V1_DescribeWorkflowExecutionRequest()
         request.namespace = connection.endpoint.namespace
         request.execution.workflowID = runId
-        let info = try await connection.service.describeWorkflowExecution(request).workflowExecutionInfo
+        let info = try await connection.call { try await $0.describeWorkflowExecution(request) }.workflowExecutionInfo
         return (info.historyLength, info.historySizeBytes)
     }
 
@@ -81,7 +81,7 @@ public struct TemporalRunClient: Sendable {
             request.namespace = connection.endpoint.namespace
             request.execution.workflowID = runId
             request.nextPageToken = page
-            let answer = try await connection.service.getWorkflowExecutionHistory(request)
+            let answer = try await connection.call { try await $0.getWorkflowExecutionHistory(request) }
             events += answer.history.events
             page = answer.nextPageToken
         } while !page.isEmpty

@@ -10,7 +10,8 @@ import Logging
 ///
 /// Hardened for Temporal: the server's PINGs are answered below the HTTP/2 handler (see
 /// `HTTP2PingResponder`), responses may be as large as Temporal allows (128 MiB histories),
-/// calls failing with `unavailable` are retried with backoff, and every call carries the
+/// calls made with `call(_:)` are retried with backoff while Temporal is `unavailable`, a
+/// connection that stops answering is found by keepalive PINGs, and every call carries the
 /// namespace header and, when set, the API key. Long polls and client calls should use
 /// separate connections: HTTP/2 caps the streams of one (100 here when the server says
 /// nothing), and a call queued behind long polls waits for them.
@@ -26,12 +27,16 @@ public final class TemporalConnection: Sendable {
     private let pings = ConnectionEventCount()
     private let channels = ConnectionEventCount()
 
-    /// Options of a long poll: Temporal answers an empty task after about a minute.
-    public static let longPoll: CallOptions = {
-        var options = CallOptions.defaults
-        options.timeout = .seconds(75)
-        return options
-    }()
+    /// Metadata of a long poll: its deadline for the server (Temporal refuses a poll without
+    /// one, and answers an empty task a little before it). Only the server keeps it: a deadline
+    /// in the call's options would also run a timer here, and a cancelled timer holds its
+    /// task's memory until the deadline (on Linux) — with a minute of polls answered at once
+    /// under load, many MB. A connection that died under a poll is found by keepalive (below).
+    public static let longPoll: Metadata = ["grpc-timeout": "70S"]
+
+    /// Attempts of a call while Temporal is unavailable (restarting, or the connection lost):
+    /// with backoff from 0.2 s, doubling, about 3 s in all.
+    static let attempts = 5
 
     /// The task queue `name` of this connection's namespace, as polls and schedules name it.
     static func queue(_ name: String) -> Temporal_Api_Taskqueue_V1_TaskQueue {
@@ -45,7 +50,7 @@ public final class TemporalConnection: Sendable {
     /// failed — a failure is logged and waited out for a second, so a server that is down is
     /// not hammered.
     func longPoll<Task>(
-        _ what: String, logger: Logger, token: (Task) -> Data, _ call: (CallOptions) async throws -> Task
+        _ what: String, logger: Logger, token: (Task) -> Data, _ call: (Metadata) async throws -> Task
     ) async -> Task? {
         do {
             let task = try await call(Self.longPoll)
@@ -59,26 +64,34 @@ public final class TemporalConnection: Sendable {
         }
     }
 
+    /// `call` on this connection's service, made again with backoff while Temporal answers
+    /// `unavailable` (restarting, or the connection was lost and is being made again).
+    public func call<Output: Sendable>(_ call: (Service) async throws -> Output) async throws -> Output {
+        var backoff = Duration.milliseconds(200)
+        var attempt = 1
+        while true {
+            do {
+                return try await call(service)
+            } catch let error as RPCError where error.code == .unavailable && attempt < Self.attempts {
+                attempt += 1
+                // Jittered, so that the workers of a restarted server do not all come back at once.
+                try await _Concurrency.Task.sleep(for: backoff * Double.random(in: 0.8...1.2))
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
     /// Largest response accepted: Temporal's own gRPC limit.
     static let maxResponseBytes = 128 << 20
 
     public init(_ endpoint: TemporalEndpoint) throws(TemporalError) {
         self.endpoint = endpoint
-        let retry = RetryPolicy(
-            maxAttempts: 5, initialBackoff: .milliseconds(200), maxBackoff: .seconds(5), backoffMultiplier: 2,
-            retryableStatusCodes: [.unavailable]
-        )
-        let method = MethodConfig(
-            names: [MethodConfig.Name(service: "")], maxResponseMessageBytes: Self.maxResponseBytes, executionPolicy: .retry(retry)
-        )
-        // Long polls are not retried by the transport: a poll under way when the connection
-        // dropped, retried there, hung for its whole minute (seen with a Temporal server killed
-        // and restarted); `longPoll` polls again itself, on a fresh connection.
-        let workflowService = "temporal.api.workflowservice.v1.WorkflowService"
-        let polls = MethodConfig(
-            names: ["PollWorkflowTaskQueue", "PollActivityTaskQueue"].map { MethodConfig.Name(service: workflowService, method: $0) },
-            maxResponseMessageBytes: Self.maxResponseBytes
-        )
+        // Calls are retried by `call(_:)`, not by the transport: its retrying executor costs
+        // about a tenth of a worker's CPU (it buffers every request to replay it), and long
+        // polls must not be retried there anyway — a poll under way when the connection
+        // dropped, retried by the transport, hung for its whole minute (seen with a Temporal
+        // server killed and restarted); `longPoll` polls again itself, on a fresh connection.
+        let method = MethodConfig(names: [MethodConfig.Name(service: "")], maxResponseMessageBytes: Self.maxResponseBytes)
         let transport: HTTP2ClientTransport.Posix
         let (pings, channels) = (pings, channels)
         do {
@@ -86,6 +99,9 @@ public final class TemporalConnection: Sendable {
                 target: .dns(host: endpoint.host, port: endpoint.port),
                 transportSecurity: endpoint.tls ? .tls(.defaults) : .plaintext,
                 config: .defaults { config in
+                    // As Temporal's SDKs: a PING after 30 s without data, the connection
+                    // closed (and made again) when 15 s pass without an answer.
+                    config.connection.keepalive = .init(time: .seconds(30), timeout: .seconds(15), allowWithoutCalls: true)
                     config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
                         channel.eventLoop.makeCompletedFuture {
                             channels.add()
@@ -94,7 +110,7 @@ public final class TemporalConnection: Sendable {
                         }
                     }
                 },
-                serviceConfig: ServiceConfig(methodConfig: [method, polls])
+                serviceConfig: ServiceConfig(methodConfig: [method])
             )
         } catch {
             throw TemporalError(code: .badAddress, message: "cannot set up a connection to Temporal at \(endpoint): \(error)")

@@ -88,8 +88,8 @@ public final class ActivityWorker: Sendable {
         request.namespace = connection.endpoint.namespace
         request.taskQueue = TemporalConnection.queue(taskQueue)
         request.identity = identity
-        return await connection.longPoll("activity tasks", logger: logger, token: \.taskToken) { options in
-            try await connection.service.pollActivityTaskQueue(request, options: options)
+        return await connection.longPoll("activity tasks", logger: logger, token: \.taskToken) { metadata in
+            try await connection.service.pollActivityTaskQueue(request, metadata: metadata)
         }
     }
 
@@ -150,7 +150,7 @@ public final class ActivityWorker: Sendable {
                 request.taskToken = task.taskToken
                 request.identity = identity
                 request.result = result
-                _ = try await connection.service.respondActivityTaskCompleted(request)
+                _ = try await connection.call { try await $0.respondActivityTaskCompleted(request) }
             case .done(.failure(let failure)):
                 var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskFailedRequest()
                 request.namespace = connection.endpoint.namespace
@@ -164,7 +164,7 @@ public final class ActivityWorker: Sendable {
                 let usedUp = ActivityAttempts.allowed(task).map { failed.failures >= $0 } ?? false
                 request.failure.applicationFailureInfo.nonRetryable = failure.nonRetryable || usedUp
                 request.lastHeartbeatDetails = try TemporalPayload.payloads(failed)
-                _ = try await connection.service.respondActivityTaskFailed(request)
+                _ = try await connection.call { try await $0.respondActivityTaskFailed(request) }
             case .stopped:
                 // Not asked to stop: this worker is stopping. Another one takes the attempt over.
                 var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskFailedRequest()
@@ -175,13 +175,13 @@ public final class ActivityWorker: Sendable {
                 request.failure.source = "aloft"
                 request.failure.applicationFailureInfo.type = "worker_stopped"
                 request.lastHeartbeatDetails = try TemporalPayload.payloads(before)  // not a failure of the call
-                _ = try await connection.service.respondActivityTaskFailed(request)
+                _ = try await connection.call { try await $0.respondActivityTaskFailed(request) }
             case .cancelRequested:
                 var request = Temporal_Api_Workflowservice_V1_RespondActivityTaskCanceledRequest()
                 request.namespace = connection.endpoint.namespace
                 request.taskToken = task.taskToken
                 request.identity = identity
-                _ = try await connection.service.respondActivityTaskCanceled(request)
+                _ = try await connection.call { try await $0.respondActivityTaskCanceled(request) }
             }
         } catch let error as RPCError where error.code == .notFound {
             // The workflow closed meanwhile (the run stopped): nobody waits for this answer.
@@ -210,7 +210,7 @@ public final class ActivityWorker: Sendable {
             try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
             if Task.isCancelled { break }
             do {
-                if try await connection.service.recordActivityTaskHeartbeat(request).cancelRequested { return .cancelRequested }
+                if try await connection.call({ try await $0.recordActivityTaskHeartbeat(request) }).cancelRequested { return .cancelRequested }
             } catch let error as RPCError where error.code == .notFound {
                 // The workflow closed (the run was stopped) or the attempt timed out: stop too.
                 return .cancelRequested

@@ -80,8 +80,8 @@ public struct RunWorkflowWorker: Sendable {
         request.namespace = connection.endpoint.namespace
         request.taskQueue = sticky ? stickyQueueReference : TemporalConnection.queue(taskQueue)
         request.identity = identity
-        return await connection.longPoll("workflow tasks", logger: logger, token: \.taskToken) { options in
-            try await connection.service.pollWorkflowTaskQueue(request, options: options)
+        return await connection.longPoll("workflow tasks", logger: logger, token: \.taskToken) { metadata in
+            try await connection.service.pollWorkflowTaskQueue(request, metadata: metadata)
         }
     }
 
@@ -109,7 +109,7 @@ public struct RunWorkflowWorker: Sendable {
                 request.stickyAttributes.scheduleToStartTimeout.seconds = Self.stickyScheduleToStart
             }
             do {
-                let reply = try await connection.service.respondWorkflowTaskCompleted(request)
+                let reply = try await connection.call { try await $0.respondWorkflowTaskCompleted(request) }
                 for activity in reply.activityTasks { activities?.accept(activity) }
             } catch {
                 held.remove(workflowId)  // the run goes on without this answer: what is held is behind
@@ -125,7 +125,7 @@ public struct RunWorkflowWorker: Sendable {
             request.cause = .workflowWorkerUnhandledFailure
             request.failure.message = "\(error)"
             request.failure.source = "aloft"
-            _ = try? await connection.service.respondWorkflowTaskFailed(request)
+            _ = try? await connection.call { try await $0.respondWorkflowTaskFailed(request) }
         }
     }
 
@@ -200,7 +200,7 @@ public struct RunWorkflowWorker: Sendable {
             request.namespace = connection.endpoint.namespace
             request.execution = execution
             request.nextPageToken = page
-            let more = try await connection.service.getWorkflowExecutionHistory(request)
+            let more = try await connection.call { try await $0.getWorkflowExecutionHistory(request) }
             events += more.history.events
             page = more.nextPageToken
         }

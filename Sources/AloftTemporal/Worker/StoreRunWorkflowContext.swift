@@ -9,9 +9,9 @@ import Synchronization
 /// store — run, messages, approvals, events — as one step, as the embedded engine records them.
 ///
 /// Idempotent: what the store already holds is not written again (a replayed task, or one
-/// retried after a worker died, projects only what is new). Event numbers are reserved from
-/// the run's counter in the store, so they never meet those of deltas a model activity
-/// numbers meanwhile; a step that conflicts anyway is projected again from what is stored.
+/// retried after a worker died, projects only what is new). Event numbers come from the run's
+/// counter in the store, given as the step commits, so they never meet those of deltas a model
+/// activity numbers meanwhile; a step that conflicts is projected again from what is stored.
 public final class StoreRunWorkflowContext: RunWorkflowContext {
     let store: any RunStore
     let catalog: AgentCatalog
@@ -127,17 +127,17 @@ public final class StoreRunWorkflowContext: RunWorkflowContext {
             let requested = time.timeIntervalSince1970
             write.addApprovals = pausing.map { PendingApproval(runId: runId, call: $0, requestedAt: requested, deadline: deadline.map { requested + $0 }) }
         }
-        // Numbers taken from the store's counter: a model activity may be numbering deltas
-        // of this run at the same moment (a stop while it streams).
-        var events: [RunEvent] = []
-        if !step.events.isEmpty {
-            let numbers = try await store.reserveEventNumbers(runId: runId, count: step.events.count)
-            events = zip(numbers, step.events).map { RunEvent(runId: runId, seq: $0, kind: $1.kind, data: $1.data) }
-            step.run.eventSeq = numbers.upperBound
-        }
-        step.write.events = events
+        // Numbered by the store as it commits, from the run's counter: a model activity may
+        // be numbering deltas of this run at the same moment (a stop while it streams). The
+        // run row keeps the count it was read with (never above the counter), so no number is
+        // skipped.
+        step.write.events = step.events.map { RunEvent(runId: runId, seq: 0, kind: $0.kind, data: $0.data) }
         step.write.run = step.run
-        try await store.commit(step.write)
+        var events: [RunEvent] = []
+        if let numbers = try await store.commitNumberingEvents(step.write) {
+            events = zip(numbers, step.events).map { RunEvent(runId: runId, seq: $0, kind: $1.kind, data: $1.data) }
+            step.run.eventSeq = max(step.run.eventSeq, numbers.upperBound)
+        }
         if after.outcome == nil {
             projected.set(ProjectedRuns.Projection(run: step.run, count: journal.count, state: after), for: runId)
         } else {

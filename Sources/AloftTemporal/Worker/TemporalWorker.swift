@@ -110,7 +110,7 @@ public final class TemporalWorker: Service {
             request.identity = identity
             request.stickyTaskQueue = workflows.stickyQueue  // its tasks go to the other workers at once
             request.reason = "graceful shutdown"
-            _ = try? await workflowConnection.service.shutdownWorker(request)
+            _ = try? await workflowConnection.call { try await $0.shutdownWorker(request) }
         }.value
         workflowConnection.close()
         activityConnection.close()

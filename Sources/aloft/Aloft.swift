@@ -1,6 +1,8 @@
 import AloftCore
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -33,6 +35,12 @@ struct Aloft: AsyncParsableCommand {
             _ = unsafeBitCast(mallopt, to: Mallopt.self)(-1, 1 << 20)
         }
         #endif
+        if CommandLine.arguments.dropFirst().first == Worker.configuration.commandName ?? "worker" {
+            // A worker's tasks are almost all I/O on NIO's event loops (Temporal, PostgreSQL,
+            // model servers): run them there, instead of hopping to Swift's own thread pool
+            // and back for every call.
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -240,20 +240,21 @@ struct MisbehavingModelServerTests {
     @Test("requests over the per-host limit wait in a queue that does not count against their timeout, and the wait is reported")
     func queueing() async throws {
         let slow = FakeModelServer.Reply.raw(
-            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 100
+            contentType: "text/event-stream", chunks: ["", Self.openAIText.eventStreamText], delayMilliseconds: 1000
         )
-        // Each call's own time (0.1 s) is a thirtieth of its timeout, so a loaded machine does
-        // not time it out; the queue (40 × 0.1 s) is still longer than the timeout.
-        let server = FakeModelServer(replies: Array(repeating: slow, count: 40))
+        // Each call's own time (1 s, mostly the server's sleep) leaves 9 s of its 10 s timeout
+        // for a loaded machine (CI once stretched a 0.1 s call past 3 s); the queue (12 × 1 s)
+        // is still longer than the timeout.
+        let server = FakeModelServer(replies: Array(repeating: slow, count: 12))
         let waits = Mutex<[Duration]>([])
         let http = ModelHTTPClient(client: ModelHTTPClient.shared(OutboundHTTPConfiguration()).client, limiter: HostConcurrencyLimiter(limit: 1)) { _, waited in
             waits.withLock { $0.append(waited) }
         }
         let failures = try await server.run { baseURL in
             let settings = ModelSettings(provider: .openai, name: "m", baseURL: baseURL, stream: true)
-            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 3, idleSeconds: 3))
+            let provider = OpenAIChatProvider(settings: settings, apiKey: nil, http: http, limits: ModelCallLimits(totalSeconds: 10, idleSeconds: 10))
             return await withTaskGroup(of: String?.self) { group in
-                for _ in 0..<40 {
+                for _ in 0..<12 {
                     group.addTask {
                         do {
                             _ = try await provider.complete(ModelRequest(messages: [.user("hi")], tools: []))
@@ -266,10 +267,10 @@ struct MisbehavingModelServerTests {
                 return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
             }
         }
-        #expect(failures.isEmpty, "40 calls of 0.1 s through 1 slot take 4 s, beyond each call's 3 s, and all succeed: \(failures)")
+        #expect(failures.isEmpty, "12 calls of 1 s through 1 slot take 12 s, beyond each call's 10 s, and all succeed: \(failures)")
         let recorded = waits.withLock { $0 }
-        #expect(recorded.count == 40)
-        #expect(recorded.contains { $0 > .seconds(3) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
+        #expect(recorded.count == 12)
+        #expect(recorded.contains { $0 > .seconds(10) }, "the last calls waited longer than their timeout, and said so: \(recorded)")
     }
 
     @Test("Retry-After that is not a finite number is ignored, not trusted", arguments: ["1e400", "nan", "inf", "-3"])

@@ -158,6 +158,8 @@ func assembleApplication(
     RunRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)
     SessionRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)
     AgentRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
+    // A2A checks keys itself: its card stays public, its errors are JSON-RPC's.
+    A2ARoutes(engine: engine, agents: agents, configuration: configuration, logger: logger).register(on: router.group("a2a"))
     return Application(
         router: router,
         // A connection silent for this long (a slowloris sending its head a byte at a time, an

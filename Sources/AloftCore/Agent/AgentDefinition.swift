@@ -7,6 +7,8 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
     public var tools: [ToolSpec]
     public var policies: AgentPolicies
     public var memory: MemoryPolicy
+    /// What the agent's A2A card advertises (nil: its tools as skills).
+    public var a2a: A2ACardSettings?
 
     public init(
         name: String,
@@ -15,8 +17,10 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
         model: ModelSettings,
         tools: [ToolSpec] = [],
         policies: AgentPolicies = AgentPolicies(),
-        memory: MemoryPolicy = MemoryPolicy()
+        memory: MemoryPolicy = MemoryPolicy(),
+        a2a: A2ACardSettings? = nil
     ) {
+        self.a2a = a2a
         self.name = name
         self.description = description
         self.instructions = instructions
@@ -27,7 +31,7 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, instructions, model, tools, policies, memory
+        case name, description, instructions, model, tools, policies, memory, a2a
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +44,7 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
         tools = try c.decodeIfPresent([ToolSpec].self, forKey: .tools) ?? []
         policies = try c.decodeIfPresent(AgentPolicies.self, forKey: .policies) ?? AgentPolicies()
         memory = try c.decodeIfPresent(MemoryPolicy.self, forKey: .memory) ?? MemoryPolicy()
+        a2a = try c.decodeIfPresent(A2ACardSettings.self, forKey: .a2a)
     }
 
     /// The problems that make this definition unusable, each naming its field.
@@ -55,6 +60,7 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
             problems.append("memory.history_window: must be between 0 and \(AgentLimits.maxHistoryWindow)")
         }
         problems += model.problems()
+        problems += a2a?.problems() ?? []
         if model.provider == .scripted, model.script == nil, model.scriptFile == nil {
             problems.append("model: the scripted provider needs 'script' or 'script_file'")
         }

@@ -7,11 +7,20 @@ public struct StartRunRequest: Sendable {
     public var userId: String?
     public var correlationId: String?
     public var metadata: [String: String]
+    /// The id the run gets, chosen by the caller to make starting idempotent: when a run with
+    /// this id exists, starting returns it instead of starting another (A2A derives it from the
+    /// client's message id). Nil: the engine makes one.
+    public var runId: String?
+    /// The id a new session gets when `sessionId` is nil (A2A clients choose their context ids).
+    /// Nil: the engine makes one.
+    public var newSessionId: String?
 
     public init(
         agent: AgentDefinition, input: String, sessionId: String? = nil, userId: String? = nil, correlationId: String? = nil,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:], runId: String? = nil, newSessionId: String? = nil
     ) {
+        self.runId = runId
+        self.newSessionId = newSessionId
         self.agent = agent
         self.input = input
         self.sessionId = sessionId

@@ -192,15 +192,16 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             throw EngineError(code: .invalidInput, message: "the input is \(request.input.utf8.count) bytes; the limit is \(configuration.maxInputBytes)")
         }
         let agent = request.agent
+        if let existing = try await startedBefore(request) { return existing }
         let runtime = try catalog.runtime(for: agent)
         let now = configuration.now()
-        let runId = Identifier.make("run", at: now)
+        let runId = request.runId ?? Identifier.make("run", at: now)
         guard let sessionId = request.sessionId else {
             let plan = RunStartPlan(
                 runId: runId, request: request, input: input, agentVersion: runtime.version, loop: runtime.loop, session: nil,
-                newSessionId: Identifier.make("ses", at: now), history: [], messageBase: 0, at: now
+                newSessionId: request.newSessionId ?? Identifier.make("ses", at: now), history: [], messageBase: 0, at: now
             )
-            return try await record(plan, runtime: runtime)
+            return try await record(plan, runtime: runtime, request: request)
         }
         guard let session = try await store.session(id: sessionId) else {
             throw EngineError(code: .sessionNotFound, message: "no session \(sessionId); omit the session to start a new one")
@@ -216,7 +217,17 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             runId: runId, request: request, input: input, agentVersion: runtime.version, loop: runtime.loop, session: session,
             newSessionId: sessionId, history: history, messageBase: try await store.nextMessagePosition(sessionId: sessionId), at: now
         )
-        return try await record(plan, runtime: runtime)
+        return try await record(plan, runtime: runtime, request: request)
+    }
+
+    /// The run a start with a caller-chosen id already made, if any (a repeated start). It must
+    /// be the same agent's: an id is not a way to reach another agent's run.
+    private func startedBefore(_ request: StartRunRequest) async throws -> Run? {
+        guard let runId = request.runId, let run = try await store.run(id: runId) else { return nil }
+        guard run.agent == request.agent.name else {
+            throw EngineError(code: .invalidInput, message: "run \(runId) exists and belongs to agent '\(run.agent)'; choose another id")
+        }
+        return run
     }
 
     /// With `EngineScope.ownRuns`, takes the run on as one of this engine's.
@@ -227,7 +238,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     }
 
     /// Commits a run's start, publishes its first events and schedules it.
-    private func record(_ plan: RunStartPlan, runtime: AgentRuntime) async throws -> Run {
+    private func record(_ plan: RunStartPlan, runtime: AgentRuntime, request: StartRunRequest) async throws -> Run {
         own(plan.run.id)
         var write = plan.write
         // Standing by, the start asks the executing process to drive the run, in the same transaction.
@@ -237,6 +248,10 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         if storesVersion { write.agentVersion = (runtime.version, runtime.definition) }
         do {
             try await store.commit(write)
+        } catch let error as StoreError where error.code == .conflict && request.runId != nil {
+            // The same caller-chosen id started at the same moment elsewhere: that run is the answer.
+            if let existing = try await startedBefore(request) { return existing }
+            throw EngineError(code: .sessionBusy, message: "\(error.message); wait for it, or cancel it")
         } catch let error as StoreError where error.code == .conflict && write.sessionActiveRun != nil {
             // One run per session, checked in the start's own transaction (another start, maybe
             // in another process, claimed the session first).

@@ -49,6 +49,7 @@ extension ServerConfiguration {
             retentionScope = scope
         }
         if let value = file.accessLog { accessLog = value }
+        if let value = file.publicURL { publicURL = value }
         if let value = file.metricsRequireKey { metricsRequireKey = value }
         if let api = file.apiAgents {
             if let value = api.inlineDefinitions { apiAgents.inlineDefinitions = value }
@@ -124,6 +125,7 @@ struct ConfigurationFile: Decodable {
     var retentionScope: String?
     var accessLog: Bool?
     var metricsRequireKey: Bool?
+    var publicURL: String?
     var apiAgents: APIAgents?
     var outbound: Outbound?
 
@@ -132,7 +134,7 @@ struct ConfigurationFile: Decodable {
         case agentsDirectory = "agents_directory", apiKeys = "api_keys", maxBodyBytes = "max_body_bytes"
         case heartbeatSeconds = "heartbeat_seconds", corsOrigins = "cors_origins", idleTimeoutSeconds = "idle_timeout_seconds"
         case apiAgents = "api_agents", retentionDays = "retention_days", retentionScope = "retention_scope"
-        case accessLog = "access_log", metricsRequireKey = "metrics_require_key"
+        case accessLog = "access_log", metricsRequireKey = "metrics_require_key", publicURL = "public_url"
     }
 
     init(from decoder: any Decoder) throws {
@@ -153,6 +155,7 @@ struct ConfigurationFile: Decodable {
         retentionScope = try c.decodeIfPresent(String.self, forKey: .retentionScope)
         accessLog = try c.decodeIfPresent(Bool.self, forKey: .accessLog)
         metricsRequireKey = try c.decodeIfPresent(Bool.self, forKey: .metricsRequireKey)
+        publicURL = try c.decodeIfPresent(String.self, forKey: .publicURL)
         apiAgents = try c.decodeIfPresent(APIAgents.self, forKey: .apiAgents)
         outbound = try c.decodeIfPresent(Outbound.self, forKey: .outbound)
     }

@@ -41,6 +41,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var temporal: TemporalEndpoint?
     /// The Temporal task queue runs are started on (the workers' queue).
     public var temporalTaskQueue = TemporalWorkerConfiguration.defaultTaskQueue
+    /// Where clients reach this server (`https://agents.example.com`), for the URLs A2A agent
+    /// cards give (`public_url`, `ALOFT_PUBLIC_URL`). Nil: `http://` and the request's `Host`.
+    public var publicURL: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = DefaultDatabaseLocation.current, agentsDirectory: String? = nil,
@@ -92,6 +95,7 @@ public struct ServerConfiguration: Sendable, Hashable {
             maxBodyBytes = bytes
         }
         if let value = environment["ALOFT_CORS_ORIGINS"] { corsOrigins = list(value) }
+        if let value = environment["ALOFT_PUBLIC_URL"], !value.isEmpty { publicURL = value }
         if let value = environment["ALOFT_RETENTION_SCOPE"] {
             guard let scope = PruneScope(rawValue: value) else {
                 throw ConfigurationError(message: "ALOFT_RETENTION_SCOPE must be one of \(PruneScope.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -120,6 +124,9 @@ public struct ServerConfiguration: Sendable, Hashable {
             problems.append("cors_origins: '*' is not accepted; list the origins of the web apps that call this server")
         }
         problems += outbound.problems().map { "outbound.\($0)" }
+        if let url = publicURL, CORSPolicy.normalizedOrigin(url.hasSuffix("/") ? String(url.dropLast()) : url) == nil {
+            problems.append("public_url: '\(url.prefix(200))' must be an origin such as https://agents.example.com (no path)")
+        }
         if let days = retentionDays, !(1...36_500).contains(days) { problems.append("retention_days must be between 1 and 36500") }
         if temporal != nil, !database.hasPrefix("postgres://"), !database.hasPrefix("postgresql://") {
             problems.append("the Temporal engine needs a PostgreSQL store its workers share: add --store postgres://USER:PASSWORD@HOST:5432/DATABASE")

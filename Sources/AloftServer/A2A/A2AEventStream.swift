@@ -1,0 +1,85 @@
+import AloftCore
+import AloftEngine
+import AloftLLM
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+
+/// A streaming A2A call's answer, as the reference server frames it: one SSE event per
+/// update, `data:` a complete JSON-RPC response repeating the request id — the task first,
+/// then status and artifact updates from the run's events — closed after a terminal or
+/// input-required update. Each update also has an SSE `id:` (the run's event number), and
+/// comment heartbeats keep idle connections open. When the server shuts down, the stream
+/// ends after `shutdownDrain` and the client resubscribes with its last `aloft.seq`.
+struct A2AEventStream {
+    let engine: LocalEngine
+    let heartbeat: Duration
+    var shutdownDrain: Duration = .seconds(1)
+
+    private enum Item: Sendable {
+        case update(A2AStreamItem)
+        case heartbeat
+        case closing
+    }
+
+    func response(plan: A2ATaskService.StreamPlan, requestId: JSONValue, format: A2AWireFormat) async throws -> Response {
+        let runId = plan.task.id
+        let events = try await engine.events(runId: runId, after: plan.after)
+        let (heartbeat, drain) = (self.heartbeat, self.shutdownDrain)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                func send(_ item: A2AStreamItem) async throws {
+                    let data = JSONRPCRequest.response(id: requestId, result: format.streamResult(item)).jsonText()
+                    let id = item.seq.map { "id: \($0)\n" } ?? ""
+                    try await writer.write(ByteBuffer(string: "\(id)data: \(data)\n\n"))
+                }
+                try await send(.task(plan.task))
+                if plan.followsEvents {
+                    let (items, continuation) = AsyncStream.makeStream(of: Item.self)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            defer { continuation.finish() }
+                            var translation = plan.translation
+                            for try await event in events {
+                                for item in translation.items(for: event) { continuation.yield(.update(item)) }
+                            }
+                        }
+                        group.addTask {
+                            while !Task.isCancelled {
+                                try await CancellableTimer.sleep(for: heartbeat)
+                                continuation.yield(.heartbeat)
+                            }
+                        }
+                        group.addTask {
+                            guard (try? await gracefulShutdown()) != nil else { return }
+                            try? await CancellableTimer.sleep(for: drain)
+                            continuation.yield(.closing)
+                            continuation.finish()
+                        }
+                        loop: for await item in items {
+                            switch item {
+                            case .heartbeat:
+                                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                            case .closing:
+                                try await writer.write(ByteBuffer(string: ": the server is shutting down; resubscribe with your last aloft.seq\n\n"))
+                                break loop
+                            case .update(let update):
+                                try await send(update)
+                                if update.closesStream { break loop }
+                            }
+                        }
+                        group.cancelAll()
+                    }
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+}

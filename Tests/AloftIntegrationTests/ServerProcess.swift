@@ -7,14 +7,16 @@ struct ServerProcess {
     let base: String
     let arguments: [String]
     let folder: String
+    var environment: [String: String] = [:]
 
     /// Starts `aloft serve` in `folder` (agents from `folder/agents`, database `aloft.db`) and
     /// waits until it answers.
-    static func start(in folder: String, port: Int? = nil, extra: [String] = []) async throws -> ServerProcess {
+    static func start(in folder: String, port: Int? = nil, extra: [String] = [], environment: [String: String] = [:]) async throws -> ServerProcess {
         let port = try port ?? freePort()
         let arguments = ["serve", "--port", "\(port)", "--agents", "agents", "--db", "aloft.db"] + extra
         let server = ServerProcess(
-            process: try AloftProcess(arguments, directory: folder), base: "http://127.0.0.1:\(port)", arguments: arguments, folder: folder
+            process: try AloftProcess(arguments, directory: folder, environment: environment), base: "http://127.0.0.1:\(port)",
+            arguments: arguments, folder: folder, environment: environment
         )
         try await server.waitUntilAnswering()
         return server
@@ -22,7 +24,10 @@ struct ServerProcess {
 
     /// The same server started again (after a crash or a shutdown).
     func restart() async throws -> ServerProcess {
-        let server = ServerProcess(process: try AloftProcess(arguments, directory: folder), base: base, arguments: arguments, folder: folder)
+        let server = ServerProcess(
+            process: try AloftProcess(arguments, directory: folder, environment: environment), base: base, arguments: arguments, folder: folder,
+            environment: environment
+        )
         try await server.waitUntilAnswering()
         return server
     }

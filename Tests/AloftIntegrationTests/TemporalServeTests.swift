@@ -101,6 +101,22 @@ struct TemporalServeTests {
         #expect(model.requests.count == 2, "no model step redone")
     }
 
+    @Test(
+        "A2A on Temporal: the official SDK clients (1.0, 0.3 compat, 0.3.26) drive a server whose runs a worker executes",
+        .enabled(if: A2APeer.available, "\(A2APeer.unavailableReason ?? "")")
+    )
+    func a2a() async throws {
+        let deployment = try await Self.deployment()
+        try writeA2APeerAgents(in: "\(deployment.folder)/agents")
+        let worker = try deployment.worker()
+        defer { worker.kill() }
+        let server = try await ServerProcess.start(
+            in: deployment.folder, extra: ["--engine", "temporal"] + deployment.common, environment: ["ALOFT_API_KEYS": A2AServeTests.key]
+        )
+        defer { server.process.kill() }
+        try await A2AServeTests.drive(server.base)
+    }
+
     @Test("stop during a streaming model call: the worker's HTTP request to the model server ends within a second, the partial answer is kept")
     func stopDuringStream() async throws {
         let deployment = try await Self.deployment()

@@ -1,3 +1,4 @@
+import AloftA2A
 import AloftCore
 import AloftEngine
 import AloftLLM
@@ -16,6 +17,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case anthropicStream = "anthropic-stream"
     /// Agent files (YAML or JSON), from disk or from API clients.
     case agentFile = "agent-file"
+    /// A2A JSON-RPC requests and the messages they carry, in both protocol versions.
+    case a2aRequest = "a2a-request"
 
     /// Runs one input. A broken property is a `preconditionFailure`, which the fuzzer reports.
     public func run(_ bytes: [UInt8]) {
@@ -29,6 +32,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             Self.stream(bytes, accumulator: AnthropicStreamAccumulator())
             _ = try? AnthropicProvider.response(from: String(decoding: bytes, as: UTF8.self))
         case .agentFile: Self.agentFile(bytes)
+        case .a2aRequest: Self.a2aRequest(bytes)
         }
     }
 
@@ -86,5 +90,21 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         precondition(agent.problems().isEmpty, "a loaded agent still has problems")
         _ = agent.version
+    }
+
+    /// An A2A request: refused with a JSON-RPC error, or read; a message read in either
+    /// version reads the same after it is written back in that version.
+    static func a2aRequest(_ bytes: [UInt8]) {
+        guard case .success(let request) = JSONRPCRequest.parse(String(decoding: bytes, as: UTF8.self)) else { return }
+        _ = A2AMethod.named(request.method)
+        for version in A2AProtocolVersion.allCases {
+            let format = A2AWireFormat(version: version)
+            guard let message = try? format.decodeMessage(request.params["message"]) else { continue }
+            guard let again = try? format.decodeMessage(format.message(message)) else {
+                preconditionFailure("a written message does not read back (\(version.rawValue))")
+            }
+            precondition(again == message, "a message changed in a round trip (\(version.rawValue))")
+            _ = try? A2AApprovals.decisions(in: message, pending: ["c1"], decidedBy: "fuzz")
+        }
     }
 }

@@ -72,6 +72,15 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
             if let maxRows = tool.maxRows, !(1...AgentLimits.maxRows).contains(maxRows) {
                 problems.append("tools[\(index)].max_rows: must be between 1 and \(AgentLimits.maxRows)")
             }
+            if let a2a = tool.a2a {
+                problems += a2a.problems(field: "tools[\(index)].a2a")
+                let allowed = a2a.name.utf8.allSatisfy { byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2D
+                }
+                if a2a.name.isEmpty || a2a.name.utf8.count > 64 || !allowed {
+                    problems.append("tools[\(index)].a2a.name: must be 1 to 64 letters, digits, _ or - (model providers accept no other tool names)")
+                }
+            }
             if let http = tool.http {
                 problems += JSONSchemaValidator.problems(inSchema: http.parameters, path: "tools[\(index)].http.parameters")
                 if http.parameters.containsNonFiniteNumber {

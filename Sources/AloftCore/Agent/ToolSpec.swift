@@ -1,4 +1,5 @@
-/// A tool an agent may call, as written in its agent file: a builtin or a declarative HTTP tool.
+/// A tool an agent may call, as written in its agent file: a builtin, a declarative HTTP tool,
+/// or a remote agent over A2A.
 public struct ToolSpec: Sendable, Hashable, Codable {
     /// A builtin tool's name: `current_time`, `http_get`, `list_tables`, `describe_table`, `sql_query`.
     public var builtin: String?
@@ -10,14 +11,18 @@ public struct ToolSpec: Sendable, Hashable, Codable {
     public var maxRows: Int?
     /// A declarative HTTP tool.
     public var http: HTTPToolSpec?
+    /// A remote agent reached over A2A.
+    public var a2a: A2AToolSpec?
 
     public init(
         builtin: String? = nil,
         allowedHosts: [String]? = nil,
         database: String? = nil,
         maxRows: Int? = nil,
-        http: HTTPToolSpec? = nil
+        http: HTTPToolSpec? = nil,
+        a2a: A2AToolSpec? = nil
     ) {
+        self.a2a = a2a
         self.builtin = builtin
         self.allowedHosts = allowedHosts
         self.database = database
@@ -26,10 +31,10 @@ public struct ToolSpec: Sendable, Hashable, Codable {
     }
 
     /// The name the model calls this tool by.
-    public var name: String { http?.name ?? builtin ?? "" }
+    public var name: String { http?.name ?? a2a?.name ?? builtin ?? "" }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case builtin, database, http
+        case builtin, database, http, a2a
         case allowedHosts = "allowed_hosts"
         case maxRows = "max_rows"
     }
@@ -42,9 +47,10 @@ public struct ToolSpec: Sendable, Hashable, Codable {
         database = try c.decodeIfPresent(String.self, forKey: .database)
         maxRows = try c.decodeIfPresent(Int.self, forKey: .maxRows)
         http = try c.decodeIfPresent(HTTPToolSpec.self, forKey: .http)
-        if (builtin == nil) == (http == nil) {
+        a2a = try c.decodeIfPresent(A2AToolSpec.self, forKey: .a2a)
+        if [builtin != nil, http != nil, a2a != nil].filter({ $0 }).count != 1 {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "a tool needs exactly one of 'builtin' or 'http'")
+                .init(codingPath: decoder.codingPath, debugDescription: "a tool needs exactly one of 'builtin', 'http' or 'a2a'")
             )
         }
     }

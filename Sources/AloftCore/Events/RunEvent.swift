@@ -15,6 +15,9 @@ public struct RunEvent: Sendable, Hashable, Codable {
         case toolCallRequested = "tool_call_requested"
         case toolCallStarted = "tool_call_started"
         case toolCallCompleted = "tool_call_completed"
+        /// Text a tool produced while it works (a remote agent's streamed answer), before its
+        /// result: `tool_call_id`, `name`, `delta`.
+        case toolCallProgress = "tool_call_progress"
         case runPaused = "run_paused"
         case runResumed = "run_resumed"
         case runCompleted = "run_completed"
@@ -123,6 +126,11 @@ extension RunEventDraft {
     /// Clients drop the text of model step `step` received so far: attempt `attempt` answers again.
     public static func contentReset(step: Int, attempt: Int) -> RunEventDraft {
         RunEventDraft(.runContentReset, ["step": .number(Double(step)), "attempt": .number(Double(attempt))])
+    }
+
+    /// A piece of text tool call `callId` (`name`) produced while it works.
+    public static func toolProgress(_ delta: String, callId: String, name: String) -> RunEventDraft {
+        RunEventDraft(.toolCallProgress, ["tool_call_id": .string(callId), "name": .string(name), "delta": .string(delta)])
     }
 
     /// The event of a run pausing for approval of these calls.

@@ -30,7 +30,7 @@ extension RunDriver {
                         await callModel(step: step, request: request, runtime: runtime, run: run, position: position, control: control, logger: logger)
                     }
                 case .runTool(let invocation):
-                    group.addTask { await runTool(invocation, runtime: runtime, runId: run.id, logger: logger) }
+                    group.addTask { await runTool(invocation, runtime: runtime, run: run, control: control, logger: logger) }
                 default:
                     break
                 }
@@ -122,9 +122,25 @@ extension RunDriver {
         control.stored(through: seq, publishing: fresh, to: hub)
     }
 
-    /// Runs a tool (see `ToolStep`). Failures become the call's result.
-    func runTool(_ invocation: ToolInvocation, runtime: AgentRuntime, runId: String, logger: Logger) async -> OrderResult {
-        let result = await ToolStep(runtime: runtime, metrics: RunMetrics(factory: configuration.metrics), logger: logger).run(invocation, runId: runId)
+    /// Runs a tool (see `ToolStep`). Failures become the call's result. What it reports while
+    /// it works goes to subscribers at once and to the event log with the next save (one at
+    /// least every `streamFlushInterval`), as a model's text does.
+    func runTool(_ invocation: ToolInvocation, runtime: AgentRuntime, run: Run, control: RunControl, logger: Logger) async -> OrderResult {
+        let clock = ContinuousClock()
+        let lastSave = Mutex(clock.now)
+        let call = invocation.call
+        let result = await ToolStep(runtime: runtime, metrics: RunMetrics(factory: configuration.metrics), logger: logger).run(
+            invocation, runId: run.id,
+            progress: { delta in
+                let mustSave = control.emitLive(RunEventDraft.toolProgress(delta, callId: call.id, name: call.name), to: hub)
+                let due = lastSave.withLock { last in
+                    guard mustSave || clock.now - last >= configuration.streamFlushInterval else { return false }
+                    last = clock.now
+                    return true
+                }
+                if due { try? await save(run: run, control: control) }
+            }
+        )
         return result.map(OrderResult.tool) ?? .interrupted
     }
 }

@@ -140,6 +140,19 @@ final class RunControl: Sendable {
     /// Numbers a text delta of model step `step` and publishes it at once; it is stored with
     /// the next save (`takeUnsaved`). Returns true when the caller must save before streaming
     /// more (too many or too large unsaved deltas).
+    /// Numbers and publishes an event now, storing it with the next save (as text deltas are):
+    /// true when a save is due.
+    func emitLive(_ draft: RunEventDraft, to hub: any RunEventBus) -> Bool {
+        state.withLock { state in
+            state.eventSeq += 1
+            let event = RunEvent(runId: runId, seq: state.eventSeq, kind: draft.kind, data: draft.data)
+            state.unsaved.append(event)
+            state.unsavedBytes += draft.data["delta"]?.stringValue?.utf8.count ?? 0
+            hub.publish(event)
+            return state.eventSeq - state.storedSeq >= RunEventNumbering.unsavedLimit || state.unsavedBytes >= RunEventNumbering.unsavedBytes
+        }
+    }
+
     func emitDelta(_ delta: String, step: Int, to hub: any RunEventBus) -> Bool {
         state.withLock { state in
             let attempt = state.attempts[step]?.attempt ?? 1

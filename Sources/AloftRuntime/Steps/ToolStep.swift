@@ -34,20 +34,21 @@ public struct ToolStep: Sendable {
     }
 
     /// Runs the call; nil when the task was cancelled before it finished (the run is being stopped).
-    public func run(_ invocation: ToolInvocation, runId: String) async -> ToolResult? {
-        switch await carryOut(invocation, runId: runId) {
+    public func run(_ invocation: ToolInvocation, runId: String, progress: (@Sendable (String) async -> Void)? = nil) async -> ToolResult? {
+        switch await carryOut(invocation, runId: runId, progress: progress) {
         case .result(let result), .failed(let result, _): result
         case .stopped: nil
         }
     }
 
-    /// Runs the call, saying whether a failure is worth another attempt.
-    public func carryOut(_ invocation: ToolInvocation, runId: String) async -> Outcome {
+    /// Runs the call, saying whether a failure is worth another attempt. `progress` takes the
+    /// text the tool reports while it works.
+    public func carryOut(_ invocation: ToolInvocation, runId: String, progress: (@Sendable (String) async -> Void)? = nil) async -> Outcome {
         let call = invocation.call
         guard let tool = runtime.toolbox.tools[call.name] else {
             return .result(ToolResult(callId: call.id, name: call.name, content: "Unknown tool '\(call.name)'.", failure: .unknownTool))
         }
-        let context = ToolCallContext(runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey)
+        let context = ToolCallContext(runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey, progress: progress)
         let policies = runtime.definition.policies
         let clock = ContinuousClock()
         let started = clock.now

@@ -1,3 +1,4 @@
+import AloftA2A
 import AloftCore
 import AloftEngine
 import AloftLLM

@@ -1707,6 +1707,196 @@ extension OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/a2a/{agent}": {
+              "parameters": [
+                {
+                  "name": "agent",
+                  "in": "path",
+                  "required": true,
+                  "schema": {
+                    "type": "string"
+                  },
+                  "description": "The agent's name"
+                }
+              ],
+              "post": {
+                "operationId": "a2aCall",
+                "summary": "The agent's A2A (Agent2Agent) JSON-RPC endpoint, protocol 1.0 and 0.3",
+                "description": "One JSON-RPC 2.0 request per call. 0.3 methods (`message/send`, `message/stream`, `tasks/get`, `tasks/cancel`, `tasks/resubscribe`) need no header; 1.0 methods (`SendMessage`, `SendStreamingMessage`, `GetTask`, `ListTasks`, `CancelTask`, `SubscribeToTask`) need `A2A-Version: 1.0`. A task is a run of this agent, its `contextId` the run's session. Streaming methods answer with server-sent events, each `data:` a JSON-RPC response. Errors are JSON-RPC errors with HTTP 200 (-32700, -32600, -32601, -32602 naming the field, -32001 unknown task, -32002 not cancelable, -32009 unsupported version). With API keys set, calls need `Authorization: Bearer <key>`. See docs/a2a.md.",
+                "security": [
+                  {
+                    "bearer": []
+                  },
+                  {}
+                ],
+                "parameters": [
+                  {
+                    "name": "A2A-Version",
+                    "in": "header",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "`1.0` for 1.0 methods; none (or `0.3`) for 0.3 ones"
+                  },
+                  {
+                    "name": "Last-Event-ID",
+                    "in": "header",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "For SubscribeToTask / tasks/resubscribe: the last `aloft.seq` seen; the stream replays every event after it"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/JSONRPCRequest"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "A JSON-RPC response (a result or an error), or for streaming methods server-sent events each carrying one",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCResponse"
+                        }
+                      },
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "object",
+                          "description": "One server-sent event: `data` is a JSON-RPC response, `id` the run's event number",
+                          "properties": {
+                            "data": {
+                              "type": "string"
+                            },
+                            "id": {
+                              "type": "string"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Missing or wrong API key",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCResponse"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No agent of that name",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/UnsupportedMediaType"
+                  }
+                }
+              }
+            },
+            "/a2a/{agent}/.well-known/agent-card.json": {
+              "parameters": [
+                {
+                  "name": "agent",
+                  "in": "path",
+                  "required": true,
+                  "schema": {
+                    "type": "string"
+                  },
+                  "description": "The agent's name"
+                }
+              ],
+              "get": {
+                "operationId": "a2aAgentCard",
+                "summary": "The agent's A2A card (public: it says how to authenticate)",
+                "description": "Lists JSON-RPC interfaces for A2A 1.0 and 0.3 on the same URL (`supportedInterfaces`), plus 0.3's top-level `url`, `protocolVersion` and `preferredTransport`; skills from the agent file's `a2a:` section or its tools; the approvals extension; security schemes when the server has API keys.",
+                "security": [
+                  {}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The agent card",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "name",
+                            "description",
+                            "version",
+                            "supportedInterfaces",
+                            "url",
+                            "capabilities",
+                            "skills"
+                          ],
+                          "properties": {
+                            "name": {
+                              "type": "string"
+                            },
+                            "description": {
+                              "type": "string"
+                            },
+                            "version": {
+                              "type": "string"
+                            },
+                            "url": {
+                              "type": "string"
+                            },
+                            "supportedInterfaces": {
+                              "type": "array",
+                              "items": {
+                                "type": "object"
+                              }
+                            },
+                            "capabilities": {
+                              "type": "object"
+                            },
+                            "skills": {
+                              "type": "array",
+                              "items": {
+                                "type": "object"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No agent of that name",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Error"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -2266,6 +2456,7 @@ extension OpenAPIDocument {
                       "tool_call_requested",
                       "tool_call_started",
                       "tool_call_completed",
+                      "tool_call_progress",
                       "run_paused",
                       "run_resumed",
                       "run_completed",
@@ -2277,7 +2468,7 @@ extension OpenAPIDocument {
                     "type": "object"
                   }
                 },
-                "description": "A run event. `seq` numbers a run's events: only rising, never reused (not even across crashes), possibly skipping. `run_content` data: `delta` (text), `step` (the model step, from 1) and `attempt` (from 1). `run_content_reset` data: `step` and `attempt`: drop the text of that step received so far; the model answers it again (a retry, or the step redone after a restart). It may come after a restart even when none of that step's text had arrived. `tool_call_requested` data: `tool_call`: the model asked for a call that needs a person's approval; it does not run until approved, when `tool_call_started` follows (a denial or a passed deadline ends in `tool_call_completed` with `is_error`)."
+                "description": "A run event. `seq` numbers a run's events: only rising, never reused (not even across crashes), possibly skipping. `run_content` data: `delta` (text), `step` (the model step, from 1) and `attempt` (from 1). `run_content_reset` data: `step` and `attempt`: drop the text of that step received so far; the model answers it again (a retry, or the step redone after a restart). It may come after a restart even when none of that step's text had arrived. `tool_call_requested` data: `tool_call`: the model asked for a call that needs a person's approval; it does not run until approved, when `tool_call_started` follows (a denial or a passed deadline ends in `tool_call_completed` with `is_error`). `tool_call_progress` data: `tool_call_id`, `name`, `delta`: text a tool produces while it works (a remote A2A agent's streamed answer), before its result."
               },
               "StartRun": {
                 "type": "object",
@@ -2535,6 +2726,75 @@ extension OpenAPIDocument {
                         }
                       }
                     ]
+                  }
+                }
+              },
+              "JSONRPCRequest": {
+                "type": "object",
+                "description": "A JSON-RPC 2.0 request",
+                "required": [
+                  "jsonrpc",
+                  "method"
+                ],
+                "properties": {
+                  "jsonrpc": {
+                    "type": "string",
+                    "enum": [
+                      "2.0"
+                    ]
+                  },
+                  "id": {
+                    "oneOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "integer"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "method": {
+                    "type": "string"
+                  },
+                  "params": {
+                    "type": "object"
+                  }
+                }
+              },
+              "JSONRPCResponse": {
+                "type": "object",
+                "description": "A JSON-RPC 2.0 response: `result`, or `error` with `code`, `message` and `data`",
+                "required": [
+                  "jsonrpc",
+                  "id"
+                ],
+                "properties": {
+                  "jsonrpc": {
+                    "type": "string",
+                    "enum": [
+                      "2.0"
+                    ]
+                  },
+                  "id": {},
+                  "result": {},
+                  "error": {
+                    "type": "object",
+                    "required": [
+                      "code",
+                      "message"
+                    ],
+                    "properties": {
+                      "code": {
+                        "type": "integer"
+                      },
+                      "message": {
+                        "type": "string"
+                      },
+                      "data": {}
+                    }
                   }
                 }
               }

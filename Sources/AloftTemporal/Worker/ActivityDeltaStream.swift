@@ -54,6 +54,13 @@ final class ActivityDeltaStream: Sendable {
         if due { try await save(interrupted: false) }
     }
 
+    /// An event other than text (a tool's progress): numbered, published, saved when a save is due.
+    func event(_ draft: RunEventDraft) async throws {
+        try await emit(draft)
+        let due = state.withLock { $0.lastSave + flushInterval <= clock.now }
+        if due { try await save(interrupted: false) }
+    }
+
     /// Saves what is not saved yet: the events, and the answer so far (marked interrupted
     /// when the call was stopped; the projection writes the finished one).
     func save(interrupted: Bool) async throws {

@@ -79,7 +79,15 @@ public struct RunActivities: Sendable {
         let runtime = try await runtime(of: run)
         var logger = logger
         logger[metadataKey: "run.id"] = "\(input.runId)"
-        switch await ToolStep(runtime: runtime, metrics: metrics, logger: logger, attempts: .one).carryOut(input.invocation, runId: input.runId) {
+        // What the tool reports while it works reaches subscribers as a model's text does.
+        let call = input.invocation.call
+        let progress = ActivityDeltaStream(run: run, step: 0, attempt: Int(max(task.attempt, 1)), position: 0, store: store, bus: bus)
+        let outcome = await ToolStep(runtime: runtime, metrics: metrics, logger: logger, attempts: .one).carryOut(
+            input.invocation, runId: input.runId,
+            progress: { delta in try? await progress.event(RunEventDraft.toolProgress(delta, callId: call.id, name: call.name)) }
+        )
+        try? await progress.save(interrupted: false)
+        switch outcome {
         case .result(let result):
             return try TemporalPayload.payloads(result)
         case .failed(let result, let retryable):

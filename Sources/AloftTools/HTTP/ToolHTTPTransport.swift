@@ -96,6 +96,39 @@ struct ToolHTTPTransport: Sendable {
         throw ToolError(code: .failed, message: "too many redirects")
     }
 
+    /// Sends a POST and hands the answer's body to `onBytes` as it arrives, with the answer's
+    /// content type (an event stream, or JSON): the same checks as `send`, no redirects (a
+    /// stream's endpoint is where the card said), and an error status read and classified.
+    func stream(url: String, headers: [(String, String)], body: String, onBytes: (String, ByteBuffer) async throws -> Void) async throws {
+        guard let target = Target(url) else { throw ToolError(code: .invalidArguments, message: "'\(url.prefix(200))' is not an http:// or https:// URL") }
+        try await check(target)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .milliseconds(Int64(min(max(timeoutSeconds, 0.001), AgentLimits.maxSeconds) * 1000)))
+        } catch {
+            throw Self.classify(error, host: target.host)
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let answer = try await Self.read(response, url: url)
+            throw ToolError(code: .failed, message: "\(target.host) answered HTTP \(answer.status): \(answer.body.prefix(500))")
+        }
+        let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+        do {
+            for try await chunk in response.body { try await onBytes(contentType, chunk) }
+        } catch let error as ToolError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw Self.classify(error, host: target.host)
+        }
+    }
+
     /// Refuses a hop the allow-list does not cover, or one that would reach the server's
     /// own network without a person having named that host exactly.
     func check(_ target: Target) async throws {

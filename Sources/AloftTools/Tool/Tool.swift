@@ -1,16 +1,21 @@
 public import AloftCore
 
-/// Who is calling a tool, and the key that makes a retried call exactly-once.
-public struct ToolCallContext: Sendable, Hashable {
+/// Who is calling a tool, the key that makes a retried call exactly-once, and where the tool
+/// reports progress (text a remote agent streams while it works).
+public struct ToolCallContext: Sendable {
     public var runId: String
     public var callId: String
     /// Stable across retries and restarts of the same call: `<run id>:<tool call id>`.
     public var idempotencyKey: String
+    /// Takes text the tool produces before its result; the run's subscribers see it as
+    /// `tool_call_progress` events. Nil: nobody listens.
+    public var progress: (@Sendable (String) async -> Void)?
 
-    public init(runId: String, callId: String, idempotencyKey: String) {
+    public init(runId: String, callId: String, idempotencyKey: String, progress: (@Sendable (String) async -> Void)? = nil) {
         self.runId = runId
         self.callId = callId
         self.idempotencyKey = idempotencyKey
+        self.progress = progress
     }
 }
 

@@ -78,6 +78,13 @@ public struct Toolbox: Sendable {
                         continue
                     }
                     tool = try HTTPTool(spec: http, environment: environment.variables, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
+                } else if let a2a = spec.a2a {
+                    let missing = A2ATool.referencedVariables(in: a2a).filter { environment.variables[$0] == nil }
+                    if !missing.isEmpty {
+                        problems.append("\(label): environment variable \(missing.joined(separator: ", ")) is not set")
+                        continue
+                    }
+                    tool = try A2ATool(spec: a2a, environment: environment.variables, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
                 } else if let name = spec.builtin, let factory = builtins[name] {
                     tool = try factory(spec, environment)
                 } else {

@@ -34,6 +34,8 @@ struct RunFollower: Sendable {
     @discardableResult
     func follow(runId: String, after: Int) async throws -> RunPhase {
         var midLine = false
+        // A tool's progress (a remote agent's text) is being written on standard error.
+        var progressOpen = false
         var asked = Set<String>()
         var thinking = false
         for try await event in channel.events(runId: runId, after: after) {
@@ -71,8 +73,18 @@ struct RunFollower: Sendable {
                     let call = event.data["tool_call"]
                     printError(TerminalStyle.paint("→ \(call?["name"]?.stringValue ?? "?")(\(call?["arguments"]?.stringValue ?? ""))", .tool))
                 }
+            case .toolCallProgress:
+                if !json, let delta = event.data["delta"]?.stringValue {
+                    if !progressOpen { FileHandle.standardError.write(Data(TerminalStyle.paint("  ⋯ ", .tool).utf8)) }
+                    FileHandle.standardError.write(Data(TerminalStyle.paint(delta, .tool).utf8))
+                    progressOpen = true
+                }
             case .toolCallCompleted:
                 if !json {
+                    if progressOpen {
+                        FileHandle.standardError.write(Data("\n".utf8))
+                        progressOpen = false
+                    }
                     let name = event.data["name"]?.stringValue ?? "?"
                     let content = event.data["content"]?.stringValue ?? ""
                     let summary = content.count > 160 ? String(content.prefix(160)) + "…" : content

@@ -2,16 +2,22 @@ import AloftCore
 
 /// A JSON-RPC 2.0 request as A2A sends it: one object (no batches), `jsonrpc: "2.0"`, a string,
 /// number or null `id`, a `method` and an object of `params`.
-struct JSONRPCRequest: Sendable {
-    var id: JSONValue
-    var method: String
-    var params: [String: JSONValue]
+package struct JSONRPCRequest: Sendable {
+    package var id: JSONValue
+    package var method: String
+    package var params: [String: JSONValue]
+
+    package init(id: JSONValue, method: String, params: [String: JSONValue]) {
+        self.id = id
+        self.method = method
+        self.params = params
+    }
 
     /// Why a body is not a request, with its id when that could be read (so the error answers
     /// the request it is about).
-    struct Failure: Error {
-        var id: JSONValue
-        var error: A2AError
+    package struct Failure: Error {
+        package var id: JSONValue
+        package var error: A2AError
 
         init(_ id: JSONValue, _ error: A2AError) {
             self.id = id
@@ -20,7 +26,7 @@ struct JSONRPCRequest: Sendable {
     }
 
     /// The request in `text`.
-    static func parse(_ text: String) -> Result<JSONRPCRequest, Failure> {
+    package static func parse(_ text: String) -> Result<JSONRPCRequest, Failure> {
         let value: JSONValue
         do {
             value = try JSONValue.parse(text)
@@ -50,13 +56,18 @@ struct JSONRPCRequest: Sendable {
         return .success(JSONRPCRequest(id: id, method: method, params: params))
     }
 
+    /// A request, as a client sends it.
+    package static func request(id: JSONValue, method: String, params: [String: JSONValue]) -> JSONValue {
+        ["jsonrpc": "2.0", "id": id, "method": .string(method), "params": .object(params)]
+    }
+
     /// A success response.
-    static func response(id: JSONValue, result: JSONValue) -> JSONValue {
+    package static func response(id: JSONValue, result: JSONValue) -> JSONValue {
         ["jsonrpc": "2.0", "id": id, "result": result]
     }
 
     /// An error response.
-    static func response(id: JSONValue, error: A2AError, version: A2AProtocolVersion) -> JSONValue {
+    package static func response(id: JSONValue, error: A2AError, version: A2AProtocolVersion) -> JSONValue {
         ["jsonrpc": "2.0", "id": id, "error": error.json(version)]
     }
 }

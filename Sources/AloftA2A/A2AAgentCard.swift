@@ -5,8 +5,8 @@ import AloftCore
 /// the same URL), 0.3 clients the legacy top-level `url`, `protocolVersion` and
 /// `preferredTransport`. Security schemes are written so both read them (0.3's `type` and
 /// 1.0's `httpAuthSecurityScheme` side by side).
-enum A2AAgentCard {
-    static func card(for agent: AgentDefinition, endpoint: String, requiresKey: Bool) -> JSONValue {
+package enum A2AAgentCard {
+    package static func card(for agent: AgentDefinition, endpoint: String, requiresKey: Bool) -> JSONValue {
         var card: [String: JSONValue] = [
             "name": .string(agent.name),
             "description": .string(agent.description.isEmpty ? "The Aloft agent \(agent.name)." : agent.description),
@@ -51,7 +51,7 @@ enum A2AAgentCard {
 
     /// The skills from the agent file's `a2a:` section; without one, a skill per tool, or
     /// (no tools) one for the agent itself.
-    static func skills(of agent: AgentDefinition) -> [JSONValue] {
+    package static func skills(of agent: AgentDefinition) -> [JSONValue] {
         if let settings = agent.a2a, !settings.skills.isEmpty {
             return settings.skills.map { skill in
                 [

@@ -7,11 +7,11 @@ import Foundation
 /// the client answers with a message on the same task (`taskId`) carrying a data part
 /// `{"decisions": [{"tool_call_id", "approved", "reason"}]}` — or just the text `approve` or
 /// `deny`, which decides every pending call — and the run continues.
-enum A2AApprovals {
-    static let extensionURI = "urn:aloft:a2a:extension:approvals:v1"
+package enum A2AApprovals {
+    package static let extensionURI = "urn:aloft:a2a:extension:approvals:v1"
 
     /// The status message of a task waiting for approval of `calls`.
-    static func request(runId: String, contextId: String, calls: [ToolCall], deadlines: [Double?]) -> A2AMessage {
+    package static func request(runId: String, contextId: String, calls: [ToolCall], deadlines: [Double?]) -> A2AMessage {
         let names = calls.map(\.name).joined(separator: ", ")
         let items: [JSONValue] = zip(calls, deadlines + Array(repeating: nil, count: max(0, calls.count - deadlines.count))).map { call, deadline in
             var item: [String: JSONValue] = [
@@ -33,7 +33,7 @@ enum A2AApprovals {
     /// The decisions a client's message carries for the calls `pending` (ids), each for one of
     /// them. Throws invalid params naming the field when the message decides nothing or names a
     /// call that is not waiting.
-    static func decisions(in message: A2AMessage, pending: [String], decidedBy: String) throws(A2AError) -> [ApprovalDecision] {
+    package static func decisions(in message: A2AMessage, pending: [String], decidedBy: String) throws(A2AError) -> [ApprovalDecision] {
         for (index, part) in message.parts.enumerated() {
             guard case .data(let data) = part, let list = data["decisions"] else { continue }
             let field = "message.parts[\(index)].data.decisions"

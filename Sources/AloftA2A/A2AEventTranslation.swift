@@ -8,25 +8,25 @@ import Foundation
 /// `working` status updates whose metadata names the event (`aloft.event`, `aloft.data`); a
 /// pause for approval is `input-required` with the calls (`A2AApprovals`). Every update
 /// carries the event number (`aloft.seq`).
-struct A2AEventTranslation: Sendable {
-    let taskId: String
-    let contextId: String
+package struct A2AEventTranslation: Sendable {
+    package let taskId: String
+    package let contextId: String
     /// The model step and attempt whose text the `answer` artifact holds now.
     private var open: (step: JSONValue, attempt: JSONValue)?
 
-    init(taskId: String, contextId: String) {
+    package init(taskId: String, contextId: String) {
         self.taskId = taskId
         self.contextId = contextId
     }
 
     /// Resuming after event `last` (the client's cursor): when it was a text delta, the
     /// deltas after it continue the same artifact text.
-    mutating func resume(after last: RunEvent?) {
+    package mutating func resume(after last: RunEvent?) {
         guard let last, last.kind == .runContent, let step = last.data["step"] else { return }
         open = (step, last.data["attempt"] ?? .number(1))
     }
 
-    mutating func items(for event: RunEvent) -> [A2AStreamItem] {
+    package mutating func items(for event: RunEvent) -> [A2AStreamItem] {
         var metadata: [String: JSONValue] = [A2AMetadataKey.seq: .number(Double(event.seq)), A2AMetadataKey.event: .string(event.kind.rawValue)]
         let at = Date()
         func status(_ state: A2ATaskState, message: A2AMessage? = nil, withData: Bool = false) -> A2AStreamItem {
@@ -52,7 +52,7 @@ struct A2AEventTranslation: Sendable {
         case .runContentReset:
             open = nil
             return [status(.working, withData: true)]
-        case .runStarted, .runResumed, .toolCallRequested, .toolCallStarted, .toolCallCompleted:
+        case .runStarted, .runResumed, .toolCallRequested, .toolCallStarted, .toolCallCompleted, .toolCallProgress:
             return [status(.working, withData: true)]
         case .runPaused:
             let calls: [ToolCall] = (event.data["tool_calls"]?.arrayValue ?? []).compactMap { item in

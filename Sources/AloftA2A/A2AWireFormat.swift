@@ -5,12 +5,16 @@ import Foundation
 /// parts `{"kind": "text", "text": …}`, roles `user`/`agent`, states `input-required`, and
 /// status updates a `final` flag; 1.0 is protobuf JSON: no `kind`, parts `{"text": …}`, roles
 /// `ROLE_USER`, states `TASK_STATE_*`, stream results wrapped in a oneof (`{"statusUpdate": …}`).
-struct A2AWireFormat: Sendable {
-    let version: A2AProtocolVersion
+package struct A2AWireFormat: Sendable {
+    package let version: A2AProtocolVersion
+
+    package init(version: A2AProtocolVersion) {
+        self.version = version
+    }
 
     // MARK: - Encoding
 
-    func part(_ part: A2APart) -> JSONValue {
+    package func part(_ part: A2APart) -> JSONValue {
         switch (part, version) {
         case (.text(let text), .v0_3): ["kind": "text", "text": .string(text)]
         case (.text(let text), .v1_0): ["text": .string(text)]
@@ -21,7 +25,7 @@ struct A2AWireFormat: Sendable {
         }
     }
 
-    func message(_ message: A2AMessage) -> JSONValue {
+    package func message(_ message: A2AMessage) -> JSONValue {
         let role: JSONValue =
             switch (message.role, version) {
             case (.user, .v0_3): "user"
@@ -39,20 +43,20 @@ struct A2AWireFormat: Sendable {
         return .object(object)
     }
 
-    func status(_ status: A2ATaskStatus) -> JSONValue {
+    package func status(_ status: A2ATaskStatus) -> JSONValue {
         var object: [String: JSONValue] = ["state": .string(version == .v0_3 ? status.state.v0_3 : status.state.v1_0)]
         if let message = status.message { object["message"] = self.message(message) }
         if let timestamp = status.timestamp { object["timestamp"] = .string(Self.timestamp(timestamp)) }
         return .object(object)
     }
 
-    func artifact(_ artifact: A2AArtifact) -> JSONValue {
+    package func artifact(_ artifact: A2AArtifact) -> JSONValue {
         var object: [String: JSONValue] = ["artifactId": .string(artifact.artifactId), "parts": .array(artifact.parts.map(part))]
         if let name = artifact.name { object["name"] = .string(name) }
         return .object(object)
     }
 
-    func task(_ task: A2ATask) -> JSONValue {
+    package func task(_ task: A2ATask) -> JSONValue {
         var object: [String: JSONValue] = [
             "id": .string(task.id), "contextId": .string(task.contextId), "status": status(task.status),
         ]
@@ -64,10 +68,12 @@ struct A2AWireFormat: Sendable {
     }
 
     /// A stream's item as the `result` of its JSON-RPC response.
-    func streamResult(_ item: A2AStreamItem) -> JSONValue {
+    package func streamResult(_ item: A2AStreamItem) -> JSONValue {
         switch item {
         case .task(let task):
             return version == .v0_3 ? self.task(task) : ["task": self.task(task)]
+        case .message(let message):
+            return version == .v0_3 ? self.message(message) : ["message": self.message(message)]
         case .status(let taskId, let contextId, let status, let final, let metadata):
             var object: [String: JSONValue] = ["taskId": .string(taskId), "contextId": .string(contextId), "status": self.status(status)]
             if !metadata.isEmpty { object["metadata"] = .object(metadata) }
@@ -88,12 +94,12 @@ struct A2AWireFormat: Sendable {
     }
 
     /// The result of a send: the task (0.3 returns it bare, 1.0 in the `task` oneof).
-    func sendResult(_ task: A2ATask) -> JSONValue {
+    package func sendResult(_ task: A2ATask) -> JSONValue {
         version == .v0_3 ? self.task(task) : ["task": self.task(task)]
     }
 
     /// RFC 3339 with milliseconds, in UTC (protobuf's Timestamp JSON, and 0.3's ISO 8601).
-    static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
@@ -101,7 +107,7 @@ struct A2AWireFormat: Sendable {
 
     /// A client's message from `params.message`, read in either version's shape (clients mix
     /// them less than servers must tolerate), every problem naming its field.
-    func decodeMessage(_ value: JSONValue?, field: String = "message") throws(A2AError) -> A2AMessage {
+    package func decodeMessage(_ value: JSONValue?, field: String = "message") throws(A2AError) -> A2AMessage {
         guard let value, value != .null else { throw .invalidParams(field, "is required") }
         guard case .object(let object) = value else { throw .invalidParams(field, "must be an object") }
         guard case .string(let messageId)? = object["messageId"], !messageId.isEmpty else {
@@ -140,6 +146,7 @@ struct A2AWireFormat: Sendable {
         }
         if kind == "data" || (kind == nil && object["data"] != nil) {
             guard let data = object["data"], data != .null else { throw .invalidParams("\(field).data", "is required") }
+            if version == .v0_3, data.objectValue == nil { throw .invalidParams("\(field).data", "must be an object") }
             return .data(data)
         }
         if kind == "file" || object["file"] != nil || object["url"] != nil || object["raw"] != nil {
@@ -149,7 +156,7 @@ struct A2AWireFormat: Sendable {
     }
 
     /// An id a client sends (task or context): printable, at most 200 bytes.
-    func optionalIdentifier(_ value: JSONValue?, field: String) throws(A2AError) -> String? {
+    package func optionalIdentifier(_ value: JSONValue?, field: String) throws(A2AError) -> String? {
         guard let value, value != .null else { return nil }
         guard case .string(let text) = value else { throw .invalidParams(field, "must be a string") }
         if text.isEmpty { return nil }

@@ -2,13 +2,13 @@
 /// reference server does: 0.3 methods have slash names (`message/send`), 1.0 methods
 /// PascalCase ones (`SendMessage`) and need the `A2A-Version: 1.0` header; a request without
 /// the header is 0.3.
-enum A2AProtocolVersion: String, Sendable, CaseIterable {
+package enum A2AProtocolVersion: String, Sendable, CaseIterable {
     case v0_3 = "0.3"
     case v1_0 = "1.0"
 
     /// The version an `A2A-Version` header names (major and minor; a patch is ignored). No
     /// header means 0.3; a version this server does not speak is `-32009`.
-    static func of(header: String?) throws(A2AError) -> A2AProtocolVersion {
+    package static func of(header: String?) throws(A2AError) -> A2AProtocolVersion {
         guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return .v0_3 }
         let parts = header.split(separator: ".", omittingEmptySubsequences: false)
         let major = parts.first.flatMap { Int($0) }
@@ -23,13 +23,13 @@ enum A2AProtocolVersion: String, Sendable, CaseIterable {
 }
 
 /// An A2A operation, whichever version's method name called it.
-enum A2AMethod: Sendable, Hashable {
+package enum A2AMethod: Sendable, Hashable {
     case send, stream, get, list, cancel, subscribe
     case createPushConfig, getPushConfig, listPushConfigs, deletePushConfig
     case extendedCard
 
     /// The operation a JSON-RPC method name calls and the version whose name it is.
-    static func named(_ name: String) -> (method: A2AMethod, version: A2AProtocolVersion)? {
+    package static func named(_ name: String) -> (method: A2AMethod, version: A2AProtocolVersion)? {
         switch name {
         case "message/send": (.send, .v0_3)
         case "message/stream": (.stream, .v0_3)
@@ -57,5 +57,5 @@ enum A2AMethod: Sendable, Hashable {
     }
 
     /// Whether the answer is an event stream.
-    var streams: Bool { self == .stream || self == .subscribe }
+    package var streams: Bool { self == .stream || self == .subscribe }
 }

@@ -5,11 +5,11 @@ import Foundation
 /// the state its phase; the history is the run's user message and the agent's answers, the
 /// artifact (`answer`) its output; a run waiting for approval is `input-required`, its status
 /// message listing the pending tool calls as a data part (`A2AApprovals`).
-enum A2ATaskProjection {
+package enum A2ATaskProjection {
     /// The artifact id of a run's answer, streamed and final.
-    static let answerArtifactId = "answer"
+    package static let answerArtifactId = "answer"
 
-    static func state(of phase: RunPhase) -> A2ATaskState {
+    package static func state(of phase: RunPhase) -> A2ATaskState {
         switch phase {
         case .pending: .submitted
         case .running: .working
@@ -22,7 +22,7 @@ enum A2ATaskProjection {
 
     /// The task for a run. `messages` are the run's (nil: no history wanted); `historyLength`
     /// keeps the most recent ones.
-    static func task(
+    package static func task(
         run: Run, messages: [Message]?, approvals: [PendingApproval], historyLength: Int? = nil, includeArtifacts: Bool = true
     ) -> A2ATask {
         var history = (messages ?? []).compactMap { message(from: $0, run: run) }
@@ -37,7 +37,7 @@ enum A2ATaskProjection {
         )
     }
 
-    static func status(of run: Run, approvals: [PendingApproval]) -> A2ATaskStatus {
+    package static func status(of run: Run, approvals: [PendingApproval]) -> A2ATaskStatus {
         let state = state(of: run.phase)
         var message: A2AMessage?
         switch run.phase {
@@ -60,7 +60,7 @@ enum A2ATaskProjection {
 
     /// A stored message as A2A history: the user's input, and what the agent said. Tool
     /// calls and results are the agent's own business: they stay out of the history.
-    static func message(from message: Message, run: Run) -> A2AMessage? {
+    package static func message(from message: Message, run: Run) -> A2AMessage? {
         switch message.role {
         case .user:
             var result = A2AMessage(
@@ -77,7 +77,7 @@ enum A2ATaskProjection {
         }
     }
 
-    static func agentMessage(_ id: String, run: Run, parts: [A2APart]) -> A2AMessage {
+    package static func agentMessage(_ id: String, run: Run, parts: [A2APart]) -> A2AMessage {
         A2AMessage(messageId: id, role: .agent, parts: parts, contextId: run.sessionId, taskId: run.id)
     }
 }

@@ -108,12 +108,15 @@ public struct A2ATool: Tool {
         let now = ContinuousClock.now
         if let cached = card.agent(fresherThan: Self.cardLifetime, now: now) { return cached }
         let base = spec.url.hasSuffix("/") ? String(spec.url.dropLast()) : spec.url
-        let answer = try await transport.send(method: .GET, url: "\(base)/.well-known/agent-card.json", headers: try expandedHeaders(), body: nil)
+        let cardURL = "\(base)/.well-known/agent-card.json"
+        let answer: ToolHTTPTransport.Answer
+        do {
+            answer = try await transport.send(method: .GET, url: cardURL, headers: try expandedHeaders(), body: nil)
+        } catch let error as ToolError where error.code == .failed || error.code == .unavailable {
+            throw ToolError(code: error.code, message: "no A2A agent card at \(cardURL): \(error.message)", isRetryable: error.isRetryable)
+        }
         guard (200..<300).contains(answer.status), let card = try? JSONValue.parse(answer.body), card.objectValue != nil else {
-            throw ToolError(
-                code: .unavailable, message: "no A2A agent card at \(base)/.well-known/agent-card.json (HTTP \(answer.status))",
-                isRetryable: answer.status >= 500 || answer.status == 429
-            )
+            throw ToolError(code: .failed, message: "no A2A agent card at \(cardURL): HTTP \(answer.status), not a JSON card")
         }
         let agent = try A2ARemoteAgent.read(card: card, origin: origin)
         self.card.store(agent, at: now)

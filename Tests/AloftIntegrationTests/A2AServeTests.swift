@@ -1,5 +1,6 @@
 import AloftCore
 import AloftTestSupport
+import AsyncHTTPClient
 import Foundation
 import Testing
 
@@ -21,6 +22,66 @@ struct A2AServeTests {
         try await Self.drive(server.base)
     }
 
+    @Test("one Aloft agent calls another over A2A as a tool: its text streams as progress; killed mid-call and resumed, no second remote task")
+    func agentCallsAgent() async throws {
+        let remote = try temporaryFolder()
+        try """
+            name: helper
+            description: Answers slowly.
+            model:
+              provider: scripted
+              script:
+                - text: "\((1...30).map { "h\($0)" }.joined(separator: " "))"
+                  chunk_delay_ms: 100
+            """.write(toFile: "\(try agentsFolder(in: remote))/helper.yaml", atomically: true, encoding: .utf8)
+        let server = try await ServerProcess.start(in: remote, environment: ["ALOFT_API_KEYS": Self.key])
+        defer { server.process.kill() }
+        let caller = try temporaryFolder()
+        try """
+            name: boss
+            model:
+              provider: scripted
+              script:
+                - text: "Asking the helper. "
+                  tool_calls:
+                    - name: helper
+                      arguments: { message: "count for me" }
+                - text: "Relayed."
+            tools:
+              - a2a:
+                  name: helper
+                  url: \(server.base)/a2a/helper
+                  headers: { Authorization: "Bearer ${HELPER_KEY}" }
+            """.write(toFile: "\(caller)/boss.yaml", atomically: true, encoding: .utf8)
+        let environment = ["HELPER_KEY": Self.key]
+        let helperRuns = { @Sendable in
+            try await authorized("GET", "\(server.base)/v1/runs?agent=helper").body["data"]?.arrayValue ?? []
+        }
+
+        // The caller dies with SIGKILL while the remote task streams.
+        let first = try AloftProcess(["run", "--agent", "boss.yaml", "--db", "caller.db", "go"], directory: caller, environment: environment)
+        try await eventually(timeout: .seconds(30), "the remote task is under way") {
+            (try await helperRuns()).first?["last_event_seq"]?.integer(in: 0...Int.max) ?? 0 > 5
+        }
+        first.kill()
+        _ = try await first.wait()
+        let resumed = try await AloftProcess.run(["resume", "--db", "caller.db"], directory: caller, environment: environment)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+
+        let remoteRuns = try await helperRuns()
+        #expect(remoteRuns.count == 1, "the retried call found the task the first attempt started: \(remoteRuns)")
+        let answer = try #require(remoteRuns.first?["output"]?.stringValue)
+        let listed = try await AloftProcess.run(["runs", "list", "--db", "caller.db", "--json"], directory: caller)
+        let run = try JSONValue.parse(try #require(listed.stdout.split(separator: "\n").first).description)
+        #expect(run["phase"] == "completed" && run["output"] == "Relayed.", "\(run)")
+        let events = try await AloftProcess.run(["runs", "events", try #require(run["id"]?.stringValue), "--db", "caller.db"], directory: caller)
+        let lines = try events.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        let result = lines.first { $0["type"] == "tool_call_completed" }
+        #expect(result?["data"]?["content"]?.stringValue == answer, "the tool's result is the remote answer")
+        let progress = lines.filter { $0["type"] == "tool_call_progress" }.compactMap { $0["data"]?["delta"]?.stringValue }
+        #expect(progress.count >= 10 && answer.hasSuffix(progress.suffix(5).joined()), "the remote text arrived as progress: \(progress)")
+    }
+
     /// Runs every peer against the server at `base`, each check expected.
     static func drive(_ base: String, key: String = key) async throws {
         let v1 = try await A2APeer.run(.v1_3, script: "peer_1_3.py", ["\(base)/a2a", key, "1.0"])
@@ -33,6 +94,16 @@ struct A2AServeTests {
         #expect(v03.status == 0, "\(v03.output)")
         for check in checks13 { #expect(v03.output.contains("ok \(check)\n"), "0.3.26: \(check) — \(v03.output)") }
     }
+}
+
+/// An HTTP call with the suite's API key.
+func authorized(_ method: String, _ url: String) async throws -> (status: Int, body: JSONValue) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    request.headers.add(name: "Authorization", value: "Bearer \(A2AServeTests.key)")
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let body = try await response.body.collect(upTo: 1 << 22)
+    return (Int(response.status.code), (try? JSONValue.parse(String(buffer: body))) ?? .null)
 }
 
 /// The agents the A2A peer scripts expect: `greeter` (a short streamed answer), `slow` (20

@@ -36,12 +36,16 @@ struct A2ARemoteOutcome: Sendable {
             return nil
         case .artifact(_, _, let artifact, let append, _, _):
             let chunk = Self.text(of: artifact.parts)
-            if append, let index = artifacts.firstIndex(where: { $0.id == artifact.artifactId }) {
+            let index = artifacts.firstIndex { $0.id == artifact.artifactId }
+            if append, let index {
                 artifacts[index].text += chunk
-            } else {
-                set(artifact.artifactId, chunk)
+                return chunk.isEmpty ? nil : chunk
             }
-            return chunk.isEmpty ? nil : chunk
+            // A replacement: what is new is news (a final chunk repeating the streamed text is not).
+            let before = index.map { artifacts[$0].text } ?? ""
+            set(artifact.artifactId, chunk)
+            let news = chunk.hasPrefix(before) ? String(chunk.dropFirst(before.count)) : chunk
+            return news.isEmpty ? nil : news
         }
     }
 

@@ -175,6 +175,25 @@ enum PostgresMigrations {
             "v3-commit-function-numbers-events",
             "DROP FUNCTION aloft_commit_steps(jsonb, text);\n" + PostgresCommitFunction.create
         ),
+        (
+            "v4-run-webhooks",
+            """
+            CREATE TABLE run_webhooks (
+                run_id text NOT NULL,
+                id text NOT NULL,
+                url text NOT NULL,
+                token text,
+                auth_scheme text,
+                auth_credentials text,
+                format text NOT NULL,
+                created_at double precision NOT NULL,
+                delivered_seq bigint NOT NULL DEFAULT 0,
+                finished boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (run_id, id)
+            );
+            CREATE INDEX run_webhooks_unfinished ON run_webhooks (created_at) WHERE NOT finished;
+            """
+        ),
     ]
 
     /// The statements of a script, one by one (the extended protocol takes one at a time): split

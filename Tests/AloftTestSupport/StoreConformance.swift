@@ -11,7 +11,7 @@ import Foundation
 ///
 /// A check throws `StoreConformance.Failure` naming what the store got wrong.
 public enum StoreConformance {
-    public typealias Store = any LocalEngineStore & AgentStore
+    public typealias Store = any LocalEngineStore & AgentStore & RunWebhookStore
 
     public struct Check: Sendable, CustomStringConvertible {
         public let description: String
@@ -44,6 +44,7 @@ public enum StoreConformance {
         Check(description: "sessions keep their metadata and are listed by it, every label matching", body: sessionMetadata),
         Check(description: "event numbers reserved are given once, and a step written after does not lower the counter", body: reservations),
         Check(description: "a step's events numbered as it commits follow every number given, reserved ones included", body: numberedInCommit),
+        Check(description: "webhooks are kept per run, replaced by id, marked delivered (never backwards) and deleted with their run", body: webhooks),
     ]
 
     // MARK: Building steps
@@ -462,6 +463,27 @@ public enum StoreConformance {
         try await store.insert(session("ses_m8", [:], at: 8))
         let stale = try await store.sessions(SessionQuery(metadata: ["team": "pruned"], limit: 10)).map(\.id)
         try expect(stale.isEmpty, "no session carries a pruned session's labels: \(stale)")
+    }
+
+    static func webhooks(_ store: Store) async throws {
+        let run = try await completedRun(store, "run_w", session: "ses_w")
+        let first = RunWebhook(runId: run.id, id: "a", url: "https://hooks.example/a", token: "t", authScheme: "Bearer", authCredentials: "c", format: "1.0", createdAt: start)
+        try await store.putWebhook(first)
+        try await store.putWebhook(RunWebhook(runId: run.id, id: "b", url: "https://hooks.example/b", format: "0.3", createdAt: start.addingTimeInterval(1)))
+        try expect(try await store.webhooks(runId: run.id) == [first, RunWebhook(runId: run.id, id: "b", url: "https://hooks.example/b", format: "0.3", createdAt: start.addingTimeInterval(1))], "both read back whole, oldest first")
+        var replaced = first
+        replaced.url = "https://hooks.example/a2"
+        try await store.putWebhook(replaced)
+        try expect(try await store.webhooks(runId: run.id).first?.url == "https://hooks.example/a2", "the same id replaces")
+        try await store.markWebhookDelivered(runId: run.id, id: "a", through: 7, finished: false)
+        try await store.markWebhookDelivered(runId: run.id, id: "a", through: 3, finished: true)
+        let marked = try await store.webhooks(runId: run.id).first
+        try expect(marked?.deliveredSeq == 7 && marked?.finished == true, "delivered numbers never go back: \(String(describing: marked))")
+        try expect(try await store.unfinishedWebhooks(limit: 10).map(\.id) == ["b"], "finished ones have nothing left to send")
+        try expect(try await store.deleteWebhook(runId: run.id, id: "b"), "deleted")
+        try expect(!(try await store.deleteWebhook(runId: run.id, id: "b")), "not there twice")
+        try expect(try await store.deleteRun(id: run.id), "the run is deleted")
+        try expect(try await store.webhooks(runId: run.id).isEmpty, "with its webhooks")
     }
 
     static func deletions(_ store: Store) async throws {

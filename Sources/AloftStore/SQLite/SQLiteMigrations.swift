@@ -340,6 +340,27 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v10-run-webhooks") { db in
+            // A2A push notification configs; the partial index finds those with news to send.
+            try db.execute(
+                sql: """
+                    CREATE TABLE run_webhooks (
+                        run_id TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        token TEXT,
+                        auth_scheme TEXT,
+                        auth_credentials TEXT,
+                        format TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        delivered_seq INTEGER NOT NULL DEFAULT 0,
+                        finished INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (run_id, id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX run_webhooks_unfinished ON run_webhooks(created_at) WHERE finished = 0;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -6,7 +6,7 @@ import AloftCore
 /// `preferredTransport`. Security schemes are written so both read them (0.3's `type` and
 /// 1.0's `httpAuthSecurityScheme` side by side).
 package enum A2AAgentCard {
-    package static func card(for agent: AgentDefinition, endpoint: String, requiresKey: Bool) -> JSONValue {
+    package static func card(for agent: AgentDefinition, endpoint: String, requiresKey: Bool, pushNotifications: Bool) -> JSONValue {
         var card: [String: JSONValue] = [
             "name": .string(agent.name),
             "description": .string(agent.description.isEmpty ? "The Aloft agent \(agent.name)." : agent.description),
@@ -21,7 +21,7 @@ package enum A2AAgentCard {
             "protocolVersion": "0.3.0",
             "capabilities": [
                 "streaming": true,
-                "pushNotifications": false,
+                "pushNotifications": .bool(pushNotifications),
                 "stateTransitionHistory": false,
                 "extensions": [
                     [

@@ -159,7 +159,11 @@ func assembleApplication(
     SessionRoutes(engine: engine, agents: agents, configuration: configuration, finished: finished).register(on: api)
     AgentRoutes(engine: engine, agents: agents, configuration: configuration).register(on: api)
     // A2A checks keys itself: its card stays public, its errors are JSON-RPC's.
-    A2ARoutes(engine: engine, agents: agents, configuration: configuration, logger: logger).register(on: router.group("a2a"))
+    let push = (engine.store as? any RunWebhookStore).map {
+        A2APushDelivery(engine: engine, store: $0, targets: A2APushTargets(allowedHosts: configuration.pushAllowedHosts), logger: logger)
+    }
+    if let push { services.append(push) }
+    A2ARoutes(engine: engine, agents: agents, configuration: configuration, logger: logger, push: push).register(on: router.group("a2a"))
     return Application(
         router: router,
         // A connection silent for this long (a slowloris sending its head a byte at a time, an

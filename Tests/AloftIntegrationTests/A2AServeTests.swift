@@ -2,6 +2,10 @@ import AloftCore
 import AloftTestSupport
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
 import Testing
 
 /// A2A as clients of other frameworks use it: `aloft serve` driven by the official SDK clients
@@ -80,6 +84,78 @@ struct A2AServeTests {
         #expect(result?["data"]?["content"]?.stringValue == answer, "the tool's result is the remote answer")
         let progress = lines.filter { $0["type"] == "tool_call_progress" }.compactMap { $0["data"]?["delta"]?.stringValue }
         #expect(progress.count >= 10 && answer.hasSuffix(progress.suffix(5).joined()), "the remote text arrived as progress: \(progress)")
+    }
+
+    @Test("push notifications: configs set, listed, read and deleted in both versions; updates POSTed with the token; private targets refused unless allowed")
+    func pushNotifications() async throws {
+        let received = Mutex<[(token: String?, body: JSONValue)]>([])
+        let router = Router()
+        router.post("/hook") { request, _ -> HTTPResponse.Status in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            received.withLock { $0.append((request.headers[HTTPField.Name("X-A2A-Notification-Token")!], (try? JSONValue.parse(String(buffer: body))) ?? .null)) }
+            return .ok
+        }
+        try await withTestHTTPServer(router: router) { hookPort in
+            let folder = try temporaryFolder()
+            try writeA2APeerAgents(in: try agentsFolder(in: folder))
+            let server = try await ServerProcess.start(
+                in: folder, environment: ["ALOFT_API_KEYS": Self.key, "ALOFT_PUSH_ALLOWED_HOSTS": "127.0.0.1:\(hookPort)"]
+            )
+            defer { server.process.kill() }
+            let card = try await authorized("GET", "\(server.base)/a2a/slow/.well-known/agent-card.json").body
+            #expect(card["capabilities"]?["pushNotifications"] == true)
+            let hook = "http://127.0.0.1:\(hookPort)/hook"
+
+            // 1.0: a task sent without waiting, then a config for it.
+            let sent = try await rpc(server.base, "slow", "SendMessage", #"{"message":{"messageId":"p1","role":"ROLE_USER","parts":[{"text":"go"}]},"configuration":{"returnImmediately":true}}"#)
+            let taskId = try #require(sent["result"]?["task"]?["id"]?.stringValue)
+            let created = try await rpc(server.base, "slow", "CreateTaskPushNotificationConfig", #"{"taskId":"\#(taskId)","id":"mine","url":"\#(hook)","token":"tok-1","authentication":{"scheme":"Bearer","credentials":"secret"}}"#)
+            #expect(created["result"]?["id"] == "mine" && created["result"]?["authentication"]?["scheme"] == "Bearer", "\(created)")
+            #expect(created["result"]?["authentication"]?["credentials"] == nil, "credentials are not sent back")
+            let listed = try await rpc(server.base, "slow", "ListTaskPushNotificationConfigs", #"{"taskId":"\#(taskId)"}"#)
+            #expect(listed["result"]?["configs"]?.arrayValue?.count == 1)
+            try await eventually(timeout: .seconds(30), "the completion is pushed") {
+                received.withLock { $0.contains { $0.body["statusUpdate"]?["status"]?["state"] == "TASK_STATE_COMPLETED" } }
+            }
+            let pushed = received.withLock { $0 }
+            #expect(pushed.allSatisfy { $0.token == "tok-1" })
+            #expect(pushed.contains { $0.body["artifactUpdate"]?["artifact"]?["parts"]?.arrayValue?.first?["text"]?.stringValue?.hasPrefix("w1 w2") == true })
+            #expect(pushed.allSatisfy { $0.body["statusUpdate"].map { $0["taskId"]?.stringValue == taskId } ?? true })
+
+            // 0.3: a config given with the send; whole tasks pushed, the last one completed.
+            received.withLock { $0 = [] }
+            let old = try await rpc(server.base, "greeter", "message/send", #"{"message":{"kind":"message","messageId":"p2","role":"user","parts":[{"kind":"text","text":"hi"}]},"configuration":{"blocking":false,"pushNotificationConfig":{"url":"\#(hook)","token":"tok-2"}}}"#, version: nil)
+            let oldTask = try #require(old["result"]?["id"]?.stringValue)
+            try await eventually(timeout: .seconds(30), "the 0.3 completion is pushed") {
+                received.withLock { $0.contains { $0.body["kind"] == "task" && $0.body["status"]?["state"] == "completed" } }
+            }
+            #expect(received.withLock { $0.allSatisfy { $0.token == "tok-2" && $0.body["id"]?.stringValue == oldTask } })
+            let got = try await rpc(server.base, "greeter", "tasks/pushNotificationConfig/get", #"{"id":"\#(oldTask)"}"#, version: nil)
+            #expect(got["result"]?["pushNotificationConfig"]?["url"]?.stringValue == hook, "\(got)")
+            let configId = try #require(got["result"]?["pushNotificationConfig"]?["id"]?.stringValue)
+            let deleted = try await rpc(server.base, "greeter", "tasks/pushNotificationConfig/delete", #"{"id":"\#(oldTask)","pushNotificationConfigId":"\#(configId)"}"#, version: nil)
+            #expect(deleted["error"] == nil && deleted["result"] == .null, "\(deleted)")
+            let gone = try await rpc(server.base, "greeter", "tasks/pushNotificationConfig/get", #"{"id":"\#(oldTask)","pushNotificationConfigId":"\#(configId)"}"#, version: nil)
+            #expect(gone["error"]?["code"] == -32602)
+
+            // A target in the server's own network is refused unless allowed.
+            let refused = try await rpc(server.base, "slow", "CreateTaskPushNotificationConfig", #"{"taskId":"\#(taskId)","url":"http://127.0.0.1:1/steal"}"#)
+            #expect(refused["error"]?["code"] == -32602 && refused["error"]?["message"]?.stringValue?.contains("push_allowed_hosts") == true, "\(refused)")
+            let metadata = try await rpc(server.base, "slow", "CreateTaskPushNotificationConfig", #"{"taskId":"\#(taskId)","url":"http://169.254.169.254/latest"}"#)
+            #expect(metadata["error"]?["code"] == -32602, "\(metadata)")
+        }
+    }
+
+    /// One JSON-RPC call with the suite's key; the response.
+    func rpc(_ base: String, _ agent: String, _ method: String, _ params: String, version: String? = "1.0") async throws -> JSONValue {
+        var request = HTTPClientRequest(url: "\(base)/a2a/\(agent)")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(Self.key)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let version { request.headers.add(name: "A2A-Version", value: version) }
+        request.body = .bytes(ByteBuffer(string: #"{"jsonrpc":"2.0","id":1,"method":"\#(method)","params":\#(params)}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        return try JSONValue.parse(String(buffer: try await response.body.collect(upTo: 1 << 22)))
     }
 
     /// Runs every peer against the server at `base`, each check expected.

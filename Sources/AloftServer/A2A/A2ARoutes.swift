@@ -16,6 +16,8 @@ struct A2ARoutes {
     let agents: AgentRegistry
     let configuration: ServerConfiguration
     let logger: Logger
+    /// Push notifications, when the store keeps webhooks.
+    let push: A2APushDelivery?
 
     func register(on router: RouterGroup<BasicRequestContext>) {
         router.get("/{agent}/.well-known/agent-card.json") { request, context -> Response in
@@ -43,7 +45,9 @@ struct A2ARoutes {
 
     private func card(_ request: Request, agentName: String) throws -> Response {
         guard let agent = agents.agent(named: agentName) else { throw APIError.agentNotFound(agentName) }
-        let card = A2AAgentCard.card(for: agent, endpoint: endpoint(request, agentName: agentName), requiresKey: !configuration.apiKeys.isEmpty)
+        let card = A2AAgentCard.card(
+            for: agent, endpoint: endpoint(request, agentName: agentName), requiresKey: !configuration.apiKeys.isEmpty, pushNotifications: push != nil
+        )
         var response = Response.json(card)
         response.headers[.cacheControl] = "no-cache"
         return response
@@ -90,7 +94,7 @@ struct A2ARoutes {
         }
         let format = A2AWireFormat(version: version)
         let service = A2ATaskService(
-            engine: engine, agent: agent, format: format, decidedBy: RunRoutes.decider(said: "a2a client", key: key)
+            engine: engine, agent: agent, format: format, decidedBy: RunRoutes.decider(said: "a2a client", key: key), push: push
         )
         do {
             switch method {
@@ -108,8 +112,14 @@ struct A2ARoutes {
                 return .json(JSONRPCRequest.response(id: rpc.id, result: try await service.list(rpc.params)))
             case .cancel:
                 return .json(JSONRPCRequest.response(id: rpc.id, result: try await service.cancel(rpc.params)))
-            case .createPushConfig, .getPushConfig, .listPushConfigs, .deletePushConfig:
-                throw A2AError.pushNotificationNotSupported("push notifications are not offered by this agent; stream the task or poll it")
+            case .createPushConfig:
+                return .json(JSONRPCRequest.response(id: rpc.id, result: try await service.createPushConfig(rpc.params)))
+            case .getPushConfig:
+                return .json(JSONRPCRequest.response(id: rpc.id, result: try await service.getPushConfig(rpc.params)))
+            case .listPushConfigs:
+                return .json(JSONRPCRequest.response(id: rpc.id, result: try await service.listPushConfigs(rpc.params)))
+            case .deletePushConfig:
+                return .json(JSONRPCRequest.response(id: rpc.id, result: try await service.deletePushConfig(rpc.params)))
             case .extendedCard:
                 throw A2AError.extendedCardNotConfigured()
             }

@@ -11,6 +11,8 @@ struct A2ATaskService: Sendable {
     let format: A2AWireFormat
     /// Who decides approvals sent in this request, for the record.
     let decidedBy: String
+    /// Push notifications, when the server offers them.
+    let push: A2APushDelivery?
 
     /// What a streaming call sends: the task first, then the run's events after `after`.
     struct StreamPlan: Sendable {
@@ -38,6 +40,7 @@ struct A2ATaskService: Sendable {
     func send(_ params: [String: JSONValue]) async throws -> JSONValue {
         let configuration = try self.configuration(params)
         let sent = try await start(params)
+        try await keepPushConfig(configuration, for: sent)
         var run = sent.run
         if configuration.blocking, sent.answered || !Self.settled(run.phase) {
             run = try await settle(runId: run.id, after: run.eventSeq) ?? run
@@ -47,8 +50,9 @@ struct A2ATaskService: Sendable {
 
     /// `SendStreamingMessage` / `message/stream`.
     func stream(_ params: [String: JSONValue]) async throws -> StreamPlan {
-        _ = try configuration(params)
+        let configuration = try configuration(params)
         let sent = try await start(params)
+        try await keepPushConfig(configuration, for: sent)
         var task = try await task(sent.run, historyLength: nil)
         if sent.answered {
             // The decisions are recorded; the run takes them up at once.
@@ -60,6 +64,15 @@ struct A2ATaskService: Sendable {
     private struct SendConfiguration {
         var blocking = true
         var historyLength: Int?
+        /// Where to push the task's updates (its task id filled in once it exists).
+        var push: A2APushConfig?
+        var pushField = ""
+    }
+
+    /// Keeps the push config a send carried, for the task it started (not for an answer).
+    private func keepPushConfig(_ configuration: SendConfiguration, for sent: Sent) async throws {
+        guard let config = configuration.push, !sent.answered else { return }
+        _ = try await store(config, for: sent.run, field: configuration.pushField + "url")
     }
 
     private func configuration(_ params: [String: JSONValue]) throws -> SendConfiguration {
@@ -81,8 +94,12 @@ struct A2ATaskService: Sendable {
             }
         }
         result.historyLength = try Self.historyLength(object["historyLength"], field: "configuration.historyLength")
-        if let push = object["pushNotificationConfig"] ?? object["taskPushNotificationConfig"], push != .null {
-            throw A2AError.pushNotificationNotSupported("push notifications are not offered by this agent; stream the task or poll it")
+        let pushKey = format.version == .v0_3 ? "pushNotificationConfig" : "taskPushNotificationConfig"
+        if let value = object[pushKey], value != .null {
+            guard self.push != nil else { throw A2AError.pushNotificationNotSupported("push notifications are not offered by this server") }
+            guard case .object(let fields) = value else { throw A2AError.invalidParams("configuration.\(pushKey)", "must be an object") }
+            result.push = try format.decodePushConfig(fields, taskId: "", field: "configuration.\(pushKey).")
+            result.pushField = "configuration.\(pushKey)."
         }
         return result
     }
@@ -287,7 +304,7 @@ struct A2ATaskService: Sendable {
     // MARK: - Helpers
 
     /// This agent's run `id`, or task not found.
-    private func ownRun(_ id: String) async throws -> Run {
+    func ownRun(_ id: String) async throws -> Run {
         guard let run = try await engine.reader.run(id: id), run.agent == agent.name else { throw A2AError.taskNotFound(id) }
         return run
     }

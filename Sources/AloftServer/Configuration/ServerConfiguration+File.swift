@@ -50,6 +50,7 @@ extension ServerConfiguration {
         }
         if let value = file.accessLog { accessLog = value }
         if let value = file.publicURL { publicURL = value }
+        if let value = file.pushAllowedHosts { pushAllowedHosts = value }
         if let value = file.metricsRequireKey { metricsRequireKey = value }
         if let api = file.apiAgents {
             if let value = api.inlineDefinitions { apiAgents.inlineDefinitions = value }
@@ -126,6 +127,7 @@ struct ConfigurationFile: Decodable {
     var accessLog: Bool?
     var metricsRequireKey: Bool?
     var publicURL: String?
+    var pushAllowedHosts: [String]?
     var apiAgents: APIAgents?
     var outbound: Outbound?
 
@@ -135,6 +137,7 @@ struct ConfigurationFile: Decodable {
         case heartbeatSeconds = "heartbeat_seconds", corsOrigins = "cors_origins", idleTimeoutSeconds = "idle_timeout_seconds"
         case apiAgents = "api_agents", retentionDays = "retention_days", retentionScope = "retention_scope"
         case accessLog = "access_log", metricsRequireKey = "metrics_require_key", publicURL = "public_url"
+        case pushAllowedHosts = "push_allowed_hosts"
     }
 
     init(from decoder: any Decoder) throws {
@@ -156,6 +159,7 @@ struct ConfigurationFile: Decodable {
         accessLog = try c.decodeIfPresent(Bool.self, forKey: .accessLog)
         metricsRequireKey = try c.decodeIfPresent(Bool.self, forKey: .metricsRequireKey)
         publicURL = try c.decodeIfPresent(String.self, forKey: .publicURL)
+        pushAllowedHosts = try c.decodeIfPresent([String].self, forKey: .pushAllowedHosts)
         apiAgents = try c.decodeIfPresent(APIAgents.self, forKey: .apiAgents)
         outbound = try c.decodeIfPresent(Outbound.self, forKey: .outbound)
     }

@@ -1,6 +1,7 @@
 public import AloftLLM
 public import AloftCore
 public import AloftTemporal
+import AloftTools
 import Foundation
 
 /// How `aloft serve` runs: from a YAML file, then environment variables, then flags
@@ -44,6 +45,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Where clients reach this server (`https://agents.example.com`), for the URLs A2A agent
     /// cards give (`public_url`, `ALOFT_PUBLIC_URL`). Nil: `http://` and the request's `Host`.
     public var publicURL: String?
+    /// Hosts on loopback or private networks that A2A push notifications may be sent to
+    /// (`push_allowed_hosts`, `ALOFT_PUSH_ALLOWED_HOSTS`: `host`, `host:port`); others are refused.
+    public var pushAllowedHosts: [String] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: String = DefaultDatabaseLocation.current, agentsDirectory: String? = nil,
@@ -96,6 +100,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         if let value = environment["ALOFT_CORS_ORIGINS"] { corsOrigins = list(value) }
         if let value = environment["ALOFT_PUBLIC_URL"], !value.isEmpty { publicURL = value }
+        if let value = environment["ALOFT_PUSH_ALLOWED_HOSTS"] { pushAllowedHosts = list(value) }
         if let value = environment["ALOFT_RETENTION_SCOPE"] {
             guard let scope = PruneScope(rawValue: value) else {
                 throw ConfigurationError(message: "ALOFT_RETENTION_SCOPE must be one of \(PruneScope.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -124,6 +129,9 @@ public struct ServerConfiguration: Sendable, Hashable {
             problems.append("cors_origins: '*' is not accepted; list the origins of the web apps that call this server")
         }
         problems += outbound.problems().map { "outbound.\($0)" }
+        for host in pushAllowedHosts where HostPattern(host) == nil {
+            problems.append("push_allowed_hosts: '\(host.prefix(200))' is not a host or host:port")
+        }
         if let url = publicURL, CORSPolicy.normalizedOrigin(url.hasSuffix("/") ? String(url.dropLast()) : url) == nil {
             problems.append("public_url: '\(url.prefix(200))' must be an origin such as https://agents.example.com (no path)")
         }

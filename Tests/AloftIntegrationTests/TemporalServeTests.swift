@@ -108,13 +108,36 @@ struct TemporalServeTests {
     func a2a() async throws {
         let deployment = try await Self.deployment()
         try writeA2APeerAgents(in: "\(deployment.folder)/agents")
+        let port = try freePort()
+        // An agent whose tool is the server's own greeter, over A2A: the worker runs the call.
+        try """
+            name: boss
+            model:
+              provider: scripted
+              script:
+                - text: "Asking. "
+                  tool_calls:
+                    - name: greeter
+                      arguments: { message: "hi" }
+                - text: "Relayed."
+            tools:
+              - a2a: { name: greeter, url: "http://127.0.0.1:\(port)/a2a/greeter", headers: { Authorization: "Bearer \(A2AServeTests.key)" } }
+            """.write(toFile: "\(deployment.folder)/agents/boss.yaml", atomically: true, encoding: .utf8)
         let worker = try deployment.worker()
         defer { worker.kill() }
         let server = try await ServerProcess.start(
-            in: deployment.folder, extra: ["--engine", "temporal"] + deployment.common, environment: ["ALOFT_API_KEYS": A2AServeTests.key]
+            in: deployment.folder, port: port, extra: ["--engine", "temporal"] + deployment.common, environment: ["ALOFT_API_KEYS": A2AServeTests.key]
         )
         defer { server.process.kill() }
         try await A2AServeTests.drive(server.base)
+
+        let sent = try await A2AServeTests().rpc(server.base, "boss", "SendMessage", #"{"message":{"messageId":"t1","role":"ROLE_USER","parts":[{"text":"go"}]}}"#)
+        #expect(sent["result"]?["task"]?["status"]?["state"] == "TASK_STATE_COMPLETED", "\(sent)")
+        let runId = try #require(sent["result"]?["task"]?["id"]?.stringValue)
+        let events = try await ServerEventLogTests.read("\(server.base)/v1/runs/\(runId)/events?access_token=\(A2AServeTests.key)", after: 0)
+        var progress = ""
+        for event in events where event.event == "tool_call_progress" { progress += try JSONValue.parse(event.data)["data"]?["delta"]?.stringValue ?? "" }
+        #expect(progress == "Hello from Aloft over A2A, streamed word by word.", "the worker's tool call streamed the remote text: \(events.map(\.event))")
     }
 
     @Test("stop during a streaming model call: the worker's HTTP request to the model server ends within a second, the partial answer is kept")

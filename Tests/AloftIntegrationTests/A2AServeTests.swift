@@ -218,3 +218,27 @@ func writeA2APeerAgents(in agents: String) throws {
           - builtin: current_time
         """.write(toFile: "\(agents)/guarded.yaml", atomically: true, encoding: .utf8)
 }
+
+/// Azure OpenAI from the command line, as a new user meets it.
+@Suite("Azure OpenAI from aloft run")
+struct AzureCommandLineTests {
+    @Test("an Azure agent answers through aloft run; without a key or token it is refused before the run, naming both")
+    func azureAgent() async throws {
+        let folder = try temporaryFolder()
+        let model = FakeModelServer(replies: [.text("Hello from the deployment.")])
+        try await model.run { baseURL in
+            let endpoint = String(baseURL.dropLast("/v1".count))
+            try """
+                name: az
+                model: { provider: azure, name: gpt4o-prod, base_url: "\(endpoint)", api_version: "2024-10-21" }
+                """.write(toFile: "\(folder)/az.yaml", atomically: true, encoding: .utf8)
+            let run = try await AloftProcess.run(["run", "--agent", "az.yaml", "hi"], directory: folder, environment: ["AZURE_OPENAI_API_KEY": "azure-key"])
+            #expect(run.status == 0 && run.stdout.contains("Hello from the deployment."), "\(run.stderr)")
+            let missing = try await AloftProcess.run(
+                ["run", "--agent", "az.yaml", "hi"], directory: folder, environment: ["AZURE_OPENAI_API_KEY": "", "AZURE_OPENAI_AD_TOKEN": ""]
+            )
+            #expect(missing.status == 2 && missing.stderr.contains("set AZURE_OPENAI_API_KEY to the resource's API key, or AZURE_OPENAI_AD_TOKEN"), "\(missing.stderr)")
+        }
+        #expect(model.requests.first?.headers["api-key"] == "azure-key")
+    }
+}

@@ -151,6 +151,28 @@ struct APIAgentPolicyTests {
         }
     }
 
+    @Test("API agents' A2A tools reach neither the server's network nor its secrets, and Azure's token is a secret too")
+    func a2aToolsAndAzure() async throws {
+        let internalTool = #"{"model":{"provider":"scripted","script":[{"text":"hi"}]},"tools":[{"a2a":{"name":"peer","url":"http://127.0.0.1:8080/a2a/admin"}}]}"#
+        let secretTool = #"{"model":{"provider":"scripted","script":[{"text":"hi"}]},"tools":[{"a2a":{"name":"peer","url":"https://agents.example.com/a2a/x","headers":{"Authorization":"Bearer ${SERVER_TOKEN}"}}}]}"#
+        let azure = #"{"model":{"provider":"azure","name":"d","base_url":"https://r.openai.azure.com"}}"#
+        let environment = ["SERVER_TOKEN": "t", "AZURE_OPENAI_AD_TOKEN": "entra", "AZURE_OPENAI_ENDPOINT": "https://r.openai.azure.com"]
+        try await keyed(environment: environment).run { client, _ in
+            let local = try await client.send(.put, "/v1/agents/local", json: internalTool, headers: auth)
+            #expect(local.status == .forbidden && String(buffer: local.body).contains("tools[0].a2a.url: 127.0.0.1 is on the server's own network"), "\(String(buffer: local.body))")
+            let secret = try await client.send(.put, "/v1/agents/secret", json: secretTool, headers: auth)
+            #expect(secret.status == .forbidden && String(buffer: secret.body).contains("tools[0].a2a.headers: '${SERVER_TOKEN}'"), "\(String(buffer: secret.body))")
+            let token = try await client.send(.put, "/v1/agents/azure", json: azure, headers: auth)
+            #expect(token.status == .forbidden && String(buffer: token.body).contains("'AZURE_OPENAI_AD_TOKEN' is not a secret API agents may use"), "\(String(buffer: token.body))")
+        }
+        try await keyed(environment: environment, policy: APIAgentPolicy(secrets: ["SERVER_TOKEN", "AZURE_OPENAI_AD_TOKEN"], internalHosts: ["127.0.0.1"])).run { client, _ in
+            let local = try await client.send(.put, "/v1/agents/local", json: internalTool, headers: auth)
+            let secret = try await client.send(.put, "/v1/agents/secret", json: secretTool, headers: auth)
+            let token = try await client.send(.put, "/v1/agents/azure", json: azure, headers: auth)
+            #expect([local.status, secret.status, token.status] == [.created, .created, .created], "granted, each is accepted")
+        }
+    }
+
     @Test("agents are listed without absolute server paths")
     func noServerPaths() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-paths-\(UUID().uuidString)").path

@@ -20,11 +20,18 @@ public final class FakeModelServer: Sendable {
         /// Exactly these bytes, in these pieces, with a pause before each piece after the
         /// first: for servers that misbehave (truncate, trickle, answer HTML or nothing).
         case raw(status: Int = 200, contentType: String?, chunks: [String], delayMilliseconds: Int = 0)
+        /// Azure's content filter refusing the prompt: HTTP 400, `code: content_filter`, the
+        /// categories filtered at their severities.
+        case promptFiltered([String: String])
+        /// An answer Azure's content filter stopped after `text`: `finish_reason: content_filter`.
+        case answerFiltered(String, [String: String])
     }
 
     /// A request as the server saw it.
     public struct RecordedRequest: Sendable {
         public var path: String
+        /// The query string, without `?` (empty when none).
+        public var query: String
         public var headers: [String: String]
         public var body: JSONValue
     }
@@ -50,6 +57,9 @@ public final class FakeModelServer: Sendable {
         let router = Router()
         router.post("/v1/chat/completions") { request, context in try await self.handle(request, context: context, format: .openAI) }
         router.post("/v1/messages") { request, context in try await self.handle(request, context: context, format: .anthropic) }
+        // Azure OpenAI: the deployments API and the v1 API.
+        router.post("/openai/deployments/{deployment}/chat/completions") { request, context in try await self.handle(request, context: context, format: .openAI) }
+        router.post("/openai/v1/chat/completions") { request, context in try await self.handle(request, context: context, format: .openAI) }
         return try await withTestHTTPServer(router: router) { port in try await body("http://127.0.0.1:\(port)/v1") }
     }
 
@@ -60,7 +70,7 @@ public final class FakeModelServer: Sendable {
         let body = (try? JSONValue.parse(String(buffer: buffer))) ?? .null
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
-        recorded.withLock { $0.append(RecordedRequest(path: request.uri.path, headers: headers, body: body)) }
+        recorded.withLock { $0.append(RecordedRequest(path: request.uri.path, query: request.uri.query ?? "", headers: headers, body: body)) }
         let reply = replies.withLock { $0.isEmpty ? fallback : $0.removeFirst() }
         let stream = body["stream"] == .bool(true)
         switch reply {
@@ -87,6 +97,38 @@ public final class FakeModelServer: Sendable {
             let words = Self.words(text)
             return stream ? sse(format == .openAI ? OpenAIWire.stream(words: words, calls: []) : AnthropicWire.stream(words: words, calls: []), delay: delay)
                 : json(format == .openAI ? OpenAIWire.whole(text: text, calls: []) : AnthropicWire.whole(text: text, calls: []))
+        case .promptFiltered(let categories):
+            let results = JSONValue.object(categories.mapValues { ["filtered": .bool($0 != "safe"), "severity": .string($0)] })
+            let payload: JSONValue = [
+                "error": [
+                    "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+                    "type": .null, "param": "prompt", "code": "content_filter", "status": 400,
+                    "innererror": ["code": "ResponsibleAIPolicyViolation", "content_filter_result": results],
+                ]
+            ]
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            return Response(status: .badRequest, headers: fields, body: .init(byteBuffer: ByteBuffer(string: payload.jsonText())))
+        case .answerFiltered(let text, let categories):
+            let results = JSONValue.object(categories.mapValues { ["filtered": .bool($0 != "safe"), "severity": .string($0)] })
+            guard stream else {
+                return json([
+                    "id": "chatcmpl-f", "object": "chat.completion", "created": 1, "model": "test",
+                    "choices": [
+                        ["index": 0, "message": ["role": "assistant", "content": .string(text)], "finish_reason": "content_filter", "content_filter_results": results]
+                    ],
+                    "usage": ["prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7],
+                ])
+            }
+            let chunk: JSONValue = [
+                "id": "chatcmpl-f", "object": "chat.completion.chunk", "created": 1, "model": "test",
+                "choices": [["index": 0, "delta": ["content": .string(text)], "finish_reason": .null]],
+            ]
+            let last: JSONValue = [
+                "id": "chatcmpl-f", "object": "chat.completion.chunk", "created": 1, "model": "test",
+                "choices": [["index": 0, "delta": [:], "finish_reason": "content_filter", "content_filter_results": results]],
+            ]
+            return sse([(nil, chunk.jsonText()), (nil, last.jsonText()), (nil, "[DONE]")], delay: 0)
         case .toolCalls(let calls, let text):
             let words = Self.words(text)
             return stream ? sse(format == .openAI ? OpenAIWire.stream(words: words, calls: calls) : AnthropicWire.stream(words: words, calls: calls), delay: 0)

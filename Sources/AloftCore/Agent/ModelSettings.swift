@@ -6,6 +6,10 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         case openai
         /// Anthropic Messages.
         case anthropic
+        /// Azure OpenAI: Chat Completions of a deployment (`name`) on a resource (`base_url`,
+        /// `https://NAME.openai.azure.com`), with `api_version` the deployments API, without it
+        /// the v1 API.
+        case azure
         /// Replies written in the agent file: for tests, benchmarks and offline demos. Not a model.
         case scripted
     }
@@ -24,6 +28,8 @@ public struct ModelSettings: Sendable, Hashable, Codable {
     public var script: [ScriptedReply]?
     /// A YAML or JSON file (relative to the agent file) holding the script instead.
     public var scriptFile: String?
+    /// Azure: the `api-version` of the deployments API (`2024-10-21`); nil: the v1 API.
+    public var apiVersion: String?
 
     public init(
         provider: Provider,
@@ -34,8 +40,10 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         maxTokens: Int? = nil,
         stream: Bool = true,
         script: [ScriptedReply]? = nil,
-        scriptFile: String? = nil
+        scriptFile: String? = nil,
+        apiVersion: String? = nil
     ) {
+        self.apiVersion = apiVersion
         self.provider = provider
         self.name = name
         self.baseURL = baseURL
@@ -53,6 +61,7 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         case apiKeyEnv = "api_key_env"
         case maxTokens = "max_tokens"
         case scriptFile = "script_file"
+        case apiVersion = "api_version"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +85,7 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? true
         script = try c.decodeIfPresent([ScriptedReply].self, forKey: .script)
         scriptFile = try c.decodeIfPresent(String.self, forKey: .scriptFile)
+        apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
     }
 }
 
@@ -84,7 +94,21 @@ extension ModelSettings {
     func problems() -> [String] {
         var problems: [String] = []
         if provider != .scripted, name.allSatisfy(\.isWhitespace) {
-            problems.append("model.name: required: the model's name on the \(provider.rawValue) server (for example gpt-4o-mini or claude-sonnet-4-5)")
+            problems.append(
+                provider == .azure
+                    ? "model.name: required: the name of the Azure OpenAI deployment"
+                    : "model.name: required: the model's name on the \(provider.rawValue) server (for example gpt-4o-mini or claude-sonnet-4-5)"
+            )
+        }
+        if let apiVersion {
+            if provider != .azure {
+                problems.append("model.api_version: only the azure provider takes an api_version")
+            } else if apiVersion.isEmpty || apiVersion.utf8.count > 40 || !apiVersion.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) {
+                problems.append("model.api_version: must be an Azure OpenAI API version such as 2024-10-21")
+            }
+        }
+        if provider == .azure, !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
+            problems.append("model.name: an Azure deployment name is letters, digits, - _ and .")
         }
         if let temperature, !(temperature.isFinite && (0...2).contains(temperature)) {
             problems.append("model.temperature: must be between 0 and 2")

@@ -21,6 +21,8 @@ public struct RunError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let modelFailed = Code(rawValue: "model_failed")
         /// The model call took longer than `policies.model_timeout_seconds`.
         public static let modelTimeout = Code(rawValue: "model_timeout")
+        /// The provider's content filter refused the prompt or stopped the answer.
+        public static let contentFiltered = Code(rawValue: "content_filtered")
         /// The journal could not be interpreted (a bug, or a database edited by hand).
         public static let invalidJournal = Code(rawValue: "invalid_journal")
         /// A run could not start: its agent or input is unusable.

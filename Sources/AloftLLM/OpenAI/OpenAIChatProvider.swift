@@ -83,6 +83,7 @@ public struct OpenAIChatProvider: ModelProvider {
         else {
             throw ModelError(code: .invalidResponse, message: "not a Chat Completions response: \(text.prefix(200))")
         }
+        if first["finish_reason"] == "content_filter" { throw ContentFilterReport.stoppedAnswer(first["content_filter_results"]) }
         guard message["content"].map({ $0 == .null || $0.stringValue != nil }) ?? true else {
             throw ModelError(code: .invalidResponse, message: "the answer's content is not text")
         }

@@ -34,7 +34,10 @@ package struct OpenAIStreamAccumulator: ModelStreamAccumulator {
         var deltas: [String] = []
         guard case .array(let choices) = chunk["choices"] else { return deltas }
         for choice in choices {
-            if let reason = choice["finish_reason"], reason != .null { finished = true }
+            if let reason = choice["finish_reason"], reason != .null {
+                finished = true
+                if reason == "content_filter" { throw ContentFilterReport.stoppedAnswer(choice["content_filter_results"]) }
+            }
             guard let delta = choice["delta"] else { continue }
             if let content = delta["content"]?.stringValue, !content.isEmpty {
                 text += content

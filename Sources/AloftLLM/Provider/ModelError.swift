@@ -23,6 +23,9 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, Re
         public static let invalidResponse = Code(rawValue: "model_invalid_response")
         /// The provider is not configured well enough to call (no API key, no script reply).
         public static let misconfigured = Code(rawValue: "model_misconfigured")
+        /// The provider's content filter refused the prompt or stopped the answer (Azure's
+        /// `content_filter`): retrying the same request will not help.
+        public static let contentFiltered = Code(rawValue: "model_content_filtered")
     }
 
     public var code: Code
@@ -50,6 +53,14 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, Re
 
     /// Classifies an HTTP error status with the provider's message from the body.
     static func http(status: Int, body: String, retryAfter: String?) -> ModelError {
+        if status == 400, let value = try? JSONValue.parse(body), value["error"]?["code"] == "content_filter" {
+            let categories = ContentFilterReport.filtered(in: value["error"]?["innererror"]?["content_filter_result"])
+            return ModelError(
+                code: .contentFiltered,
+                message: "the provider's content filter refused the prompt\(categories.isEmpty ? "" : " (\(categories))"); rephrase the request, or change the deployment's content filter",
+                statusCode: status
+            )
+        }
         let message = providerMessage(in: body) ?? (body.isEmpty ? "HTTP \(status)" : String(body.prefix(500)))
         let code: Code =
             switch status {

@@ -19,6 +19,7 @@ public struct ModelProviderFactory: Sendable {
         switch settings.provider {
         case .openai: return "OPENAI_API_KEY"
         case .anthropic: return "ANTHROPIC_API_KEY"
+        case .azure: return "AZURE_OPENAI_API_KEY"
         case .scripted: return nil
         }
     }
@@ -30,6 +31,7 @@ public struct ModelProviderFactory: Sendable {
         switch settings.provider {
         case .openai: return environment["OPENAI_BASE_URL"] ?? OpenAIChatProvider.defaultBaseURL
         case .anthropic: return environment["ANTHROPIC_BASE_URL"] ?? AnthropicProvider.defaultBaseURL
+        case .azure: return environment["AZURE_OPENAI_ENDPOINT"]
         case .scripted: return nil
         }
     }
@@ -40,6 +42,7 @@ public struct ModelProviderFactory: Sendable {
             switch settings.provider {
             case .openai: settings.baseURL = environment["OPENAI_BASE_URL"]
             case .anthropic: settings.baseURL = environment["ANTHROPIC_BASE_URL"]
+            case .azure: settings.baseURL = environment["AZURE_OPENAI_ENDPOINT"]
             case .scripted: break
             }
         }
@@ -61,6 +64,25 @@ public struct ModelProviderFactory: Sendable {
                 )
             }
             return AnthropicProvider(settings: settings, apiKey: apiKey, http: http, limits: limits)
+        case .azure:
+            guard let endpoint = settings.baseURL else {
+                throw ModelError(
+                    code: .misconfigured,
+                    message: "set base_url (or AZURE_OPENAI_ENDPOINT) to the Azure OpenAI resource's endpoint, such as https://NAME.openai.azure.com"
+                )
+            }
+            let credential: AzureOpenAIProvider.Credential
+            if let apiKey, !apiKey.isEmpty {
+                credential = .apiKey(apiKey)
+            } else if let token = environment[AzureOpenAIProvider.tokenVariable], !token.isEmpty {
+                credential = .bearerToken(token)
+            } else {
+                throw ModelError(
+                    code: .misconfigured,
+                    message: "set \(Self.apiKeyVariable(for: settings) ?? "AZURE_OPENAI_API_KEY") to the resource's API key, or \(AzureOpenAIProvider.tokenVariable) to a Microsoft Entra ID access token"
+                )
+            }
+            return AzureOpenAIProvider(settings: settings, endpoint: endpoint, credential: credential, http: http, limits: limits)
         case .scripted:
             guard let replies = settings.script else {
                 throw ModelError(code: .misconfigured, message: "the scripted provider has no script")

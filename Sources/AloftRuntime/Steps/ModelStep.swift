@@ -89,7 +89,13 @@ public struct ModelStep: Sendable {
                 return .failed(RunError(code: .modelFailed, message: "the model call failed; see the server log"), retryable: false)
             }
             if let detail = error.detail { logger.warning("model call failed", metadata: ["error": "\(error)", "detail": "\(detail)"]) }
-            return .failed(RunError(code: error.code == .timeout ? .modelTimeout : .modelFailed, message: "\(error)"), retryable: error.isRetryable)
+            let code: RunError.Code =
+                switch error.code {
+                case .timeout: .modelTimeout
+                case .contentFiltered: .contentFiltered
+                default: .modelFailed
+                }
+            return .failed(RunError(code: code, message: "\(error)"), retryable: error.isRetryable)
         }
     }
 }

@@ -48,7 +48,7 @@ final class A2APushDelivery: Service, Sendable {
     }
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 do {
                     for webhook in try await self.store.unfinishedWebhooks(limit: 10_000) {

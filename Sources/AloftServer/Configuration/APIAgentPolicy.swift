@@ -49,6 +49,11 @@ public struct APIAgentPolicy: Sendable, Hashable {
                     "model.api_key_env: '\(variable)' is not a secret API agents may use; the operator lists those in api_agents.secrets"
                 )
             }
+            // Azure's other credential: an Entra ID token the server holds is a secret like a key.
+            let token = AzureOpenAIProvider.tokenVariable
+            if model.provider == .azure, environment[token] != nil, !secrets.contains(token) {
+                problems.append("model: '\(token)' is not a secret API agents may use; the operator lists those in api_agents.secrets")
+            }
             let baseURL = ModelProviderFactory.effectiveBaseURL(for: model, environment: environment) ?? ""
             if !allowedBaseURLs(environment: environment).contains(Self.normalized(baseURL)) {
                 problems.append(
@@ -66,6 +71,16 @@ public struct APIAgentPolicy: Sendable, Hashable {
                 }
                 if let origin = HTTPToolSpec.origin(of: http.url), isInternal(origin.host), !internalHostAllowed(origin.host) {
                     problems.append("tools[\(index)].http.url: \(origin.host) is on the server's own network; the operator lists such hosts in api_agents.internal_hosts")
+                }
+            }
+            if let a2a = tool.a2a {
+                for variable in A2ATool.referencedVariables(in: a2a) where !secrets.contains(variable) {
+                    problems.append(
+                        "tools[\(index)].a2a.headers: '${\(variable)}' is not a secret API agents may use; the operator lists those in api_agents.secrets"
+                    )
+                }
+                if let origin = HTTPToolSpec.origin(of: a2a.url), isInternal(origin.host), !internalHostAllowed(origin.host) {
+                    problems.append("tools[\(index)].a2a.url: \(origin.host) is on the server's own network; the operator lists such hosts in api_agents.internal_hosts")
                 }
             }
             for host in tool.allowedHosts ?? [] {
@@ -86,7 +101,8 @@ public struct APIAgentPolicy: Sendable, Hashable {
 
     private func allowedBaseURLs(environment: [String: String]) -> Set<String> {
         let listed = modelBaseURLs.isEmpty
-            ? [OpenAIChatProvider.defaultBaseURL, AnthropicProvider.defaultBaseURL] + ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"].compactMap { environment[$0] }
+            ? [OpenAIChatProvider.defaultBaseURL, AnthropicProvider.defaultBaseURL]
+                + ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_ENDPOINT"].compactMap { environment[$0] }
             : modelBaseURLs
         return Set(listed.map(Self.normalized))
     }

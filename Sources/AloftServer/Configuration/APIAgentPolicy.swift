@@ -64,24 +64,10 @@ public struct APIAgentPolicy: Sendable, Hashable {
         if model.scriptFile != nil { problems.append("model.script_file: API agents give their script inline ('script')") }
         for (index, tool) in agent.tools.enumerated() {
             if let http = tool.http {
-                for variable in HTTPTool.referencedVariables(in: http) where !secrets.contains(variable) {
-                    problems.append(
-                        "tools[\(index)].http.headers: '${\(variable)}' is not a secret API agents may use; the operator lists those in api_agents.secrets"
-                    )
-                }
-                if let origin = HTTPToolSpec.origin(of: http.url), isInternal(origin.host), !internalHostAllowed(origin.host) {
-                    problems.append("tools[\(index)].http.url: \(origin.host) is on the server's own network; the operator lists such hosts in api_agents.internal_hosts")
-                }
+                problems += remoteProblems(headerVariables: HTTPTool.referencedVariables(in: http), url: http.url, field: "tools[\(index)].http")
             }
             if let a2a = tool.a2a {
-                for variable in A2ATool.referencedVariables(in: a2a) where !secrets.contains(variable) {
-                    problems.append(
-                        "tools[\(index)].a2a.headers: '${\(variable)}' is not a secret API agents may use; the operator lists those in api_agents.secrets"
-                    )
-                }
-                if let origin = HTTPToolSpec.origin(of: a2a.url), isInternal(origin.host), !internalHostAllowed(origin.host) {
-                    problems.append("tools[\(index)].a2a.url: \(origin.host) is on the server's own network; the operator lists such hosts in api_agents.internal_hosts")
-                }
+                problems += remoteProblems(headerVariables: A2ATool.referencedVariables(in: a2a), url: a2a.url, field: "tools[\(index)].a2a")
             }
             for host in tool.allowedHosts ?? [] {
                 guard let pattern = HostPattern(host) else { continue }
@@ -97,6 +83,19 @@ public struct APIAgentPolicy: Sendable, Hashable {
             }
         }
         return problems.isEmpty ? .success(agent) : .failure(APIAgentRefusal(problems: problems))
+    }
+
+    /// What a tool that calls a URL with headers (HTTP, A2A) may not do: name secrets not
+    /// granted, or reach the server's own network unless it is listed.
+    private func remoteProblems(headerVariables: [String], url: String, field: String) -> [String] {
+        var problems: [String] = []
+        for variable in headerVariables where !secrets.contains(variable) {
+            problems.append("\(field).headers: '${\(variable)}' is not a secret API agents may use; the operator lists those in api_agents.secrets")
+        }
+        if let origin = HTTPToolSpec.origin(of: url), isInternal(origin.host), !internalHostAllowed(origin.host) {
+            problems.append("\(field).url: \(origin.host) is on the server's own network; the operator lists such hosts in api_agents.internal_hosts")
+        }
+        return problems
     }
 
     private func allowedBaseURLs(environment: [String: String]) -> Set<String> {

@@ -35,6 +35,7 @@ public enum EngineScenarios {
 
     public static let all: [Scenario] = [
         Scenario(description: "a plain answer completes the run, streamed in numbered events", body: plainAnswer),
+        Scenario(description: "a token budget stops the run before the call that would exceed it, keeping the partial output", body: tokenBudget),
         Scenario(description: "a tool call runs once with a stable idempotency key, and its result goes back to the model", body: oneTool),
         Scenario(description: "parallel tool calls all run before the model is asked again", body: parallelTools),
         Scenario(description: "a call needing approval waits; approved, it runs", body: approve),
@@ -107,6 +108,27 @@ public enum EngineScenarios {
             let done = try await phase(engine, run.id, in: [.completed])
             try expect(done.output == "All good here." && text(events) == done.output, "the streamed text is the answer")
             try expect(try await engine.reader.messages(runId: run.id).map(\.content) == ["Status?", "All good here."], "messages stored")
+        }
+    }
+
+    static func tokenBudget(_ host: any EngineScenarioHost) async throws {
+        try await host.withEngine { engine in
+            let step = ScriptedReply(text: "Working on it. ", toolCalls: [.init(name: "echo", arguments: ["text": "x"])])
+            var agent = agent([step, step, step, step, ScriptedReply(text: "Done.")])
+            let probe = try await engine.start(StartRunRequest(agent: Self.agent([step, ScriptedReply(text: "Done.")]), input: "Work"))
+            let first = try await engine.reader.journal(runId: (try await phase(engine, probe.id, in: [.completed])).id)
+            guard case .modelResponded(_, let response)? = first.first(where: { if case .modelResponded = $0 { true } else { false } }) else {
+                throw Failure(description: "the probe run has no model response")
+            }
+            // Room for two calls, not three: the third would need at least what the second used.
+            let perCall = response.usage.inputTokens + response.usage.outputTokens
+            agent.policies.maxTokensPerRun = perCall * 3
+            let run = try await engine.start(StartRunRequest(agent: agent, input: "Work"))
+            let failed = try await phase(engine, run.id, in: [.failed])
+            try expect(failed.error?.code == .budgetExceeded, "budget_exceeded: \(String(describing: failed.error))")
+            try expect(failed.output == "Working on it. ", "the partial output is kept: \(String(describing: failed.output))")
+            try expect(failed.usage.inputTokens + failed.usage.outputTokens <= perCall * 3, "never over the budget: \(failed.usage)")
+            try expect(failed.iterations == 2, "two calls made, the third not: \(failed.iterations)")
         }
     }
 

@@ -7,6 +7,8 @@ public enum AgentLimits {
     /// Longest approval deadline, in seconds: one year.
     public static let maxApprovalDeadlineSeconds = 31_536_000.0
     public static let maxIterations = 1_000
+    /// The largest token budget an agent may set (`policies.max_tokens_per_run`).
+    public static let maxTokenBudget = 1_000_000_000
     public static let maxAttempts = 100
     public static let maxMultiplier = 100.0
     public static let maxHistoryWindow = 10_000

@@ -14,6 +14,9 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
     public var toolTimeoutSeconds: Double
     public var modelRetry: RetryPolicy
     public var toolRetry: RetryPolicy
+    /// Tokens (in and out) one run may use; nil: no limit. A model call that would go over is
+    /// not made: the run fails with `budget_exceeded`, keeping what the model said so far.
+    public var maxTokensPerRun: Int?
 
     public init(
         maxIterations: Int = 10,
@@ -23,8 +26,10 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         modelIdleTimeoutSeconds: Double = 120,
         toolTimeoutSeconds: Double = 60,
         modelRetry: RetryPolicy = RetryPolicy(),
-        toolRetry: RetryPolicy = RetryPolicy(maxAttempts: 3)
+        toolRetry: RetryPolicy = RetryPolicy(maxAttempts: 3),
+        maxTokensPerRun: Int? = nil
     ) {
+        self.maxTokensPerRun = maxTokensPerRun
         self.maxIterations = maxIterations
         self.requireApproval = requireApproval
         self.approvalDeadlineSeconds = approvalDeadlineSeconds
@@ -44,6 +49,7 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         case toolTimeoutSeconds = "tool_timeout_seconds"
         case modelRetry = "model_retry"
         case toolRetry = "tool_retry"
+        case maxTokensPerRun = "max_tokens_per_run"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +65,7 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         toolTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .toolTimeoutSeconds) ?? d.toolTimeoutSeconds
         modelRetry = try c.decodeIfPresent(RetryPolicy.self, forKey: .modelRetry) ?? d.modelRetry
         toolRetry = try c.decodeIfPresent(RetryPolicy.self, forKey: .toolRetry) ?? d.toolRetry
+        maxTokensPerRun = try c.decodeIfPresent(Int.self, forKey: .maxTokensPerRun)
     }
 }
 
@@ -80,6 +87,9 @@ extension AgentPolicies {
         ]
         for (field, value) in durations where !AgentLimits.isDuration(value) {
             problems.append("policies.\(field): must be positive and at most \(Int(AgentLimits.maxSeconds)) seconds (a day)")
+        }
+        if let budget = maxTokensPerRun, !(1...AgentLimits.maxTokenBudget).contains(budget) {
+            problems.append("policies.max_tokens_per_run: must be between 1 and \(AgentLimits.maxTokenBudget), got \(budget)")
         }
         for (label, retry) in [("model_retry", modelRetry), ("tool_retry", toolRetry)] {
             problems += retry.problems().map { "policies.\(label).\($0)" }

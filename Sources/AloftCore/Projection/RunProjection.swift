@@ -55,7 +55,12 @@ public enum RunProjection {
                 write.interruptOpenMessages = true
                 switch outcome {
                 case .completed(let answer): run.output = answer
-                case .failed(let error): run.error = error
+                case .failed(let error):
+                    run.error = error
+                    // A run stopped by its budget keeps what the model had said, as its output.
+                    if error.code == .budgetExceeded {
+                        run.output = next.iterations.last(where: { !$0.response.text.isEmpty })?.response.text
+                    }
                 case .cancelled: break
                 }
                 run.finishedAt = time

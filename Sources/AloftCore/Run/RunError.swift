@@ -17,6 +17,8 @@ public struct RunError: Error, Sendable, Hashable, Codable, CustomStringConverti
 
         /// The run reached `policies.max_iterations` model calls without a final answer.
         public static let maxIterationsExceeded = Code(rawValue: "max_iterations_exceeded")
+        /// The next model call would have gone over `policies.max_tokens_per_run`: it was not made.
+        public static let budgetExceeded = Code(rawValue: "budget_exceeded")
         /// The model call failed after its retries.
         public static let modelFailed = Code(rawValue: "model_failed")
         /// The model call took longer than `policies.model_timeout_seconds`.

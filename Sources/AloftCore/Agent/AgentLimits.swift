@@ -9,6 +9,8 @@ public enum AgentLimits {
     public static let maxIterations = 1_000
     /// The largest token budget an agent may set (`policies.max_tokens_per_run`).
     public static let maxTokenBudget = 1_000_000_000
+    /// The largest cost budget an agent may set, and the highest price per million tokens.
+    public static let maxCostUSD = 1_000_000.0
     public static let maxAttempts = 100
     public static let maxMultiplier = 100.0
     public static let maxHistoryWindow = 10_000

@@ -17,6 +17,9 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
     /// Tokens (in and out) one run may use; nil: no limit. A model call that would go over is
     /// not made: the run fails with `budget_exceeded`, keeping what the model said so far.
     public var maxTokensPerRun: Int?
+    /// US dollars one run may spend on model calls, at the prices of `model.prices`; nil: no
+    /// limit. Enforced as `maxTokensPerRun` is.
+    public var maxCostUSDPerRun: Double?
 
     public init(
         maxIterations: Int = 10,
@@ -27,8 +30,10 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         toolTimeoutSeconds: Double = 60,
         modelRetry: RetryPolicy = RetryPolicy(),
         toolRetry: RetryPolicy = RetryPolicy(maxAttempts: 3),
-        maxTokensPerRun: Int? = nil
+        maxTokensPerRun: Int? = nil,
+        maxCostUSDPerRun: Double? = nil
     ) {
+        self.maxCostUSDPerRun = maxCostUSDPerRun
         self.maxTokensPerRun = maxTokensPerRun
         self.maxIterations = maxIterations
         self.requireApproval = requireApproval
@@ -50,6 +55,7 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         case modelRetry = "model_retry"
         case toolRetry = "tool_retry"
         case maxTokensPerRun = "max_tokens_per_run"
+        case maxCostUSDPerRun = "max_cost_usd_per_run"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +72,7 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         modelRetry = try c.decodeIfPresent(RetryPolicy.self, forKey: .modelRetry) ?? d.modelRetry
         toolRetry = try c.decodeIfPresent(RetryPolicy.self, forKey: .toolRetry) ?? d.toolRetry
         maxTokensPerRun = try c.decodeIfPresent(Int.self, forKey: .maxTokensPerRun)
+        maxCostUSDPerRun = try c.decodeIfPresent(Double.self, forKey: .maxCostUSDPerRun)
     }
 }
 
@@ -90,6 +97,9 @@ extension AgentPolicies {
         }
         if let budget = maxTokensPerRun, !(1...AgentLimits.maxTokenBudget).contains(budget) {
             problems.append("policies.max_tokens_per_run: must be between 1 and \(AgentLimits.maxTokenBudget), got \(budget)")
+        }
+        if let cost = maxCostUSDPerRun, !(cost.isFinite && cost > 0 && cost <= AgentLimits.maxCostUSD) {
+            problems.append("policies.max_cost_usd_per_run: must be more than 0 and at most \(Int(AgentLimits.maxCostUSD))")
         }
         for (label, retry) in [("model_retry", modelRetry), ("tool_retry", toolRetry)] {
             problems += retry.problems().map { "policies.\(label).\($0)" }

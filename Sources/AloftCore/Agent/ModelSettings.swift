@@ -30,6 +30,8 @@ public struct ModelSettings: Sendable, Hashable, Codable {
     public var scriptFile: String?
     /// Azure: the `api-version` of the deployments API (`2024-10-21`); nil: the v1 API.
     public var apiVersion: String?
+    /// What the model's tokens cost, for `policies.max_cost_usd_per_run`.
+    public var prices: ModelPrices?
 
     public init(
         provider: Provider,
@@ -41,8 +43,10 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         stream: Bool = true,
         script: [ScriptedReply]? = nil,
         scriptFile: String? = nil,
-        apiVersion: String? = nil
+        apiVersion: String? = nil,
+        prices: ModelPrices? = nil
     ) {
+        self.prices = prices
         self.apiVersion = apiVersion
         self.provider = provider
         self.name = name
@@ -62,6 +66,7 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         case maxTokens = "max_tokens"
         case scriptFile = "script_file"
         case apiVersion = "api_version"
+        case prices
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +91,7 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         script = try c.decodeIfPresent([ScriptedReply].self, forKey: .script)
         scriptFile = try c.decodeIfPresent(String.self, forKey: .scriptFile)
         apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
+        prices = try c.decodeIfPresent(ModelPrices.self, forKey: .prices)
     }
 }
 
@@ -105,6 +111,12 @@ extension ModelSettings {
                 problems.append("model.api_version: only the azure provider takes an api_version")
             } else if apiVersion.isEmpty || apiVersion.utf8.count > 40 || !apiVersion.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) {
                 problems.append("model.api_version: must be an Azure OpenAI API version such as 2024-10-21")
+            }
+        }
+        if let prices {
+            for (field, value) in [("input_usd_per_million_tokens", prices.inputPerMillion), ("output_usd_per_million_tokens", prices.outputPerMillion)]
+            where !(value.isFinite && value >= 0 && value <= AgentLimits.maxCostUSD) {
+                problems.append("model.prices.\(field): must be between 0 and \(Int(AgentLimits.maxCostUSD))")
             }
         }
         if provider == .azure, !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {

@@ -84,16 +84,8 @@ public enum AgentLoop {
                 + "raise policies.max_iterations (now \(policies.maxIterations)) or simplify the task"
             return [.finish(.failed(RunError(code: .maxIterationsExceeded, message: message)))]
         }
-        if let budget = policies.maxTokensPerRun {
-            let used = state.usage.inputTokens + state.usage.outputTokens
-            // The next call sees at least what the last one saw and answered: its input alone is that large.
-            let next = state.iterations.last.map { $0.response.usage.inputTokens + $0.response.usage.outputTokens } ?? 0
-            if used >= budget || used + next > budget {
-                let message =
-                    "the run used \(used) of its \(budget) tokens and the next model call would need at least \(next) more; "
-                    + "it was not made. Raise policies.max_tokens_per_run or shorten the task"
-                return [.finish(.failed(RunError(code: .budgetExceeded, message: message)))]
-            }
+        if let refusal = RunBudget.refusal(before: state) {
+            return [.finish(.failed(refusal))]
         }
         let request = buildingRequest ? ModelRequest(messages: state.transcript, tools: state.configuration.tools) : ModelRequest(messages: [], tools: [])
         return [.callModel(step: state.iterations.count + 1, request: request)]

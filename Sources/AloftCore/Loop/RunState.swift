@@ -3,10 +3,13 @@
 public struct LoopConfiguration: Sendable, Hashable {
     public var tools: [ToolDefinition]
     public var policies: AgentPolicies
+    /// What the model's tokens cost (`model.prices`), for a cost budget.
+    public var prices: ModelPrices?
 
-    public init(tools: [ToolDefinition], policies: AgentPolicies) {
+    public init(tools: [ToolDefinition], policies: AgentPolicies, prices: ModelPrices? = nil) {
         self.tools = tools
         self.policies = policies
+        self.prices = prices
     }
 }
 

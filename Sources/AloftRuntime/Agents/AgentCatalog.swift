@@ -90,7 +90,7 @@ public final class AgentCatalog: Sendable {
         }
         let runtime = AgentRuntime(
             definition: definition, version: version, toolbox: toolbox, provider: provider,
-            loop: LoopConfiguration(tools: toolbox.definitions, policies: definition.policies)
+            loop: LoopConfiguration(tools: toolbox.definitions, policies: definition.policies, prices: definition.model.prices)
         )
         runtimes.set(runtime, for: version)
         return runtime

@@ -19,12 +19,6 @@ struct A2AEventStream {
     let heartbeat: Duration
     var shutdownDrain: Duration = .seconds(1)
 
-    private enum Item: Sendable {
-        case update(A2AStreamItem)
-        case heartbeat
-        case closing
-    }
-
     func response(plan: A2ATaskService.StreamPlan, requestId: JSONValue, format: A2AWireFormat) async throws -> Response {
         let runId = plan.task.id
         let events = try await engine.events(runId: runId, after: plan.after)
@@ -43,40 +37,24 @@ struct A2AEventStream {
                 }
                 try await send(.task(plan.task))
                 if plan.followsEvents {
-                    let (items, continuation) = AsyncStream.makeStream(of: Item.self)
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            defer { continuation.finish() }
-                            var translation = plan.translation
-                            for try await event in events {
-                                for item in translation.items(for: event) { continuation.yield(.update(item)) }
-                            }
+                    let translation = plan.translation
+                    try await EventStreamPump.run(heartbeat: heartbeat, drain: drain) { (yield: @Sendable (A2AStreamItem) -> Void) in
+                        var translation = translation
+                        for try await event in events {
+                            for item in translation.items(for: event) { yield(item) }
                         }
-                        group.addTask {
-                            while !Task.isCancelled {
-                                try await CancellableTimer.sleep(for: heartbeat)
-                                continuation.yield(.heartbeat)
-                            }
+                    } handle: { signal in
+                        switch signal {
+                        case .heartbeat:
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                            return true
+                        case .closing:
+                            try await writer.write(ByteBuffer(string: ": the server is shutting down; resubscribe with your last aloft.seq\n\n"))
+                            return false
+                        case .element(let update):
+                            try await send(update)
+                            return !update.closesStream
                         }
-                        group.addTask {
-                            guard (try? await gracefulShutdown()) != nil else { return }
-                            try? await CancellableTimer.sleep(for: drain)
-                            continuation.yield(.closing)
-                            continuation.finish()
-                        }
-                        loop: for await item in items {
-                            switch item {
-                            case .heartbeat:
-                                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                            case .closing:
-                                try await writer.write(ByteBuffer(string: ": the server is shutting down; resubscribe with your last aloft.seq\n\n"))
-                                break loop
-                            case .update(let update):
-                                try await send(update)
-                                if update.closesStream { break loop }
-                            }
-                        }
-                        group.cancelAll()
                     }
                 }
                 try await writer.finish(nil)

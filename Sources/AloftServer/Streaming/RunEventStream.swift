@@ -20,12 +20,6 @@ struct RunEventStream {
     let heartbeat: Duration
     var shutdownDrain: Duration = .seconds(1)
 
-    private enum Item: Sendable {
-        case event(RunEvent)
-        case heartbeat
-        case closing
-    }
-
     func response(runId: String, after: Int) async throws -> Response {
         guard let run = try await engine.reader.run(id: runId) else { throw APIError.runNotFound(runId) }
         let events = try await engine.events(runId: runId, after: after)
@@ -47,37 +41,19 @@ struct RunEventStream {
                     ]
                     try await writer.write(ByteBuffer(string: "event: resync\ndata: \(resync.jsonText())\n\n"))
                 }
-                let (items, continuation) = AsyncStream.makeStream(of: Item.self)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        defer { continuation.finish() }
-                        for try await event in events { continuation.yield(.event(event)) }
+                try await EventStreamPump.run(heartbeat: heartbeat, drain: drain) { (yield: @Sendable (RunEvent) -> Void) in
+                    for try await event in events { yield(event) }
+                } handle: { signal in
+                    switch signal {
+                    case .heartbeat:
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    case .closing:
+                        try await writer.write(ByteBuffer(string: ": the server is shutting down; reconnect with Last-Event-ID\n\n"))
+                    case .element(let event):
+                        let data = Representation.event(event).jsonText()
+                        try await writer.write(ByteBuffer(string: "id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n"))
                     }
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await CancellableTimer.sleep(for: heartbeat)
-                            continuation.yield(.heartbeat)
-                        }
-                    }
-                    group.addTask {
-                        // Returns only when the server shuts down (cancelled otherwise).
-                        guard (try? await gracefulShutdown()) != nil else { return }
-                        try? await CancellableTimer.sleep(for: drain)
-                        continuation.yield(.closing)
-                        continuation.finish()
-                    }
-                    for await item in items {
-                        switch item {
-                        case .heartbeat:
-                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                        case .closing:
-                            try await writer.write(ByteBuffer(string: ": the server is shutting down; reconnect with Last-Event-ID\n\n"))
-                        case .event(let event):
-                            let data = Representation.event(event).jsonText()
-                            try await writer.write(ByteBuffer(string: "id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n"))
-                        }
-                    }
-                    group.cancelAll()
+                    return true
                 }
                 try await writer.finish(nil)
             }

@@ -71,6 +71,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -193,7 +194,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AloftLLMTests", dependencies: ["AloftLLM", "AloftTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AloftLLMTests",
+            dependencies: ["AloftLLM", "AloftTestSupport", .product(name: "CryptoExtras", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AloftToolsTests",
             dependencies: [

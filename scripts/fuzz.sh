@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer) of the parsers of outside text: JSON, server-sent
-# events, the OpenAI and Anthropic stream readers, agent files. Each target runs for
+# events, the OpenAI, Anthropic and Gemini stream readers, agent files, A2A requests. Each target runs for
 # ALOFT_FUZZ_SECONDS (default 60) from the hand-written seeds in Fuzz/Seeds/<target> and the
 # corpus in Fuzz/Corpus/<target>; inputs that reach new code are added to the corpus, which
 # is then minimized (commit it: the test suite replays seeds and corpus), and a crash stops
 # the script with the input that caused it in .build-fuzz/artifacts/.
-# Usage: scripts/fuzz.sh [target…]   (targets: json sse openai-stream anthropic-stream agent-file a2a-request)
+# Usage: scripts/fuzz.sh [target…]   (targets: json sse openai-stream anthropic-stream gemini-stream agent-file a2a-request)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${ALOFT_FUZZ_SECONDS:-60}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json sse openai-stream anthropic-stream agent-file a2a-request)
+[ ${#targets[@]} -gt 0 ] || targets=(json sse openai-stream anthropic-stream gemini-stream agent-file a2a-request)
 scratch=.build-fuzz
 echo "building aloft-fuzz with libFuzzer (a separate build in $scratch; the first takes several minutes)…" >&2
 swift build --scratch-path "$scratch" --product aloft-fuzz --sanitize=fuzzer -Xswiftc -DALOFT_FUZZING 2>&1 \

@@ -15,6 +15,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case openaiStream = "openai-stream"
     /// Anthropic Messages: stream events and whole answers.
     case anthropicStream = "anthropic-stream"
+    /// Gemini `GenerateContentResponse`s: streamed events and whole answers.
+    case geminiStream = "gemini-stream"
     /// Agent files (YAML or JSON), from disk or from API clients.
     case agentFile = "agent-file"
     /// A2A JSON-RPC requests and the messages they carry, in both protocol versions.
@@ -31,6 +33,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .anthropicStream:
             Self.stream(bytes, accumulator: AnthropicStreamAccumulator())
             _ = try? AnthropicProvider.response(from: String(decoding: bytes, as: UTF8.self))
+        case .geminiStream:
+            Self.stream(bytes, accumulator: GeminiResponseReader(firstCallNumber: 1, streamed: true))
+            var whole = GeminiResponseReader(firstCallNumber: 1, streamed: false)
+            if (try? whole.consume(String(decoding: bytes, as: UTF8.self))) != nil { _ = try? whole.response() }
         case .agentFile: Self.agentFile(bytes)
         case .a2aRequest: Self.a2aRequest(bytes)
         }

@@ -114,6 +114,19 @@ extension PostgresStore {
         }
     }
 
+    /// The tokens all runs of a session used together.
+    public func sessionUsage(sessionId: String) async throws -> Usage {
+        try await read { connection in
+            let rows = try await connection.query(
+                "SELECT COALESCE(SUM(input_tokens), 0)::bigint, COALESCE(SUM(output_tokens), 0)::bigint FROM runs WHERE session_key = (SELECT key FROM sessions WHERE id = \(sessionId))",
+                logger: self.logger
+            ).collect()
+            guard let row = rows.first else { return Usage() }
+            let (input, output) = try row.decode((Int64, Int64).self)
+            return Usage(inputTokens: Int(input), outputTokens: Int(output))
+        }
+    }
+
     /// Tool calls waiting for a decision, of one run or of all.
     public func pendingApprovals(runId: String? = nil) async throws -> [PendingApproval] {
         try await read { connection in

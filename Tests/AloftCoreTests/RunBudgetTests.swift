@@ -33,6 +33,27 @@ struct RunBudgetTests {
         #expect(refusal(Self.state(AgentPolicies(maxTokensPerRun: 1000)))?.code == .budgetExceeded, "already over")
     }
 
+    @Test("session tokens: what the session's earlier runs used counts, recorded at the start; a spent session makes no call at all")
+    func sessionTokens() {
+        func state(before: Usage, budget: Int, called: Bool) -> RunState {
+            let start = JournalEntry.started(
+                RunStart(runId: "run-2", sessionId: "s-1", agent: "a", agentVersion: "v1", context: [.user("Hi")], sessionUsage: before)
+            )
+            let call = ToolCall(id: "c1", name: "lookup", arguments: "{}")
+            let journal: [JournalEntry] = called
+                ? [start, .modelResponded(step: 1, response: ModelResponse(text: "", toolCalls: [call], usage: Usage(inputTokens: 100, outputTokens: 50))),
+                   .toolCompleted(ToolResult(callId: "c1", name: "lookup", content: "ok"))]
+                : [start]
+            return RunState(configuration: LoopConfiguration(tools: [Self.lookup], policies: AgentPolicies(maxTokensPerSession: budget)), journal: journal)
+        }
+        #expect(refusal(state(before: Usage(inputTokens: 600, outputTokens: 300), budget: 1000, called: false)) == nil, "900 of 1,000: a first call is made")
+        let spent = refusal(state(before: Usage(inputTokens: 700, outputTokens: 300), budget: 1000, called: false))
+        #expect(spent?.code == .budgetExceeded && spent?.message.contains("the session used 1000 of its 1000 tokens; no model call was made") == true, "\(String(describing: spent))")
+        #expect(refusal(state(before: Usage(inputTokens: 600, outputTokens: 100), budget: 1000, called: true)) == nil, "700 + 150 + 150 fits")
+        #expect(refusal(state(before: Usage(inputTokens: 600, outputTokens: 200), budget: 1000, called: true))?.code == .budgetExceeded, "800 + 150 + 150 does not")
+        #expect(AgentPolicies(maxTokensPerSession: 0).problems().contains { $0.hasPrefix("policies.max_tokens_per_session: must be between 1") })
+    }
+
     @Test("cost: priced per million tokens, the same rule; a cost budget without prices is an agent problem")
     func cost() {
         let prices = ModelPrices(inputPerMillion: 2, outputPerMillion: 10)  // the call: $0.002 + $0.005

@@ -41,7 +41,7 @@ struct PostgresEngineScenarioHost: EngineScenarioHost {
     func withEngine(_ body: @Sendable (any RunEngine) async throws -> Void) async throws {
         let store = try await PostgresStore.connect(url: url, logger: Logger(label: "quiet"))
         defer { store.shutdown() }
-        try await AloftEngineTests.withEngine(store: store, configuration: testConfiguration(log: log, slowTool: .seconds(2))) {
+        try await AloftEngineTests.withEngine(store: store, configuration: testConfiguration(log: log, slowTool: .seconds(4))) {
             try await body($0)
         }
     }

@@ -86,3 +86,40 @@ struct AzureOpenAIProviderTests {
         #expect(openai.problems().contains("model.api_version: only the azure provider takes an api_version"))
     }
 }
+
+/// What the fake OpenAI/Azure server sends and what the providers send it, checked against the
+/// openai SDK's types.
+@Suite("OpenAI wire formats against the openai SDK")
+struct OpenAIWireFormatTests {
+    @Test("the fake server's answers (whole, streamed, filtered) and Aloft's requests (tools, tool results, streaming options) validate", .enabled(if: ModelSDKs.available))
+    func validate() async throws {
+        let call = ToolCall(id: "call_a", name: "weather", arguments: #"{"city":"Oslo"}"#)
+        let server = FakeModelServer(replies: [.toolCalls([call]), .text("Sunny.")])
+        let tool = ToolDefinition(name: "weather", description: "Weather.", parameters: ["type": "object", "properties": ["city": ["type": "string"]]])
+        try await server.run { baseURL in
+            for stream in [true, false] {
+                let settings = ModelSettings(provider: .azure, name: "d", baseURL: AzureOpenAIProviderTests.endpoint(baseURL), temperature: 0.1, maxTokens: 100, stream: stream)
+                let provider = try AzureOpenAIProviderTests.factory(["AZURE_OPENAI_API_KEY": "k"]).provider(for: settings)
+                let messages: [ChatMessage] = [
+                    .system("Be brief."), .user("Weather?"), ChatMessage(role: .assistant, content: "", toolCalls: [call]),
+                    ChatMessage(role: .tool, content: "sunny", toolCallId: "call_a", toolName: "weather"),
+                ]
+                _ = try await provider.complete(ModelRequest(messages: messages, tools: [tool]))
+            }
+        }
+        let chunks = (OpenAIWire.stream(words: ["Sun", "ny."], calls: [call]) + OpenAIWire.stream(words: ["Hi"], calls: []))
+            .filter { $0.data != "[DONE]" }.map { try! JSONValue.parse($0.data) }
+            + OpenAIWire.filteredStream(text: "Here", categories: ["violence": "medium"])
+        let check = try await ModelSDKs.validate([
+            "openai": [
+                "responses": [
+                    OpenAIWire.whole(text: "Sunny.", calls: []), OpenAIWire.whole(text: "", calls: [call]),
+                    OpenAIWire.filteredWhole(text: "Here", categories: ["violence": "medium"]),
+                ],
+                "chunks": .array(chunks), "requests": .array(server.requests.map(\.body)),
+            ]
+        ])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("ok openai.requests 2") && check.output.contains("ok openai.chunks"))
+    }
+}

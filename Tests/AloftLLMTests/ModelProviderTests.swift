@@ -169,7 +169,7 @@ struct MisbehavingModelServerTests {
     private static let anthropicText = AnthropicWire.stream(words: ["Hello ", "there."], calls: [])
 
     @Test("answers that are not complete answers are malformed responses, retried, never a finished run", arguments: [
-        ("a stream cut before [DONE]", FakeModelServer.Reply.raw(contentType: "text/event-stream", chunks: [Array(openAIText.dropLast(2)).eventStreamText]), ModelSettings.Provider.openai, true),
+        ("a stream cut before its finish_reason and [DONE]", FakeModelServer.Reply.raw(contentType: "text/event-stream", chunks: [Array(openAIText.dropLast(3)).eventStreamText]), ModelSettings.Provider.openai, true),
         ("an Anthropic stream cut before message_stop", .raw(contentType: "text/event-stream", chunks: [Array(anthropicText.dropLast(2)).eventStreamText]), .anthropic, true),
         ("JSON where an event stream was asked for", .raw(contentType: "application/json", chunks: [OpenAIWire.whole(text: "hi", calls: []).jsonText()]), .openai, true),
         ("an HTML page", .raw(contentType: "text/html", chunks: ["<html><body>Bad gateway</body></html>"]), .openai, false),

@@ -173,6 +173,51 @@ struct APIAgentPolicyTests {
         }
     }
 
+    @Test("Google's credentials are the server's: an API agent on Gemini needs the key granted, on Vertex AI a granted credential (never gcloud's default one), and its location cannot move the host")
+    func googleCredentials() async throws {
+        let gemini = #"{"model":{"provider":"gemini","name":"gemini-2.5-flash"}}"#
+        let vertex = #"{"model":{"provider":"vertex","name":"gemini-2.5-flash","project":"p","location":"us-central1"}}"#
+        let movedHost = #"{"model":{"provider":"vertex","name":"gemini-2.5-flash","project":"p","location":"evil.example/x"}}"#
+        let keyFile = try temporaryKeyFile()
+        let environment = ["GOOGLE_API_KEY": "g", "GOOGLE_APPLICATION_CREDENTIALS": keyFile]
+        try await keyed(environment: environment).run { client, _ in
+            let key = try await client.send(.put, "/v1/agents/gem", json: gemini, headers: auth)
+            #expect(key.status == .forbidden && String(buffer: key.body).contains("'GOOGLE_API_KEY' is not a secret API agents may use"), "\(String(buffer: key.body))")
+            let file = try await client.send(.put, "/v1/agents/vx", json: vertex, headers: auth)
+            #expect(file.status == .forbidden && String(buffer: file.body).contains("'GOOGLE_APPLICATION_CREDENTIALS' is not a secret"), "\(String(buffer: file.body))")
+            #expect(!String(buffer: file.body).contains(keyFile), "no server path in what a client reads")
+            let moved = try await client.send(.put, "/v1/agents/moved", json: movedHost, headers: auth)
+            #expect(moved.status == .unprocessableContent && String(buffer: moved.body).contains("model.location"), "\(String(buffer: moved.body))")
+        }
+        try await keyed(environment: ["HOME": "/root"]).run { client, _ in
+            let adc = try await client.send(.put, "/v1/agents/vx", json: vertex, headers: auth)
+            #expect(adc.status == .forbidden && String(buffer: adc.body).contains("Vertex AI needs a credential the operator grants"), "\(String(buffer: adc.body))")
+        }
+        try await keyed(environment: environment, policy: APIAgentPolicy(secrets: ["GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS"])).run { client, _ in
+            let key = try await client.send(.put, "/v1/agents/gem", json: gemini, headers: auth)
+            let file = try await client.send(.put, "/v1/agents/vx", json: vertex, headers: auth)
+            #expect([key.status, file.status] == [.created, .created], "granted, each is accepted: \(String(buffer: key.body)) \(String(buffer: file.body))")
+        }
+    }
+
+    /// A service account key file (an RSA key from openssl) in a new folder.
+    private func temporaryKeyFile() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-key-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", folder + "/key.pem"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let key: JSONValue = [
+            "type": "service_account", "client_email": "a@p.iam.gserviceaccount.com", "token_uri": "https://oauth2.googleapis.com/token",
+            "private_key": .string(try String(contentsOfFile: folder + "/key.pem", encoding: .utf8)),
+        ]
+        try key.jsonText().write(toFile: folder + "/key.json", atomically: true, encoding: .utf8)
+        return folder + "/key.json"
+    }
+
     @Test("agents are listed without absolute server paths")
     func noServerPaths() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-paths-\(UUID().uuidString)").path

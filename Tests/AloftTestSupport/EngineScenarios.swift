@@ -36,6 +36,7 @@ public enum EngineScenarios {
     public static let all: [Scenario] = [
         Scenario(description: "a plain answer completes the run, streamed in numbered events", body: plainAnswer),
         Scenario(description: "a token budget stops the run before the call that would exceed it, keeping the partial output", body: tokenBudget),
+        Scenario(description: "a session token budget counts the session's earlier runs; a new session starts afresh", body: sessionBudget),
         Scenario(description: "a tool call runs once with a stable idempotency key, and its result goes back to the model", body: oneTool),
         Scenario(description: "parallel tool calls all run before the model is asked again", body: parallelTools),
         Scenario(description: "a call needing approval waits; approved, it runs", body: approve),
@@ -129,6 +130,27 @@ public enum EngineScenarios {
             try expect(failed.output == "Working on it. ", "the partial output is kept: \(String(describing: failed.output))")
             try expect(failed.usage.inputTokens + failed.usage.outputTokens <= perCall * 3, "never over the budget: \(failed.usage)")
             try expect(failed.iterations == 2, "two calls made, the third not: \(failed.iterations)")
+        }
+    }
+
+    static func sessionBudget(_ host: any EngineScenarioHost) async throws {
+        try await host.withEngine { engine in
+            var agent = agent([ScriptedReply(text: "Answer.")])
+            let probe = try await phase(engine, try await engine.start(StartRunRequest(agent: agent, input: "One")).id, in: [.completed])
+            let perRun = probe.usage.inputTokens + probe.usage.outputTokens
+            // Room for the first two runs of a session: the third finds it spent.
+            agent.policies.maxTokensPerSession = perRun * 2
+            let first = try await engine.start(StartRunRequest(agent: agent, input: "One"))
+            let session = first.sessionId
+            _ = try await phase(engine, first.id, in: [.completed])
+            let second = try await phase(engine, try await engine.start(StartRunRequest(agent: agent, input: "Two", sessionId: session)).id, in: [.completed])
+            try expect(second.output == "Answer.", "the second run fits: \(String(describing: second.error))")
+            let third = try await phase(engine, try await engine.start(StartRunRequest(agent: agent, input: "Three", sessionId: session)).id, in: [.failed])
+            try expect(third.error?.code == .budgetExceeded, "budget_exceeded: \(String(describing: third.error))")
+            try expect(third.error?.message.contains("max_tokens_per_session") == true, "it names the policy: \(String(describing: third.error))")
+            try expect(third.iterations == 0, "no model call was made: \(third.iterations)")
+            let fresh = try await phase(engine, try await engine.start(StartRunRequest(agent: agent, input: "One")).id, in: [.completed])
+            try expect(fresh.output == "Answer.", "a new session has its own budget")
         }
     }
 

@@ -20,6 +20,9 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
     /// US dollars one run may spend on model calls, at the prices of `model.prices`; nil: no
     /// limit. Enforced as `maxTokensPerRun` is.
     public var maxCostUSDPerRun: Double?
+    /// Tokens (in and out) all runs of one session may use together; nil: no limit. Enforced
+    /// as `maxTokensPerRun` is, counting what the session's earlier runs used.
+    public var maxTokensPerSession: Int?
 
     public init(
         maxIterations: Int = 10,
@@ -31,8 +34,10 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         modelRetry: RetryPolicy = RetryPolicy(),
         toolRetry: RetryPolicy = RetryPolicy(maxAttempts: 3),
         maxTokensPerRun: Int? = nil,
-        maxCostUSDPerRun: Double? = nil
+        maxCostUSDPerRun: Double? = nil,
+        maxTokensPerSession: Int? = nil
     ) {
+        self.maxTokensPerSession = maxTokensPerSession
         self.maxCostUSDPerRun = maxCostUSDPerRun
         self.maxTokensPerRun = maxTokensPerRun
         self.maxIterations = maxIterations
@@ -56,6 +61,7 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         case toolRetry = "tool_retry"
         case maxTokensPerRun = "max_tokens_per_run"
         case maxCostUSDPerRun = "max_cost_usd_per_run"
+        case maxTokensPerSession = "max_tokens_per_session"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,6 +79,7 @@ public struct AgentPolicies: Sendable, Hashable, Codable {
         toolRetry = try c.decodeIfPresent(RetryPolicy.self, forKey: .toolRetry) ?? d.toolRetry
         maxTokensPerRun = try c.decodeIfPresent(Int.self, forKey: .maxTokensPerRun)
         maxCostUSDPerRun = try c.decodeIfPresent(Double.self, forKey: .maxCostUSDPerRun)
+        maxTokensPerSession = try c.decodeIfPresent(Int.self, forKey: .maxTokensPerSession)
     }
 }
 
@@ -97,6 +104,9 @@ extension AgentPolicies {
         }
         if let budget = maxTokensPerRun, !(1...AgentLimits.maxTokenBudget).contains(budget) {
             problems.append("policies.max_tokens_per_run: must be between 1 and \(AgentLimits.maxTokenBudget), got \(budget)")
+        }
+        if let budget = maxTokensPerSession, !(1...AgentLimits.maxTokenBudget).contains(budget) {
+            problems.append("policies.max_tokens_per_session: must be between 1 and \(AgentLimits.maxTokenBudget), got \(budget)")
         }
         if let cost = maxCostUSDPerRun, !(cost.isFinite && cost > 0 && cost <= AgentLimits.maxCostUSD) {
             problems.append("policies.max_cost_usd_per_run: must be more than 0 and at most \(Int(AgentLimits.maxCostUSD))")

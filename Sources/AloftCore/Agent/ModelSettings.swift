@@ -10,6 +10,11 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         /// `https://NAME.openai.azure.com`), with `api_version` the deployments API, without it
         /// the v1 API.
         case azure
+        /// Google's Gemini API (AI Studio): `generateContent` with an API key.
+        case gemini
+        /// Gemini on Google Cloud's Vertex AI: the same API under a `project` and `location`,
+        /// with OAuth access tokens of a service account.
+        case vertex
         /// Replies written in the agent file: for tests, benchmarks and offline demos. Not a model.
         case scripted
     }
@@ -32,6 +37,11 @@ public struct ModelSettings: Sendable, Hashable, Codable {
     public var apiVersion: String?
     /// What the model's tokens cost, for `policies.max_cost_usd_per_run`.
     public var prices: ModelPrices?
+    /// Vertex AI: the Google Cloud project (else `GOOGLE_CLOUD_PROJECT`).
+    public var project: String?
+    /// Vertex AI: the region, such as `us-central1`, or `global` (else `GOOGLE_CLOUD_LOCATION`,
+    /// else `global`).
+    public var location: String?
 
     public init(
         provider: Provider,
@@ -44,8 +54,12 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         script: [ScriptedReply]? = nil,
         scriptFile: String? = nil,
         apiVersion: String? = nil,
-        prices: ModelPrices? = nil
+        prices: ModelPrices? = nil,
+        project: String? = nil,
+        location: String? = nil
     ) {
+        self.project = project
+        self.location = location
         self.prices = prices
         self.apiVersion = apiVersion
         self.provider = provider
@@ -66,7 +80,7 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         case maxTokens = "max_tokens"
         case scriptFile = "script_file"
         case apiVersion = "api_version"
-        case prices
+        case prices, project, location
     }
 
     public init(from decoder: any Decoder) throws {
@@ -92,6 +106,8 @@ public struct ModelSettings: Sendable, Hashable, Codable {
         scriptFile = try c.decodeIfPresent(String.self, forKey: .scriptFile)
         apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
         prices = try c.decodeIfPresent(ModelPrices.self, forKey: .prices)
+        project = try c.decodeIfPresent(String.self, forKey: .project)
+        location = try c.decodeIfPresent(String.self, forKey: .location)
     }
 }
 
@@ -103,6 +119,8 @@ extension ModelSettings {
             problems.append(
                 provider == .azure
                     ? "model.name: required: the name of the Azure OpenAI deployment"
+                    : provider == .gemini || provider == .vertex
+                    ? "model.name: required: the Gemini model, such as gemini-2.5-flash"
                     : "model.name: required: the model's name on the \(provider.rawValue) server (for example gpt-4o-mini or claude-sonnet-4-5)"
             )
         }
@@ -112,6 +130,19 @@ extension ModelSettings {
             } else if apiVersion.isEmpty || apiVersion.utf8.count > 40 || !apiVersion.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) {
                 problems.append("model.api_version: must be an Azure OpenAI API version such as 2024-10-21")
             }
+        }
+        if provider != .vertex {
+            if project != nil { problems.append("model.project: only the vertex provider takes a project") }
+            if location != nil { problems.append("model.location: only the vertex provider takes a location") }
+        }
+        if let project, !Self.isGoogleCloudProject(project) {
+            problems.append("model.project: must be a Google Cloud project id such as my-project-123")
+        }
+        if let location, !Self.isGoogleCloudLocation(location) {
+            problems.append("model.location: must be a Vertex AI location such as us-central1, europe-west4 or global")
+        }
+        if provider == .gemini || provider == .vertex, !name.isEmpty, !Self.isGeminiModelName(name) {
+            problems.append("model.name: a Gemini model name is letters, digits, - _ . and @ (such as gemini-2.5-flash)")
         }
         if let prices {
             for (field, value) in [("input_usd_per_million_tokens", prices.inputPerMillion), ("output_usd_per_million_tokens", prices.outputPerMillion)]
@@ -137,6 +168,29 @@ extension ModelSettings {
             }
         }
         return problems
+    }
+}
+
+extension ModelSettings {
+    /// A Google Cloud project id (`my-project-123`, or domain-scoped `example.com:proj`): it
+    /// goes into a URL path, so nothing else passes.
+    public static func isGoogleCloudProject(_ text: String) -> Bool {
+        (1...100).contains(text.utf8.count) && text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-.:".unicodeScalars.contains($0) }
+    }
+
+    /// A Vertex AI location (`us-central1`, `global`): it goes into the host name, so only
+    /// lowercase letters, digits and hyphens pass.
+    public static func isGoogleCloudLocation(_ text: String) -> Bool {
+        (1...40).contains(text.utf8.count) && text.first != "-"
+            && text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+
+    /// A Gemini model name (`gemini-2.5-flash`, `models/gemini-2.5-pro`, `gemini-1.5-pro@002`):
+    /// it goes into a URL path.
+    public static func isGeminiModelName(_ text: String) -> Bool {
+        let name = text.hasPrefix("models/") ? String(text.dropFirst("models/".count)) : text
+        return (1...200).contains(name.utf8.count)
+            && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0) }
     }
 }
 

@@ -9,11 +9,15 @@ public struct ToolCall: Sendable, Hashable, Codable {
     public var id: String
     public var name: String
     public var arguments: String
+    /// Opaque data the provider wants back with this call in later requests (Gemini's thought
+    /// signature); nil for most providers.
+    public var signature: String?
 
-    public init(id: String, name: String, arguments: String) {
+    public init(id: String, name: String, arguments: String, signature: String? = nil) {
         self.id = id
         self.name = name
         self.arguments = arguments
+        self.signature = signature
     }
 }
 
@@ -26,8 +30,12 @@ public struct ChatMessage: Sendable, Hashable, Codable {
     public var toolCallId: String?
     /// For a tool message: the tool's name (some providers want it).
     public var toolName: String?
+    /// For an assistant message: opaque data the provider wants back with its text (Gemini's
+    /// thought signature).
+    public var signature: String?
 
-    public init(role: Role, content: String, toolCalls: [ToolCall] = [], toolCallId: String? = nil, toolName: String? = nil) {
+    public init(role: Role, content: String, toolCalls: [ToolCall] = [], toolCallId: String? = nil, toolName: String? = nil, signature: String? = nil) {
+        self.signature = signature
         self.role = role
         self.content = content
         self.toolCalls = toolCalls
@@ -43,6 +51,7 @@ public struct ChatMessage: Sendable, Hashable, Codable {
         case toolCalls = "tool_calls"
         case toolCallId = "tool_call_id"
         case toolName = "tool_name"
+        case signature
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +61,7 @@ public struct ChatMessage: Sendable, Hashable, Codable {
         toolCalls = try c.decodeIfPresent([ToolCall].self, forKey: .toolCalls) ?? []
         toolCallId = try c.decodeIfPresent(String.self, forKey: .toolCallId)
         toolName = try c.decodeIfPresent(String.self, forKey: .toolName)
+        signature = try c.decodeIfPresent(String.self, forKey: .signature)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -61,5 +71,6 @@ public struct ChatMessage: Sendable, Hashable, Codable {
         if !toolCalls.isEmpty { try c.encode(toolCalls, forKey: .toolCalls) }
         try c.encodeIfPresent(toolCallId, forKey: .toolCallId)
         try c.encodeIfPresent(toolName, forKey: .toolName)
+        try c.encodeIfPresent(signature, forKey: .signature)
     }
 }

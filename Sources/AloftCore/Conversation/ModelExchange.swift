@@ -34,8 +34,12 @@ public struct ModelResponse: Sendable, Hashable, Codable {
     public var text: String
     public var toolCalls: [ToolCall]
     public var usage: Usage
+    /// Opaque data the provider wants back with the text in later requests (Gemini's thought
+    /// signature); nil for most providers.
+    public var signature: String?
 
-    public init(text: String, toolCalls: [ToolCall] = [], usage: Usage = Usage()) {
+    public init(text: String, toolCalls: [ToolCall] = [], usage: Usage = Usage(), signature: String? = nil) {
+        self.signature = signature
         self.text = text
         self.toolCalls = toolCalls
         self.usage = usage
@@ -45,6 +49,7 @@ public struct ModelResponse: Sendable, Hashable, Codable {
         case text
         case toolCalls = "tool_calls"
         case usage
+        case signature
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,6 +57,7 @@ public struct ModelResponse: Sendable, Hashable, Codable {
         text = try c.decodeIfPresent(String.self, forKey: .text) ?? ""
         toolCalls = try c.decodeIfPresent([ToolCall].self, forKey: .toolCalls) ?? []
         usage = try c.decodeIfPresent(Usage.self, forKey: .usage) ?? Usage()
+        signature = try c.decodeIfPresent(String.self, forKey: .signature)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -59,5 +65,6 @@ public struct ModelResponse: Sendable, Hashable, Codable {
         try c.encode(text, forKey: .text)
         if !toolCalls.isEmpty { try c.encode(toolCalls, forKey: .toolCalls) }
         try c.encode(usage, forKey: .usage)
+        try c.encodeIfPresent(signature, forKey: .signature)
     }
 }

@@ -33,9 +33,14 @@ public enum CompactJournal {
         switch entry {
         case .started(let start):
             guard let from = start.historyFrom else { return nil }
-            return ["type": "started", "history_from": .number(Double(from))]
+            var reference: [String: JSONValue] = ["type": "started", "history_from": .number(Double(from))]
+            if let usage = start.sessionUsage {
+                reference["session_usage"] = ["input_tokens": .number(Double(usage.inputTokens)), "output_tokens": .number(Double(usage.outputTokens))]
+            }
+            return .object(reference)
         case .modelResponded(let step, let response):
-            guard
+            // The message table keeps no text signature: such an answer is journalled whole.
+            guard response.signature == nil,
                 let message = messages.last(where: {
                     $0.role == .assistant && $0.completedAt != nil && !$0.interrupted && $0.content == response.text
                         && $0.toolCalls == response.toolCalls
@@ -139,11 +144,17 @@ public enum CompactJournal {
                     guard let instructions else { throw corrupt("needs the instructions of agent version \(run.agentVersion), which is gone") }
                     let history = messages.filter { $0.position >= from && $0.position < run.messageBase }.map(\.chatMessage)
                     let context = ConversationContext.build(instructions: instructions, summary: summary, history: history, input: run.input)
+                    let sessionUsage = value["session_usage"].map { usage in
+                        Usage(
+                            inputTokens: usage["input_tokens"]?.integer(in: 0...Int.max) ?? 0,
+                            outputTokens: usage["output_tokens"]?.integer(in: 0...Int.max) ?? 0
+                        )
+                    }
                     entries.append(
                         .started(
                             RunStart(
                                 runId: run.id, sessionId: run.sessionId, agent: run.agent, agentVersion: run.agentVersion,
-                                context: context, historyFrom: from
+                                context: context, historyFrom: from, sessionUsage: sessionUsage
                             )
                         )
                     )

@@ -92,6 +92,7 @@ extension RunStart {
         case agentVersion = "agent_version"
         case context
         case historyFrom = "history_from"
+        case sessionUsage = "session_usage"
     }
 }
 

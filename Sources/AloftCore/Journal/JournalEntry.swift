@@ -34,10 +34,16 @@ public struct RunStart: Sendable, Hashable, Codable {
     /// `historyFrom ..< messageBase` and the run's input: stores then keep this reference
     /// instead of a copy (see `CompactJournal`). Nil for a context given whole.
     public var historyFrom: Int?
+    /// Tokens the session's earlier runs had used when this run started, for
+    /// `policies.max_tokens_per_session` (recorded, so a resumed run counts the same); nil when
+    /// the agent has no session budget.
+    public var sessionUsage: Usage?
 
     public init(
-        runId: String, sessionId: String, agent: String, agentVersion: String, context: [ChatMessage], historyFrom: Int? = nil
+        runId: String, sessionId: String, agent: String, agentVersion: String, context: [ChatMessage], historyFrom: Int? = nil,
+        sessionUsage: Usage? = nil
     ) {
+        self.sessionUsage = sessionUsage
         self.runId = runId
         self.sessionId = sessionId
         self.agent = agent

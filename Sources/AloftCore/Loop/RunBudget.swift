@@ -1,4 +1,5 @@
-/// A run's hard budgets (`policies.max_tokens_per_run`, `max_cost_usd_per_run`): the model
+/// A run's hard budgets (`policies.max_tokens_per_run`, `max_tokens_per_session`,
+/// `max_cost_usd_per_run`): the model
 /// call that would go over one is not made. A call is taken to need at least what the last
 /// one used — it sees all the last one saw and answered — so a run stops one call early
 /// rather than one call late.
@@ -15,6 +16,19 @@ public enum RunBudget {
                     code: .budgetExceeded,
                     message: "the run used \(used) of its \(budget) tokens and the next model call would need at least \(next) more; "
                         + "it was not made. Raise policies.max_tokens_per_run or shorten the task"
+                )
+            }
+        }
+        if let budget = policies.maxTokensPerSession {
+            let before = state.start?.sessionUsage ?? Usage()
+            let used = before.inputTokens + before.outputTokens + state.usage.inputTokens + state.usage.outputTokens
+            let next = last.inputTokens + last.outputTokens
+            if used >= budget || used + next > budget {
+                return RunError(
+                    code: .budgetExceeded,
+                    message: "the session used \(used) of its \(budget) tokens"
+                        + (state.iterations.isEmpty ? "; no model call was made. " : " and the next model call would need at least \(next) more; it was not made. ")
+                        + "Raise policies.max_tokens_per_session, or start a new session"
                 )
             }
         }

@@ -99,7 +99,7 @@ public struct RunState: Sendable {
         var messages = start?.context ?? []
         for iteration in iterations {
             messages.append(
-                ChatMessage(role: .assistant, content: iteration.response.text, toolCalls: iteration.response.toolCalls)
+                ChatMessage(role: .assistant, content: iteration.response.text, toolCalls: iteration.response.toolCalls, signature: iteration.response.signature)
             )
             for call in iteration.response.toolCalls {
                 if let result = iteration.results[call.id] {

@@ -16,6 +16,8 @@ public protocol RunReader: Sendable {
     func messages(sessionId: String, last: Int?) async throws -> [Message]
     /// A page of a session's messages after a position.
     func messages(sessionId: String, after position: Int, limit: Int) async throws -> [Message]
+    /// The tokens all runs of a session used together (runs deleted since are not counted).
+    func sessionUsage(sessionId: String) async throws -> Usage
     /// Tool calls waiting for a decision, of one run or (nil) of all.
     func pendingApprovals(runId: String?) async throws -> [PendingApproval]
     /// A run's stored events numbered above `after` (and below `before`), in order, about `limit` at most.

@@ -16,9 +16,10 @@ public struct RunStartPlan: Sendable {
     ///   - session: the session to continue (the engine checked it is free and the agent's),
     ///     or nil to start a new one with id `newSessionId`.
     ///   - history: the session's recent messages, in order; `messageBase` is where the new ones go.
+    ///   - sessionUsage: the tokens the session's runs used so far, when the agent has a session budget.
     public init(
         runId: String, request: StartRunRequest, input: String, agentVersion: String, loop: LoopConfiguration,
-        session: Session?, newSessionId: String, history: [Message], messageBase: Int, at now: Date
+        session: Session?, newSessionId: String, history: [Message], messageBase: Int, sessionUsage: Usage? = nil, at now: Date
     ) {
         let agent = request.agent
         var write = StepWrite(runId: runId)
@@ -39,7 +40,8 @@ public struct RunStartPlan: Sendable {
         let started = JournalEntry.started(
             RunStart(
                 runId: runId, sessionId: conversation.id, agent: agent.name, agentVersion: agentVersion, context: context,
-                historyFrom: history.first?.position ?? messageBase
+                historyFrom: history.first?.position ?? messageBase,
+                sessionUsage: loop.policies.maxTokensPerSession == nil ? nil : (sessionUsage ?? Usage())
             )
         )
         let events = RunEventDraft.events(for: started, after: RunState(configuration: loop, journal: [started]))

@@ -213,9 +213,12 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
         }
         let history = try await store.messages(sessionId: sessionId, last: agent.memory.historyWindow)
+        // Only an agent with a session budget pays for the sum (the session is idle: exact).
+        let sessionUsage = runtime.loop.policies.maxTokensPerSession == nil ? nil : try await store.sessionUsage(sessionId: sessionId)
         let plan = RunStartPlan(
             runId: runId, request: request, input: input, agentVersion: runtime.version, loop: runtime.loop, session: session,
-            newSessionId: sessionId, history: history, messageBase: try await store.nextMessagePosition(sessionId: sessionId), at: now
+            newSessionId: sessionId, history: history, messageBase: try await store.nextMessagePosition(sessionId: sessionId),
+            sessionUsage: sessionUsage, at: now
         )
         return try await record(plan, runtime: runtime, request: request)
     }

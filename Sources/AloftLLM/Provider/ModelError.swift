@@ -64,6 +64,8 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, Re
         let message = providerMessage(in: body) ?? (body.isEmpty ? "HTTP \(status)" : String(body.prefix(500)))
         let code: Code =
             switch status {
+            // Google answers a wrong API key with 400 and the reason in an ErrorInfo.
+            case 400 where googleReasons(in: body).contains("API_KEY_INVALID"): .authentication
             case 429: .rateLimited
             case 408: .timeout
             case 401, 403: .authentication
@@ -77,6 +79,12 @@ public struct ModelError: Error, Sendable, Hashable, CustomStringConvertible, Re
     static func providerMessage(in body: String) -> String? {
         guard let value = try? JSONValue.parse(body) else { return nil }
         return value["error"]?["message"]?.stringValue ?? value["message"]?.stringValue
+    }
+
+    /// The `reason`s of a Google error's `google.rpc.ErrorInfo` details.
+    static func googleReasons(in body: String) -> [String] {
+        guard let value = try? JSONValue.parse(body), case .array(let details)? = value["error"]?["details"] else { return [] }
+        return details.compactMap { $0["reason"]?.stringValue }
     }
 
     /// `Retry-After` is seconds or an HTTP date.

@@ -44,18 +44,21 @@ public struct APIAgentPolicy: Sendable, Hashable {
         var problems: [String] = []
         let model = agent.model
         if model.provider != .scripted {
-            if let variable = ModelProviderFactory.apiKeyVariable(for: model), environment[variable] != nil, !secrets.contains(variable) {
+            for variable in ModelProviderFactory.credentialVariables(for: model) where environment[variable] != nil && !secrets.contains(variable) {
+                let field = variable == ModelProviderFactory.apiKeyVariable(for: model) ? "model.api_key_env" : "model"
+                problems.append("\(field): '\(variable)' is not a secret API agents may use; the operator lists those in api_agents.secrets")
+            }
+            // Vertex AI without a credential in the environment would use gcloud's application
+            // default credentials: the server's identity, never an API client's.
+            if model.provider == .vertex,
+                !ModelProviderFactory.credentialVariables(for: model).contains(where: { environment[$0] != nil && secrets.contains($0) })
+            {
                 problems.append(
-                    "model.api_key_env: '\(variable)' is not a secret API agents may use; the operator lists those in api_agents.secrets"
+                    "model: Vertex AI needs a credential the operator grants API agents: \(ModelProviderFactory.googleCredentialsVariable) or \(GeminiProvider.accessTokenVariable) listed in api_agents.secrets"
                 )
             }
-            // Azure's other credential: an Entra ID token the server holds is a secret like a key.
-            let token = AzureOpenAIProvider.tokenVariable
-            if model.provider == .azure, environment[token] != nil, !secrets.contains(token) {
-                problems.append("model: '\(token)' is not a secret API agents may use; the operator lists those in api_agents.secrets")
-            }
             let baseURL = ModelProviderFactory.effectiveBaseURL(for: model, environment: environment) ?? ""
-            if !allowedBaseURLs(environment: environment).contains(Self.normalized(baseURL)) {
+            if !allowedBaseURLs(for: model, environment: environment).contains(Self.normalized(baseURL)) {
                 problems.append(
                     "model.base_url: '\(baseURL.prefix(200))' is not a model server API agents may use; the operator lists those in api_agents.model_base_urls"
                 )
@@ -98,10 +101,13 @@ public struct APIAgentPolicy: Sendable, Hashable {
         return problems
     }
 
-    private func allowedBaseURLs(environment: [String: String]) -> Set<String> {
+    private func allowedBaseURLs(for model: ModelSettings, environment: [String: String]) -> Set<String> {
+        // Vertex AI's host depends on the (checked) location: Google's own either way.
+        let vertex = ModelSettings.isGoogleCloudLocation(ModelProviderFactory.vertexLocation(for: model, environment: environment))
+            ? [GeminiProvider.vertexBaseURL(location: ModelProviderFactory.vertexLocation(for: model, environment: environment))] : []
         let listed = modelBaseURLs.isEmpty
-            ? [OpenAIChatProvider.defaultBaseURL, AnthropicProvider.defaultBaseURL]
-                + ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_ENDPOINT"].compactMap { environment[$0] }
+            ? [OpenAIChatProvider.defaultBaseURL, AnthropicProvider.defaultBaseURL, GeminiProvider.defaultBaseURL] + vertex
+                + ["OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "AZURE_OPENAI_ENDPOINT", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_VERTEX_BASE_URL"].compactMap { environment[$0] }
             : modelBaseURLs
         return Set(listed.map(Self.normalized))
     }

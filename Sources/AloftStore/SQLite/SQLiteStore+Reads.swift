@@ -143,6 +143,18 @@ extension SQLiteStore {
         }
     }
 
+    /// The tokens all runs of a session used together.
+    public func sessionUsage(sessionId: String) async throws -> Usage {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output FROM runs WHERE session_key = (SELECT key FROM sessions WHERE id = ?)",
+                arguments: [sessionId]
+            )
+            return Usage(inputTokens: row?["input"] ?? 0, outputTokens: row?["output"] ?? 0)
+        }
+    }
+
     /// The agent definition a run started with.
     public func agentDefinition(version: String) async throws -> AgentDefinition? {
         let text = try await pool.read { db in

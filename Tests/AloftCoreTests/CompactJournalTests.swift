@@ -35,7 +35,12 @@ struct CompactJournalTests {
             instructions: "Be brief.", summary: "Talked about Norway.", history: history.map(\.chatMessage), input: "And Bergen?"
         )
         return [
-            .started(RunStart(runId: "r2", sessionId: "s1", agent: "helper", agentVersion: "v1", context: context, historyFrom: 0)),
+            .started(
+                RunStart(
+                    runId: "r2", sessionId: "s1", agent: "helper", agentVersion: "v1", context: context, historyFrom: 0,
+                    sessionUsage: Usage(inputTokens: 120, outputTokens: 30), prices: ModelPrices(inputPerMillion: 0.15, outputPerMillion: 0.6)
+                )
+            ),
             .modelResponded(step: 1, response: ModelResponse(text: "", toolCalls: [call], usage: Usage(inputTokens: 40, outputTokens: 9))),
             .toolCompleted(ToolResult(callId: "c1", name: "weather", content: "Rain, 9 °C", failure: .toolError)),
             .modelResponded(step: 2, response: ModelResponse(text: "Rain in Bergen.", usage: Usage(inputTokens: 60, outputTokens: 4))),
@@ -47,7 +52,7 @@ struct CompactJournalTests {
         try CompactJournal.Stored(texts: texts).entries(run: run, instructions: "Be brief.", summary: "Talked about Norway.", messages: messages)
     }
 
-    @Test("a run's journal refers to its messages, history and answer, and reads back exactly")
+    @Test("a run's journal refers to its messages, history and answer, and reads back exactly (budget state of its start included)")
     func roundTrip() throws {
         let texts = try CompactJournal.encode(Self.journal, messages: Self.written)
         #expect(try Self.read(texts) == Self.journal)

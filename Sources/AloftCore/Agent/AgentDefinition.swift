@@ -60,9 +60,7 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
             problems.append("memory.history_window: must be between 0 and \(AgentLimits.maxHistoryWindow)")
         }
         problems += model.problems()
-        if policies.maxCostUSDPerRun != nil, model.prices == nil {
-            problems.append("policies.max_cost_usd_per_run: needs model.prices (input_usd_per_million_tokens, output_usd_per_million_tokens) to count the cost")
-        }
+        // A cost budget without prices is checked where the price list is known (AgentCatalog).
         problems += a2a?.problems() ?? []
         if model.provider == .scripted, model.script == nil, model.scriptFile == nil {
             problems.append("model: the scripted provider needs 'script' or 'script_file'")

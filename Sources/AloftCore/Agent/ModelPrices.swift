@@ -20,6 +20,13 @@ public struct ModelPrices: Sendable, Hashable, Codable {
         outputPerMillion = try c.decode(Double.self, forKey: .outputPerMillion)
     }
 
+    /// Each price out of range, named by field.
+    public func problems() -> [String] {
+        [("input_usd_per_million_tokens", inputPerMillion), ("output_usd_per_million_tokens", outputPerMillion)].compactMap { field, value in
+            value.isFinite && value >= 0 && value <= AgentLimits.maxCostUSD ? nil : "\(field): must be between 0 and \(Int(AgentLimits.maxCostUSD))"
+        }
+    }
+
     /// The cost of `usage`, in US dollars.
     public func cost(of usage: Usage) -> Double {
         (Double(usage.inputTokens) * inputPerMillion + Double(usage.outputTokens) * outputPerMillion) / 1_000_000

@@ -144,12 +144,7 @@ extension ModelSettings {
         if provider == .gemini || provider == .vertex, !name.isEmpty, !Self.isGeminiModelName(name) {
             problems.append("model.name: a Gemini model name is letters, digits, - _ . and @ (such as gemini-2.5-flash)")
         }
-        if let prices {
-            for (field, value) in [("input_usd_per_million_tokens", prices.inputPerMillion), ("output_usd_per_million_tokens", prices.outputPerMillion)]
-            where !(value.isFinite && value >= 0 && value <= AgentLimits.maxCostUSD) {
-                problems.append("model.prices.\(field): must be between 0 and \(Int(AgentLimits.maxCostUSD))")
-            }
-        }
+        problems += (prices?.problems() ?? []).map { "model.prices.\($0)" }
         if provider == .azure, !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
             problems.append("model.name: an Azure deployment name is letters, digits, - _ and .")
         }

@@ -34,6 +34,9 @@ public enum CompactJournal {
         case .started(let start):
             guard let from = start.historyFrom else { return nil }
             var reference: [String: JSONValue] = ["type": "started", "history_from": .number(Double(from))]
+            if let prices = start.prices {
+                reference["prices"] = ["input": .number(prices.inputPerMillion), "output": .number(prices.outputPerMillion)]
+            }
             if let usage = start.sessionUsage {
                 reference["session_usage"] = ["input_tokens": .number(Double(usage.inputTokens)), "output_tokens": .number(Double(usage.outputTokens))]
             }
@@ -150,11 +153,15 @@ public enum CompactJournal {
                             outputTokens: usage["output_tokens"]?.integer(in: 0...Int.max) ?? 0
                         )
                     }
+                    let prices = value["prices"].flatMap { prices -> ModelPrices? in
+                        guard let input = prices["input"]?.numberValue, let output = prices["output"]?.numberValue else { return nil }
+                        return ModelPrices(inputPerMillion: input, outputPerMillion: output)
+                    }
                     entries.append(
                         .started(
                             RunStart(
                                 runId: run.id, sessionId: run.sessionId, agent: run.agent, agentVersion: run.agentVersion,
-                                context: context, historyFrom: from, sessionUsage: sessionUsage
+                                context: context, historyFrom: from, sessionUsage: sessionUsage, prices: prices
                             )
                         )
                     )

@@ -93,6 +93,7 @@ extension RunStart {
         case context
         case historyFrom = "history_from"
         case sessionUsage = "session_usage"
+        case prices
     }
 }
 

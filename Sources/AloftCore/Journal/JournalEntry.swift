@@ -38,11 +38,15 @@ public struct RunStart: Sendable, Hashable, Codable {
     /// `policies.max_tokens_per_session` (recorded, so a resumed run counts the same); nil when
     /// the agent has no session budget.
     public var sessionUsage: Usage?
+    /// The prices the run's cost budget counts with (from the agent file or the price list),
+    /// recorded so that a resumed run counts the same; nil without a cost budget.
+    public var prices: ModelPrices?
 
     public init(
         runId: String, sessionId: String, agent: String, agentVersion: String, context: [ChatMessage], historyFrom: Int? = nil,
-        sessionUsage: Usage? = nil
+        sessionUsage: Usage? = nil, prices: ModelPrices? = nil
     ) {
+        self.prices = prices
         self.sessionUsage = sessionUsage
         self.runId = runId
         self.sessionId = sessionId

@@ -32,7 +32,7 @@ public enum RunBudget {
                 )
             }
         }
-        if let budget = policies.maxCostUSDPerRun, let prices = state.configuration.prices {
+        if let budget = policies.maxCostUSDPerRun, let prices = state.start?.prices ?? state.configuration.prices {
             let spent = prices.cost(of: state.usage)
             let next = prices.cost(of: last)
             if spent >= budget || spent + next > budget {

@@ -41,7 +41,8 @@ public struct RunStartPlan: Sendable {
             RunStart(
                 runId: runId, sessionId: conversation.id, agent: agent.name, agentVersion: agentVersion, context: context,
                 historyFrom: history.first?.position ?? messageBase,
-                sessionUsage: loop.policies.maxTokensPerSession == nil ? nil : (sessionUsage ?? Usage())
+                sessionUsage: loop.policies.maxTokensPerSession == nil ? nil : (sessionUsage ?? Usage()),
+                prices: loop.policies.maxCostUSDPerRun == nil ? nil : loop.prices
             )
         )
         let events = RunEventDraft.events(for: started, after: RunState(configuration: loop, journal: [started]))

@@ -31,6 +31,8 @@ public final class AgentCatalog: Sendable {
     private let client: HTTPClient
     private let modelHTTP: ModelHTTPClient
     private let forbiddenFiles: [String]
+    /// The price list of `ALOFT_MODEL_PRICES`, read once; a broken one is every agent's problem.
+    private let priceList: Result<ModelPriceList, ModelPriceFileError>
 
     /// - Parameters:
     ///   - environment: variables for API keys and `${VAR}` secrets.
@@ -45,6 +47,7 @@ public final class AgentCatalog: Sendable {
         self.environment = environment
         self.builtins = builtins
         self.forbiddenFiles = forbiddenFiles
+        self.priceList = ModelPriceFile.load(environment: environment)
         let metrics = RunMetrics(factory: metrics)
         self.modelHTTP = ModelHTTPClient.shared(outbound) { host, waited in metrics.modelQueueWait(host: host, waited: waited) }
         self.client = modelHTTP.client
@@ -85,12 +88,22 @@ public final class AgentCatalog: Sendable {
         } catch let error as ModelError {
             problems.append("model: \(error.message)")
         }
+        var prices = definition.model.prices
+        switch priceList {
+        case .success(let list): prices = prices ?? list.prices(for: definition.model)
+        case .failure(let error): problems.append(error.message)
+        }
+        if definition.policies.maxCostUSDPerRun != nil, prices == nil, case .success = priceList {
+            problems.append(
+                "policies.max_cost_usd_per_run: needs model.prices (input_usd_per_million_tokens, output_usd_per_million_tokens), or an entry for \(definition.model.name) in the price list \(ModelPriceFile.variable) names, to count the cost"
+            )
+        }
         guard problems.isEmpty, let toolbox, let provider else {
             throw EngineError(code: .invalidAgent, message: "agent '\(definition.name)': " + problems.joined(separator: "; "))
         }
         let runtime = AgentRuntime(
             definition: definition, version: version, toolbox: toolbox, provider: provider,
-            loop: LoopConfiguration(tools: toolbox.definitions, policies: definition.policies, prices: definition.model.prices)
+            loop: LoopConfiguration(tools: toolbox.definitions, policies: definition.policies, prices: prices)
         )
         runtimes.set(runtime, for: version)
         return runtime

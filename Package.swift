@@ -168,7 +168,7 @@ let package = Package(
         ),
         .target(
             name: "AloftFuzzing",
-            dependencies: ["AloftCore", "AloftLLM", "AloftEngine", "AloftA2A"],
+            dependencies: ["AloftCore", "AloftLLM", "AloftEngine", "AloftA2A", "AloftTools"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "aloft-fuzz", dependencies: ["AloftFuzzing"], swiftSettings: swiftSettings),

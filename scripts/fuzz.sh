@@ -5,12 +5,12 @@
 # corpus in Fuzz/Corpus/<target>; inputs that reach new code are added to the corpus, which
 # is then minimized (commit it: the test suite replays seeds and corpus), and a crash stops
 # the script with the input that caused it in .build-fuzz/artifacts/.
-# Usage: scripts/fuzz.sh [target…]   (targets: json sse openai-stream anthropic-stream gemini-stream agent-file a2a-request)
+# Usage: scripts/fuzz.sh [target…]   (targets: json sse openai-stream anthropic-stream gemini-stream agent-file a2a-request mcp-message)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${ALOFT_FUZZ_SECONDS:-60}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json sse openai-stream anthropic-stream gemini-stream agent-file a2a-request)
+[ ${#targets[@]} -gt 0 ] || targets=(json sse openai-stream anthropic-stream gemini-stream agent-file a2a-request mcp-message)
 scratch=.build-fuzz
 echo "building aloft-fuzz with libFuzzer (a separate build in $scratch; the first takes several minutes)…" >&2
 swift build --scratch-path "$scratch" --product aloft-fuzz --sanitize=fuzzer -Xswiftc -DALOFT_FUZZING 2>&1 \

@@ -8,6 +8,7 @@ scripts/install-deps.sh
 scripts/install-temporal.sh >/dev/null
 scripts/install-a2a-sdk.sh
 scripts/install-model-sdks.sh
+scripts/install-mcp.sh
 swift build --build-tests
 swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE "^\[[0-9]+/[0-9]+\]"
 scripts/fuzz-api.sh

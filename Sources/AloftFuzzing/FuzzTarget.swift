@@ -2,6 +2,7 @@ import AloftA2A
 import AloftCore
 import AloftEngine
 import AloftLLM
+import AloftTools
 
 /// The parsers of outside text, each as a fuzz target: any input may be refused with an
 /// error, none may crash, hang or break the properties checked here. `aloft-fuzz` runs them
@@ -21,6 +22,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case agentFile = "agent-file"
     /// A2A JSON-RPC requests and the messages they carry, in both protocol versions.
     case a2aRequest = "a2a-request"
+    /// What an MCP server sends: stdio lines, tool lists, tool results.
+    case mcpMessage = "mcp-message"
 
     /// Runs one input. A broken property is a `preconditionFailure`, which the fuzzer reports.
     public func run(_ bytes: [UInt8]) {
@@ -39,6 +42,23 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             if (try? whole.consume(String(decoding: bytes, as: UTF8.self))) != nil { _ = try? whole.response() }
         case .agentFile: Self.agentFile(bytes)
         case .a2aRequest: Self.a2aRequest(bytes)
+        case .mcpMessage: Self.mcpMessage(bytes)
+        }
+    }
+
+    /// Lines however the bytes are cut; each message read as a tool list and as a tool result.
+    static func mcpMessage(_ bytes: [UInt8]) {
+        var whole = MCPLineSplitter()
+        guard let lines = try? whole.feed(bytes + [UInt8(ascii: "\n")]) else { return }
+        var split = MCPLineSplitter()
+        var pieces: [String] = []
+        for chunk in stride(from: 0, to: bytes.count, by: 7) { pieces += (try? split.feed(bytes[chunk..<min(chunk + 7, bytes.count)])) ?? [] }
+        pieces += (try? split.feed([UInt8(ascii: "\n")])) ?? []
+        precondition(pieces == lines, "MCP lines depend on how the stream was cut")
+        for line in lines {
+            guard let message = try? JSONValue.parse(line) else { continue }
+            if case .array(let tools)? = message["result"]?["tools"] { _ = tools.compactMap(MCPToolDefinition.init) }
+            _ = MCPTool.text(of: message["result"] ?? message)
         }
     }
 

@@ -9,7 +9,7 @@ import Testing
 @Suite("Model price list")
 struct ModelPriceListTests {
     @Test("prices from the ALOFT_MODEL_PRICES list count for cost budgets (provider/name first, the agent's own win); a cost budget without prices, or a broken list, is an agent problem")
-    func priceList() throws {
+    func priceList() async throws {
         let folder = NSTemporaryDirectory() + "aloft-prices-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try """
@@ -25,14 +25,14 @@ struct ModelPriceListTests {
             name: "a", instructions: "", model: ModelSettings(provider: .scripted, name: "s", script: [ScriptedReply(text: "hi")]),
             policies: AgentPolicies(maxCostUSDPerRun: 1)
         )
-        #expect(try catalog("prices.yaml").runtime(for: agent).loop.prices == ModelPrices(inputPerMillion: 2, outputPerMillion: 8))
+        #expect(try await catalog("prices.yaml").runtime(for: agent).loop.prices == ModelPrices(inputPerMillion: 2, outputPerMillion: 8))
         agent.model.prices = ModelPrices(inputPerMillion: 1, outputPerMillion: 1)
-        #expect(try catalog("prices.yaml").runtime(for: agent).loop.prices == ModelPrices(inputPerMillion: 1, outputPerMillion: 1), "the agent's own win")
+        #expect(try await catalog("prices.yaml").runtime(for: agent).loop.prices == ModelPrices(inputPerMillion: 1, outputPerMillion: 1), "the agent's own win")
         agent.model.prices = nil
         agent.model.name = "unpriced"
-        #expect { _ = try catalog("prices.yaml").runtime(for: agent) } throws: { "\($0)".contains("or an entry for unpriced in the price list ALOFT_MODEL_PRICES names") }
-        #expect { _ = try catalog("bad.yaml").runtime(for: agent) } throws: { "\($0)".contains("models.x.input_usd_per_million_tokens: must be between 0 and") }
-        #expect { _ = try catalog("none.yaml").runtime(for: agent) } throws: { "\($0)".contains("none.yaml cannot be read") }
+        await #expect { _ = try await catalog("prices.yaml").runtime(for: agent) } throws: { "\($0)".contains("or an entry for unpriced in the price list ALOFT_MODEL_PRICES names") }
+        await #expect { _ = try await catalog("bad.yaml").runtime(for: agent) } throws: { "\($0)".contains("models.x.input_usd_per_million_tokens: must be between 0 and") }
+        await #expect { _ = try await catalog("none.yaml").runtime(for: agent) } throws: { "\($0)".contains("none.yaml cannot be read") }
     }
 
 }

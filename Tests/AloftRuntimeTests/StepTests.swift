@@ -17,8 +17,8 @@ struct StepTests {
     )
     static let logger = Logger(label: "test-steps")
 
-    static func remote(_ baseURL: String, attempts: Int = 3) throws -> AgentRuntime {
-        try catalog.runtime(
+    static func remote(_ baseURL: String, attempts: Int = 3) async throws -> AgentRuntime {
+        try await catalog.runtime(
             for: AgentDefinition(
                 name: "remote", instructions: "Be kind.", model: ModelSettings(provider: .openai, name: "m", baseURL: baseURL),
                 policies: AgentPolicies(modelRetry: RetryPolicy(maxAttempts: attempts, initialBackoffSeconds: 0.01, maxBackoffSeconds: 0.05))
@@ -35,7 +35,7 @@ struct StepTests {
         try await server.run { baseURL in
             let attempts = Mutex(0)
             let texts = Mutex<[String]>([])
-            let outcome = await ModelStep(runtime: try Self.remote(baseURL), metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: Self.logger)
+            let outcome = await ModelStep(runtime: try await Self.remote(baseURL), metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: Self.logger)
                 .run(
                     ModelRequest(messages: [.user("question")], tools: []),
                     onAttempt: { attempts.withLock { $0 += 1 } },
@@ -53,7 +53,7 @@ struct StepTests {
     func failuresAndStops() async throws {
         let server = FakeModelServer(replies: [.status(400, message: "bad model name"), .text("one two three four five six", chunkDelayMilliseconds: 200)])
         try await server.run { baseURL in
-            let step = ModelStep(runtime: try Self.remote(baseURL), metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: Self.logger)
+            let step = ModelStep(runtime: try await Self.remote(baseURL), metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: Self.logger)
             let request = ModelRequest(messages: [.user("question")], tools: [])
             guard case .failed(let error, let retryable) = await step.run(request), !retryable else { Issue.record("a 400 fails the step"); return }
             #expect(error.code == .modelFailed && error.message.contains("bad model name"))
@@ -73,7 +73,7 @@ struct StepTests {
         var builtins = Toolbox.standardBuiltins
         builtins["wait"] = { _, _ in WaitingTool() }
         let catalog = AgentCatalog(environment: [:], builtins: builtins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance)
-        let runtime = try catalog.runtime(
+        let runtime = try await catalog.runtime(
             for: AgentDefinition(
                 name: "local", instructions: "", model: ModelSettings(provider: .scripted, name: "s", script: [ScriptedReply(text: "-")]),
                 tools: [ToolSpec(builtin: "current_time"), ToolSpec(builtin: "wait")]

@@ -200,6 +200,21 @@ struct APIAgentPolicyTests {
         }
     }
 
+    @Test("API agents cannot start MCP servers as programs on the server; their MCP servers over HTTP are checked like HTTP tools")
+    func mcpServers() async throws {
+        let stdio = #"{"model":{"provider":"scripted","script":[{"text":"hi"}]},"tools":[{"mcp":{"name":"shell","command":"bash","args":["-c","id"]}}]}"#
+        let internalServer = #"{"model":{"provider":"scripted","script":[{"text":"hi"}]},"tools":[{"mcp":{"name":"db","url":"http://10.0.0.5:9000/mcp"}}]}"#
+        let secret = #"{"model":{"provider":"scripted","script":[{"text":"hi"}]},"tools":[{"mcp":{"name":"gh","url":"https://mcp.example.com/mcp","headers":{"Authorization":"Bearer ${SERVER_TOKEN}"}}}]}"#
+        try await keyed(environment: ["SERVER_TOKEN": "t"]).run { client, _ in
+            let program = try await client.send(.put, "/v1/agents/shell", json: stdio, headers: auth)
+            #expect(program.status == .forbidden && String(buffer: program.body).contains("tools[0].mcp.command: API agents cannot start programs"), "\(String(buffer: program.body))")
+            let local = try await client.send(.put, "/v1/agents/db", json: internalServer, headers: auth)
+            #expect(local.status == .forbidden && String(buffer: local.body).contains("tools[0].mcp.url: 10.0.0.5 is on the server's own network"), "\(String(buffer: local.body))")
+            let token = try await client.send(.put, "/v1/agents/gh", json: secret, headers: auth)
+            #expect(token.status == .forbidden && String(buffer: token.body).contains("tools[0].mcp.headers: '${SERVER_TOKEN}'"), "\(String(buffer: token.body))")
+        }
+    }
+
     /// A service account key file (an RSA key from openssl) in a new folder.
     private func temporaryKeyFile() throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-key-\(UUID().uuidString)").path

@@ -9,7 +9,7 @@ public enum A2APeer {
         case v0_3 = "0.3.26"
     }
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// The Python of the SDK's virtual environment, if installed.
     public static func python(_ sdk: SDK) -> String? {

@@ -67,6 +67,12 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
         }
         var seen = Set<String>()
         for (index, tool) in tools.enumerated() {
+            if let mcp = tool.mcp {
+                problems += mcp.problems(field: "tools[\(index)].mcp")
+                // Its tools' names are known once the server lists them (checked then).
+                seen.formUnion(mcp.include ?? [])
+                continue
+            }
             if !seen.insert(tool.name).inserted {
                 problems.append("tools[\(index)]: tool name '\(tool.name)' is used twice")
             }
@@ -97,7 +103,9 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
                 }
             }
         }
-        for name in policies.requireApproval where !seen.contains(name) {
+        // With an MCP server that offers all its tools, an unknown name may be one of them.
+        let listedLater = tools.contains { $0.mcp != nil && $0.mcp?.include == nil }
+        for name in policies.requireApproval where !seen.contains(name) && !listedLater {
             problems.append("policies.require_approval: '\(name)' is not one of this agent's tools")
         }
         return problems

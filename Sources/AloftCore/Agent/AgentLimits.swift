@@ -16,6 +16,8 @@ public enum AgentLimits {
     public static let maxHistoryWindow = 10_000
     public static let maxTokens = 10_000_000
     public static let maxRows = 10_000
+    /// Most tools one MCP server may list.
+    public static let maxMCPTools = 1_000
     public static let maxChunkDelayMilliseconds = 60_000
 
     /// Whether `value` is a finite number of seconds in `0 < value <= limit`.

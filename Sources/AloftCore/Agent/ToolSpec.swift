@@ -13,6 +13,8 @@ public struct ToolSpec: Sendable, Hashable, Codable {
     public var http: HTTPToolSpec?
     /// A remote agent reached over A2A.
     public var a2a: A2AToolSpec?
+    /// The tools of an MCP server.
+    public var mcp: MCPToolSpec?
 
     public init(
         builtin: String? = nil,
@@ -20,8 +22,10 @@ public struct ToolSpec: Sendable, Hashable, Codable {
         database: String? = nil,
         maxRows: Int? = nil,
         http: HTTPToolSpec? = nil,
-        a2a: A2AToolSpec? = nil
+        a2a: A2AToolSpec? = nil,
+        mcp: MCPToolSpec? = nil
     ) {
+        self.mcp = mcp
         self.a2a = a2a
         self.builtin = builtin
         self.allowedHosts = allowedHosts
@@ -31,10 +35,11 @@ public struct ToolSpec: Sendable, Hashable, Codable {
     }
 
     /// The name the model calls this tool by.
-    public var name: String { http?.name ?? a2a?.name ?? builtin ?? "" }
+    /// The name the model calls this tool by (an MCP server's: its name; its tools keep theirs).
+    public var name: String { http?.name ?? a2a?.name ?? mcp?.name ?? builtin ?? "" }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case builtin, database, http, a2a
+        case builtin, database, http, a2a, mcp
         case allowedHosts = "allowed_hosts"
         case maxRows = "max_rows"
     }
@@ -48,9 +53,10 @@ public struct ToolSpec: Sendable, Hashable, Codable {
         maxRows = try c.decodeIfPresent(Int.self, forKey: .maxRows)
         http = try c.decodeIfPresent(HTTPToolSpec.self, forKey: .http)
         a2a = try c.decodeIfPresent(A2AToolSpec.self, forKey: .a2a)
-        if [builtin != nil, http != nil, a2a != nil].filter({ $0 }).count != 1 {
+        mcp = try c.decodeIfPresent(MCPToolSpec.self, forKey: .mcp)
+        if [builtin != nil, http != nil, a2a != nil, mcp != nil].filter({ $0 }).count != 1 {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "a tool needs exactly one of 'builtin', 'http' or 'a2a'")
+                .init(codingPath: decoder.codingPath, debugDescription: "a tool needs exactly one of 'builtin', 'http', 'a2a' or 'mcp'")
             )
         }
     }

@@ -20,6 +20,20 @@ public struct AgentFileError: Error, Sendable, CustomStringConvertible {
 
 /// Reads agent definitions from YAML files.
 public enum AgentFile {
+    /// `path` made absolute against `base`, `.` and `..` removed lexically (no symbolic link
+    /// resolved).
+    static func joined(_ base: String, _ path: String) -> String {
+        var parts: [Substring] = []
+        for part in ((path.hasPrefix("/") ? "" : base + "/") + path).split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
     /// Loads and validates the agent at `path`. Relative paths inside it (databases,
     /// script files) are resolved against the file's folder, so the stored definition
     /// stands on its own.
@@ -70,6 +84,10 @@ public enum AgentFile {
         }
         for index in agent.tools.indices {
             if let database = agent.tools[index].database { agent.tools[index].database = resolve(database) }
+            // An MCP server's folder, and a command given as a relative path, are the agent file's.
+            if let folder = agent.tools[index].mcp?.workingDirectory { agent.tools[index].mcp?.workingDirectory = resolve(folder) }
+            // A program's path keeps its symbolic links (a Python virtual environment's `bin/python` is one).
+            if let command = agent.tools[index].mcp?.command, command.contains("/") { agent.tools[index].mcp?.command = Self.joined(baseDirectory, command) }
         }
         if let scriptFile = agent.model.scriptFile {
             let resolved = resolve(scriptFile)

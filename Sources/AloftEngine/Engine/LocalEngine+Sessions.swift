@@ -7,7 +7,7 @@ extension LocalEngine {
 
     /// Creates an empty session with an agent; its first message starts a run.
     public func createSession(agent: AgentDefinition, userId: String?, title: String?, metadata: [String: String] = [:]) async throws -> Session {
-        _ = try catalog.runtime(for: agent)
+        _ = try await catalog.runtime(for: agent)
         if let problem = Session.metadataProblem(metadata) {
             throw EngineError(code: .invalidInput, message: "metadata \(problem)")
         }
@@ -55,7 +55,7 @@ extension LocalEngine {
 
     /// Checks an agent definition as a run would use it (tools built, provider configured);
     /// throws `EngineError.invalidAgent` naming every problem.
-    public func validate(agent: AgentDefinition) throws {
-        _ = try catalog.runtime(for: agent)
+    public func validate(agent: AgentDefinition) async throws {
+        _ = try await catalog.runtime(for: agent)
     }
 }

@@ -193,7 +193,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         }
         let agent = request.agent
         if let existing = try await startedBefore(request) { return existing }
-        let runtime = try catalog.runtime(for: agent)
+        let runtime = try await catalog.runtime(for: agent)
         let now = configuration.now()
         let runId = request.runId ?? Identifier.make("run", at: now)
         guard let sessionId = request.sessionId else {

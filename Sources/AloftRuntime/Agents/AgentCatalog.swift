@@ -55,17 +55,17 @@ public final class AgentCatalog: Sendable {
 
     /// The runtime of `definition`, validating everything a run needs; throws
     /// `EngineError.invalidAgent` naming every problem.
-    public func runtime(for definition: AgentDefinition) throws -> AgentRuntime {
+    public func runtime(for definition: AgentDefinition) async throws -> AgentRuntime {
         let version = versions[definition] ?? {
             let version = definition.version
             versions.set(version, for: definition)
             return version
         }()
-        if let cached = runtimes[version] { return cached }
+        if let cached = runtimes[version], !cached.toolbox.isStale { return cached }
         var problems = definition.problems()
         var toolbox: Toolbox?
         do {
-            toolbox = try Toolbox(
+            toolbox = try await Toolbox.build(
                 agent: definition,
                 environment: ToolEnvironment(
                     baseDirectory: "/", variables: environment, client: client,
@@ -120,11 +120,11 @@ public final class AgentCatalog: Sendable {
 
     /// The runtime of a stored agent version (a run resuming after a restart).
     public func runtime(version: String, store: any RunReader) async throws -> AgentRuntime {
-        if let cached = runtimes[version] { return cached }
+        if let cached = runtimes[version], !cached.toolbox.isStale { return cached }
         markStored(version)
         guard let definition = try await store.agentDefinition(version: version) else {
             throw EngineError(code: .invalidAgent, message: "agent version \(version) is not in the database")
         }
-        return try runtime(for: definition)
+        return try await runtime(for: definition)
     }
 }

@@ -33,7 +33,7 @@ public final class AgentRegistry: Sendable {
     /// Agents stored through the API are checked again with `admit` (the configuration may
     /// have changed since they were created); one no longer allowed is reported and not offered.
     public func load(
-        directory: String?, validate: (AgentDefinition) throws -> Void,
+        directory: String?, validate: (AgentDefinition) async throws -> Void,
         admit: (AgentDefinition) -> Result<AgentDefinition, APIAgentRefusal> = { .success($0) }
     ) async throws -> [String] {
         var problems: [String] = []
@@ -58,7 +58,7 @@ public final class AgentRegistry: Sendable {
                 let path = (directory as NSString).appendingPathComponent(file)
                 do {
                     let agent = try AgentFile.load(path: path)
-                    try validate(agent)
+                    try await validate(agent)
                     if let existing = loaded[agent.name], case .file(let other) = existing.source {
                         problems.append("\(path): agent '\(agent.name)' is already defined by \(other); skipped")
                         continue

@@ -72,6 +72,14 @@ public struct APIAgentPolicy: Sendable, Hashable {
             if let a2a = tool.a2a {
                 problems += remoteProblems(headerVariables: A2ATool.referencedVariables(in: a2a), url: a2a.url, field: "tools[\(index)].a2a")
             }
+            if let mcp = tool.mcp {
+                if mcp.command != nil {
+                    // A stdio server is a program run on the server: never an API client's choice.
+                    problems.append("tools[\(index)].mcp.command: API agents cannot start programs on the server; use an MCP server over HTTP ('url')")
+                } else if let url = mcp.url {
+                    problems += remoteProblems(headerVariables: MCPServer.referencedVariables(in: mcp), url: url, field: "tools[\(index)].mcp")
+                }
+            }
             for host in tool.allowedHosts ?? [] {
                 guard let pattern = HostPattern(host) else { continue }
                 if isInternal(pattern.host), !internalHostAllowed(pattern.host) {

@@ -44,7 +44,7 @@ struct AgentRoutes {
             let file = (path as NSString).lastPathComponent
             throw APIError(.conflict, code: "agent_from_file", message: "agent '\(name)' is defined by the file \(file); edit the file instead")
         }
-        try engine.validate(agent: agent)
+        try await engine.validate(agent: agent)
         let created = try await agents.put(agent, at: Date())
         return .json(Representation.agent(agent, source: .api), status: created ? .created : .ok)
     }

@@ -126,20 +126,17 @@ public struct A2ATool: Tool {
     private func expandedHeaders() throws -> [(String, String)] {
         var headers: [(String, String)] = []
         for (name, template) in spec.headers.sorted(by: { $0.key < $1.key }) {
-            var value = template
-            for variable in template.matches(of: /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/).map({ String($0.output.1) }) {
-                guard let secret = environment[variable] else {
-                    throw ToolError(code: .failed, message: "environment variable \(variable) is not set; the tool \(spec.name) needs it")
-                }
-                value = value.replacingOccurrences(of: "${\(variable)}", with: secret)
+            do {
+                headers.append((name, try SecretTemplate.expand(template, environment: environment)))
+            } catch {
+                throw ToolError(code: .failed, message: "environment variable \(error.name) is not set; the tool \(spec.name) needs it")
             }
-            headers.append((name, value))
         }
         return headers
     }
 
     /// The environment variables the headers name.
     public static func referencedVariables(in spec: A2AToolSpec) -> [String] {
-        spec.headers.values.flatMap { value in value.matches(of: /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/).map { String($0.output.1) } }
+        spec.headers.values.flatMap(SecretTemplate.variables(in:))
     }
 }

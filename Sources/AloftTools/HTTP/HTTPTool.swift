@@ -29,9 +29,7 @@ public struct HTTPTool: Tool {
 
     /// The environment variables the headers name.
     public static func referencedVariables(in spec: HTTPToolSpec) -> [String] {
-        spec.headers.values.flatMap { value in
-            value.matches(of: /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/).map { String($0.output.1) }
-        }
+        spec.headers.values.flatMap(SecretTemplate.variables(in:))
     }
 
     /// The names of the `{placeholders}` of the URL template.
@@ -73,13 +71,10 @@ public struct HTTPTool: Tool {
     }
 
     private func expand(_ template: String) throws -> String {
-        var result = template
-        for name in template.matches(of: /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/).map({ String($0.output.1) }) {
-            guard let value = environment[name] else {
-                throw ToolError(code: .failed, message: "environment variable \(name) is not set; the tool \(spec.name) needs it")
-            }
-            result = result.replacingOccurrences(of: "${\(name)}", with: value)
+        do {
+            return try SecretTemplate.expand(template, environment: environment)
+        } catch {
+            throw ToolError(code: .failed, message: "environment variable \(error.name) is not set; the tool \(spec.name) needs it")
         }
-        return result
     }
 }

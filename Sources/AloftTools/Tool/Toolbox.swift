@@ -38,6 +38,8 @@ public struct Toolbox: Sendable {
     public let tools: [String: any Tool]
     /// What the model is told, in the agent file's order.
     public let definitions: [ToolDefinition]
+    /// The MCP servers the tools came from, with the generation of their tool list.
+    var mcpGenerations: [(MCPServer, Int)] = []
 
     /// The builtins every agent can name.
     public static let standardBuiltins: [String: BuiltinToolFactory] = [
@@ -62,13 +64,32 @@ public struct Toolbox: Sendable {
         )
     }
 
-    /// Builds every tool of `agent`; throws every problem found, each naming its tool.
-    public init(agent: AgentDefinition, environment: ToolEnvironment, builtins: [String: BuiltinToolFactory] = Toolbox.standardBuiltins) throws {
+    /// Builds every tool of `agent`; throws every problem found, each naming its tool. MCP
+    /// servers' tools come `prepared` (listed by `Toolbox.build`), by the index of their entry.
+    public init(
+        agent: AgentDefinition, environment: ToolEnvironment, builtins: [String: BuiltinToolFactory] = Toolbox.standardBuiltins,
+        prepared: [Int: [any Tool]] = [:]
+    ) throws {
         var tools: [String: any Tool] = [:]
         var definitions: [ToolDefinition] = []
         var problems: [String] = []
         for (index, spec) in agent.tools.enumerated() {
             let label = "tools[\(index)] (\(spec.name))"
+            if spec.mcp != nil {
+                guard let listed = prepared[index] else {
+                    problems.append("\(label): MCP servers are listed by Toolbox.build")
+                    continue
+                }
+                for tool in listed {
+                    guard tools[tool.definition.name] == nil else {
+                        problems.append("\(label): the MCP tool '\(tool.definition.name)' has the name of another tool; exclude one of them")
+                        continue
+                    }
+                    tools[tool.definition.name] = tool
+                    definitions.append(tool.definition)
+                }
+                continue
+            }
             do {
                 let tool: any Tool
                 if let http = spec.http {

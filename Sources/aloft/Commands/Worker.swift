@@ -71,7 +71,7 @@ struct Worker: AsyncParsableCommand {
             environment: environment, builtins: benchmarkTools ? BenchmarkWorkload.configuration.builtins : Toolbox.standardBuiltins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance,
             forbiddenFiles: store.files
         )
-        if let agents { checkAgents(in: agents, catalog: catalog) }
+        if let agents { await checkAgents(in: agents, catalog: catalog) }
         // Streamed text reaches the subscribers of every API server through the store's notices.
         // Nobody subscribes in a worker: it publishes (deltas reach the API servers), keeps nothing.
         let bus: any RunEventBus =
@@ -93,7 +93,7 @@ struct Worker: AsyncParsableCommand {
     }
 
     /// Reports the agent files this worker could not run (a missing key, an unknown builtin).
-    private func checkAgents(in directory: String, catalog: AgentCatalog) {
+    private func checkAgents(in directory: String, catalog: AgentCatalog) async {
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             printError("warning: \(directory): the agents directory cannot be read")
             return
@@ -101,7 +101,7 @@ struct Worker: AsyncParsableCommand {
         for file in files.sorted() where [".yaml", ".yml", ".json"].contains(where: file.hasSuffix) {
             let path = (directory as NSString).appendingPathComponent(file)
             do {
-                _ = try catalog.runtime(for: try AgentFile.load(path: path))
+                _ = try await catalog.runtime(for: try AgentFile.load(path: path))
             } catch let error as AgentFileError {
                 printError("warning: \(error.description)")
             } catch let error as EngineError {

@@ -45,13 +45,15 @@ public func buildApplication(
     var engineConfiguration = engineConfiguration
     engineConfiguration.metrics = PrometheusMetricsFactory(registry: metrics)
     engineConfiguration.outbound = configuration.outbound
+    let agents = AgentRegistry(store: store)
+    // Agents that call other agents as tools find them among the server's agents.
+    if engineConfiguration.agentNamed == nil { engineConfiguration.agentNamed = { agents.agent(named: $0) } }
     let (engine, services) =
         if let temporal = configuration.temporal {
             try temporalEngine(configuration: configuration, temporal: temporal, store: store, engine: engineConfiguration, logger: logger)
         } else {
             try await localEngine(configuration: configuration, store: store, engine: engineConfiguration, logger: logger)
         }
-    let agents = AgentRegistry(store: store)
     let policy = configuration.apiAgents
     let environment = engine.environment
     let problems = try await agents.load(

@@ -43,9 +43,9 @@ struct AgentFileTests {
             "line 5: model.temperature: expected a number",
             "line 6: model.max_tokens: must be between 1 and 10000000",
             "line 8: policies.max_iterations: expected an integer",
-            "line 12: tools[0].timeout: unknown field 'timeout' (known fields: a2a, allowed_hosts, builtin, database, http, max_rows, mcp)",
-            "line 13: tools[1].sql: unknown field 'sql' (known fields: a2a, allowed_hosts, builtin, database, http, max_rows, mcp)",
-            "line 13: tools[1]: a tool needs exactly one of 'builtin', 'http', 'a2a' or 'mcp'",
+            "line 12: tools[0].timeout: unknown field 'timeout' (known fields: a2a, agent, allowed_hosts, builtin, database, http, max_rows, mcp)",
+            "line 13: tools[1].sql: unknown field 'sql' (known fields: a2a, agent, allowed_hosts, builtin, database, http, max_rows, mcp)",
+            "line 13: tools[1]: a tool needs exactly one of 'builtin', 'http', 'a2a', 'mcp' or 'agent'",
         ], "\(problems.joined(separator: "\n"))")
     }
 

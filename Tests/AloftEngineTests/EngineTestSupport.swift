@@ -13,7 +13,11 @@ func temporaryDatabasePath() -> String {
 }
 
 func testConfiguration(log: ToolCallLog, slowTool: Duration = .seconds(5)) -> EngineConfiguration {
-    EngineConfiguration(environment: [:], builtins: scenarioBuiltins(log: log, slowTool: slowTool), streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20))
+    var configuration = EngineConfiguration(
+        environment: [:], builtins: scenarioBuiltins(log: log, slowTool: slowTool), streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20)
+    )
+    configuration.agentNamed = { EngineScenarios.agentNamed($0) }
+    return configuration
 }
 
 func scriptedAgent(

@@ -35,6 +35,7 @@ struct TemporalEngineScenarioHost: EngineScenarioHost {
         )
         var configuration = EngineConfiguration(environment: [:], builtins: builtins, streamFlushInterval: .milliseconds(20), pollInterval: .milliseconds(20))
         configuration.commandRecorded = { _ in relay.wake() }
+        configuration.agentNamed = { EngineScenarios.agentNamed($0) }
         // One bus for both sides, as in one process: the store's notices skip the process's own events.
         let bus = SharedRunEventBus(notices: store, reader: store, logger: logger)
         let engine = LocalEngine(store: store, configuration: configuration, bus: bus, standingBy: true, logger: logger)
@@ -42,7 +43,9 @@ struct TemporalEngineScenarioHost: EngineScenarioHost {
         workerConfiguration.continueAsNewAfterEvents = continueAfter
         let worker = TemporalWorker(
             configuration: workerConfiguration, store: store,
-            catalog: AgentCatalog(environment: [:], builtins: builtins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance),
+            catalog: AgentCatalog(
+                environment: [:], builtins: builtins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance, children: engine.childRunner
+            ),
             bus: bus, metrics: RunMetrics(factory: NOOPMetricsHandler.instance), logger: logger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in

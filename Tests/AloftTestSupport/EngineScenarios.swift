@@ -37,6 +37,8 @@ public enum EngineScenarios {
         Scenario(description: "a plain answer completes the run, streamed in numbered events", body: plainAnswer),
         Scenario(description: "a token budget stops the run before the call that would exceed it, keeping the partial output", body: tokenBudget),
         Scenario(description: "a session token budget counts the session's earlier runs; a new session starts afresh", body: sessionBudget),
+        Scenario(description: "an agent called as a tool runs as a linked child run; its answer is the result, its tokens count for the parent", body: agentAsTool),
+        Scenario(description: "stopping a run stops the child run of the agent it is calling", body: stopStopsChild),
         Scenario(description: "a tool call runs once with a stable idempotency key, and its result goes back to the model", body: oneTool),
         Scenario(description: "parallel tool calls all run before the model is asked again", body: parallelTools),
         Scenario(description: "a call needing approval waits; approved, it runs", body: approve),
@@ -151,6 +153,68 @@ public enum EngineScenarios {
             try expect(third.iterations == 0, "no model call was made: \(third.iterations)")
             let fresh = try await phase(engine, try await engine.start(StartRunRequest(agent: agent, input: "One")).id, in: [.completed])
             try expect(fresh.output == "Answer.", "a new session has its own budget")
+        }
+    }
+
+    /// The agents scenario agents call as tools: hosts answer their engine's `agentNamed` with it.
+    public static func agentNamed(_ name: String) -> AgentDefinition? {
+        switch name {
+        case "scenario-helper":
+            return AgentDefinition(
+                name: name, instructions: "You summarize.",
+                model: ModelSettings(provider: .scripted, name: "scripted", script: [ScriptedReply(text: "The helper's summary.")])
+            )
+        case "scenario-slow-helper":
+            let words = (1...400).map { "w\($0)" }.joined(separator: " ")
+            return AgentDefinition(
+                name: name, instructions: "You talk slowly.",
+                model: ModelSettings(provider: .scripted, name: "scripted", script: [ScriptedReply(text: words, chunkDelayMilliseconds: 50)])
+            )
+        default:
+            return nil
+        }
+    }
+
+    static func agentAsTool(_ host: any EngineScenarioHost) async throws {
+        try await host.withEngine { engine in
+            var parent = agent([
+                ScriptedReply(toolCalls: [.init(name: "scenario-helper", arguments: ["input": "Summarize the report."])]), ScriptedReply(text: "Done: summarized."),
+            ])
+            parent.tools = [ToolSpec(agent: "scenario-helper")]
+            let run = try await engine.start(StartRunRequest(agent: parent, input: "Get a summary"))
+            let done = try await phase(engine, run.id, in: [.completed, .failed])
+            try expect(done.phase == .completed && done.output == "Done: summarized.", "the parent completes: \(String(describing: done.error))")
+            let parentEvents = try await events(engine, run.id)
+            let result = parentEvents.first { $0.kind == .toolCallCompleted }
+            try expect(result?.data["content"] == "The helper's summary." && result?.data["name"] == "scenario-helper", "the child's answer is the result: \(String(describing: result))")
+            try expect(parentEvents.contains { $0.kind == .toolCallProgress }, "the child's text streams as the call's progress: \(parentEvents.map(\.kind))")
+            guard let callId = result?.data["tool_call_id"]?.stringValue, let child = try await engine.reader.run(id: "\(run.id)_\(callId)") else {
+                throw Failure(description: "the child run exists")
+            }
+            try expect(child.agent == "scenario-helper" && child.phase == .completed && child.output == "The helper's summary.", "the child ran: \(child)")
+            try expect(child.metadata["parent_run_id"] == run.id && child.correlationId == run.id, "the child is linked to its parent: \(child.metadata)")
+            let childTokens = child.usage.inputTokens + child.usage.outputTokens
+            try expect(childTokens > 0 && done.usage.inputTokens + done.usage.outputTokens > childTokens, "the parent's usage includes the child's: \(done.usage) vs \(child.usage)")
+            // An agent nobody can find is a tool error the model reads.
+            var lost = agent([ScriptedReply(toolCalls: [.init(name: "nobody", arguments: ["input": "x"])]), ScriptedReply(text: "ok")])
+            lost.tools = [ToolSpec(agent: "nobody")]
+            let missing = try await phase(engine, try await engine.start(StartRunRequest(agent: lost, input: "go")).id, in: [.completed, .failed])
+            let failed = try await events(engine, missing.id).first { $0.kind == .toolCallCompleted }
+            try expect(failed?.data["content"]?.stringValue?.contains("there is no agent named nobody") == true, "\(String(describing: failed))")
+        }
+    }
+
+    static func stopStopsChild(_ host: any EngineScenarioHost) async throws {
+        try await host.withEngine { engine in
+            var parent = agent([ScriptedReply(toolCalls: [.init(name: "scenario-slow-helper", arguments: ["input": "Talk."])]), ScriptedReply(text: "never")])
+            parent.tools = [ToolSpec(agent: "scenario-slow-helper")]
+            let run = try await engine.start(StartRunRequest(agent: parent, input: "go"))
+            let progress = try await events(engine, run.id, until: [.toolCallProgress])
+            guard let callId = progress.last?.data["tool_call_id"]?.stringValue else { throw Failure(description: "the child streams: \(progress.map(\.kind))") }
+            try await engine.cancel(runId: run.id, reason: nil)
+            _ = try await phase(engine, run.id, in: [.cancelled])
+            let child = try await phase(engine, "\(run.id)_\(callId)", in: [.cancelled])
+            try expect(child.output.map { $0.count < 400 * 4 } ?? true, "the child stopped early: \(child.output?.count ?? 0) characters")
         }
     }
 

@@ -73,6 +73,13 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
                 seen.formUnion(mcp.include ?? [])
                 continue
             }
+            if let other = tool.agent {
+                if other == name {
+                    problems.append("tools[\(index)].agent: an agent cannot call itself as a tool")
+                } else if !Self.isValidName(other) {
+                    problems.append("tools[\(index)].agent: '\(other.prefix(100))' is not an agent name")
+                }
+            }
             if !seen.insert(tool.name).inserted {
                 problems.append("tools[\(index)]: tool name '\(tool.name)' is used twice")
             }

@@ -15,6 +15,8 @@ public struct ToolSpec: Sendable, Hashable, Codable {
     public var a2a: A2AToolSpec?
     /// The tools of an MCP server.
     public var mcp: MCPToolSpec?
+    /// Another agent, called as a tool: a call is a child run of that agent.
+    public var agent: String?
 
     public init(
         builtin: String? = nil,
@@ -23,8 +25,10 @@ public struct ToolSpec: Sendable, Hashable, Codable {
         maxRows: Int? = nil,
         http: HTTPToolSpec? = nil,
         a2a: A2AToolSpec? = nil,
-        mcp: MCPToolSpec? = nil
+        mcp: MCPToolSpec? = nil,
+        agent: String? = nil
     ) {
+        self.agent = agent
         self.mcp = mcp
         self.a2a = a2a
         self.builtin = builtin
@@ -36,10 +40,10 @@ public struct ToolSpec: Sendable, Hashable, Codable {
 
     /// The name the model calls this tool by.
     /// The name the model calls this tool by (an MCP server's: its name; its tools keep theirs).
-    public var name: String { http?.name ?? a2a?.name ?? mcp?.name ?? builtin ?? "" }
+    public var name: String { http?.name ?? a2a?.name ?? mcp?.name ?? agent ?? builtin ?? "" }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case builtin, database, http, a2a, mcp
+        case builtin, database, http, a2a, mcp, agent
         case allowedHosts = "allowed_hosts"
         case maxRows = "max_rows"
     }
@@ -54,9 +58,10 @@ public struct ToolSpec: Sendable, Hashable, Codable {
         http = try c.decodeIfPresent(HTTPToolSpec.self, forKey: .http)
         a2a = try c.decodeIfPresent(A2AToolSpec.self, forKey: .a2a)
         mcp = try c.decodeIfPresent(MCPToolSpec.self, forKey: .mcp)
-        if [builtin != nil, http != nil, a2a != nil, mcp != nil].filter({ $0 }).count != 1 {
+        agent = try c.decodeIfPresent(String.self, forKey: .agent)
+        if [builtin != nil, http != nil, a2a != nil, mcp != nil, agent != nil].filter({ $0 }).count != 1 {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "a tool needs exactly one of 'builtin', 'http', 'a2a' or 'mcp'")
+                .init(codingPath: decoder.codingPath, debugDescription: "a tool needs exactly one of 'builtin', 'http', 'a2a', 'mcp' or 'agent'")
             )
         }
     }

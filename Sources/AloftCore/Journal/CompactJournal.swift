@@ -57,7 +57,8 @@ public enum CompactJournal {
                 ],
             ]
         case .toolCompleted(let result):
-            guard
+            // The message table keeps no usage: a result with a child run's usage is journalled whole.
+            guard result.usage == nil,
                 let message = messages.last(where: {
                     $0.role == .tool && $0.toolCallId == result.callId && $0.toolName == result.name && $0.content == result.content
                 })

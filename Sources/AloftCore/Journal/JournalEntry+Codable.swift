@@ -100,7 +100,7 @@ extension RunStart {
 extension ToolResult {
     enum CodingKeys: String, CodingKey {
         case callId = "call_id"
-        case name, content, failure
+        case name, content, failure, usage
     }
 }
 

@@ -75,8 +75,12 @@ public struct ToolResult: Sendable, Hashable, Codable {
     public var name: String
     public var content: String
     public var failure: Failure?
+    /// Tokens the call used on the run's behalf (an agent called as a tool: its child run's),
+    /// rolled up into the run's usage and budgets.
+    public var usage: Usage?
 
-    public init(callId: String, name: String, content: String, failure: Failure? = nil) {
+    public init(callId: String, name: String, content: String, failure: Failure? = nil, usage: Usage? = nil) {
+        self.usage = usage
         self.callId = callId
         self.name = name
         self.content = content

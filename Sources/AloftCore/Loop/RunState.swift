@@ -65,6 +65,7 @@ public struct RunState: Sendable {
             inFlight.remove(.model(step: step))
         case .toolCompleted(let result):
             if !iterations.isEmpty, iterations[iterations.count - 1].response.toolCalls.contains(where: { $0.id == result.callId }) {
+                if iterations[iterations.count - 1].results[result.callId] == nil, let used = result.usage { usage = usage + used }
                 iterations[iterations.count - 1].results[result.callId] = result
             }
             inFlight.remove(.tool(callId: result.callId))

@@ -1,3 +1,4 @@
+public import AloftCore
 public import AloftLLM
 public import AloftTools
 import Foundation
@@ -30,6 +31,9 @@ public struct EngineConfiguration: Sendable {
     /// for what executes them (a run to drive, a stop, a decision): a relay to another engine
     /// (Temporal) passes it on at once instead of at its next look at the inbox.
     public var commandRecorded: (@Sendable (String) -> Void)?
+    /// Finds the agent a `- agent: NAME` tool names (the server's agents, or the files beside
+    /// the agent file); nil: agents cannot call other agents.
+    public var agentNamed: (@Sendable (String) async throws -> AgentDefinition?)?
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,

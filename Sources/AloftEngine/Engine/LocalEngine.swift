@@ -1,5 +1,6 @@
 public import AloftCore
 import AloftRuntime
+public import AloftTools
 import Foundation
 public import Logging
 public import ServiceLifecycle
@@ -23,6 +24,12 @@ public final class LocalEngine: RunEngine, Service, Sendable {
     let hub: any RunEventBus
     let registry = RunRegistry()
     let catalog: AgentCatalog
+    /// Runs the agents that agents call as tools, on this engine.
+    let children: EngineChildRunner?
+
+    /// What runs the agents that agents call as tools on this engine: for a catalog elsewhere
+    /// (a Temporal worker's) whose runs this engine starts.
+    public var childRunner: (any ChildRunner)? { children }
     private let shuttingDown = Atomic<Bool>(false)
     /// When this engine was made: runs created before belong to engines that came before.
     private let createdAt: Date
@@ -52,10 +59,13 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         self.executingSince = Mutex(createdAt)
         (promotion, promote) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         // No agent may read the engine's own database, whatever its SQL tools name.
+        let children = configuration.agentNamed.map { EngineChildRunner(agentNamed: $0) }
+        self.children = children
         self.catalog = AgentCatalog(
             environment: configuration.environment, builtins: configuration.builtins, outbound: configuration.outbound,
-            metrics: configuration.metrics, forbiddenFiles: store.files
+            metrics: configuration.metrics, forbiddenFiles: store.files, children: children
         )
+        children?.attach(self)
     }
 
     /// What the API and the terminal read runs from (the store, behind its port).

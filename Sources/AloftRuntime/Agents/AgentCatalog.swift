@@ -31,6 +31,7 @@ public final class AgentCatalog: Sendable {
     private let client: HTTPClient
     private let modelHTTP: ModelHTTPClient
     private let forbiddenFiles: [String]
+    private let children: (any ChildRunner)?
     /// The price list of `ALOFT_MODEL_PRICES`, read once; a broken one is every agent's problem.
     private let priceList: Result<ModelPriceList, ModelPriceFileError>
 
@@ -42,8 +43,9 @@ public final class AgentCatalog: Sendable {
     ///   - forbiddenFiles: files no tool may open (the database, the server's secrets).
     public init(
         environment: [String: String], builtins: [String: BuiltinToolFactory], outbound: OutboundHTTPConfiguration,
-        metrics: any MetricsFactory, forbiddenFiles: [String] = []
+        metrics: any MetricsFactory, forbiddenFiles: [String] = [], children: (any ChildRunner)? = nil
     ) {
+        self.children = children
         self.environment = environment
         self.builtins = builtins
         self.forbiddenFiles = forbiddenFiles
@@ -69,7 +71,7 @@ public final class AgentCatalog: Sendable {
                 agent: definition,
                 environment: ToolEnvironment(
                     baseDirectory: "/", variables: environment, client: client,
-                    timeoutSeconds: definition.policies.toolTimeoutSeconds, forbiddenFiles: forbiddenFiles
+                    timeoutSeconds: definition.policies.toolTimeoutSeconds, forbiddenFiles: forbiddenFiles, children: children
                 ),
                 builtins: builtins
             )

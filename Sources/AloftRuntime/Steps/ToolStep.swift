@@ -3,6 +3,7 @@ import AloftLLM
 import AloftTools
 import Foundation
 public import Logging
+import Synchronization
 
 /// One tool call of a run, as every engine carries it out: the agent's tool run with the
 /// call's idempotency key, within its timeout, tried again per `tool_retry`; every failure
@@ -48,7 +49,12 @@ public struct ToolStep: Sendable {
         guard let tool = runtime.toolbox.tools[call.name] else {
             return .result(ToolResult(callId: call.id, name: call.name, content: "Unknown tool '\(call.name)'.", failure: .unknownTool))
         }
-        let context = ToolCallContext(runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey, progress: progress)
+        // A child run reports its usage; a retried call reaches the same child, so the last report counts.
+        let used = Mutex<Usage?>(nil)
+        let context = ToolCallContext(
+            runId: runId, callId: call.id, idempotencyKey: invocation.idempotencyKey, progress: progress,
+            reportUsage: { usage in used.withLock { $0 = usage } }
+        )
         let policies = runtime.definition.policies
         let clock = ContinuousClock()
         let started = clock.now
@@ -69,7 +75,7 @@ public struct ToolStep: Sendable {
                 }
             }
             metrics.toolCall(name: call.name, duration: clock.now - started, failed: false)
-            return .result(ToolResult(callId: call.id, name: call.name, content: content))
+            return .result(ToolResult(callId: call.id, name: call.name, content: content, usage: used.withLock { $0 }))
         } catch {
             if Task.isCancelled || error is CancellationError { return .stopped }
             metrics.toolCall(name: call.name, duration: clock.now - started, failed: true)
@@ -80,7 +86,7 @@ public struct ToolStep: Sendable {
                 logger.error("tool call failed", metadata: ["tool": "\(call.name)", "error": "\(error)"])
                 message = "the tool failed unexpectedly"
             }
-            let result = ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError)
+            let result = ToolResult(callId: call.id, name: call.name, content: "Error: \(message)", failure: .toolError, usage: used.withLock { $0 })
             return .failed(result, retryable: (error as? ToolError)?.isRetryable ?? false)
         }
     }

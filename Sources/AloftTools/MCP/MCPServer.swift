@@ -32,7 +32,7 @@ public actor MCPServer {
     /// The process's server for `spec` with its secrets from `variables`: one per distinct
     /// configuration (the expanded settings are the key, so a changed secret is a new server).
     static func shared(spec: MCPToolSpec, variables: [String: String], client: HTTPClient, timeoutSeconds: Double) throws -> MCPServer {
-        let expand = { (text: String) throws -> String in try MCPServer.expand(text, variables: variables, field: spec.name) }
+        let expand = { (text: String) throws -> String in try MCPServer.expand(text, variables: variables) }
         let key: String
         let make: @Sendable () throws -> any MCPChannel
         if let command = spec.command {
@@ -58,7 +58,7 @@ public actor MCPServer {
     }
 
     /// `${NAME}` replaced by the variable's value; a missing one is a configuration problem.
-    static func expand(_ text: String, variables: [String: String], field: String) throws -> String {
+    static func expand(_ text: String, variables: [String: String]) throws -> String {
         do { return try SecretTemplate.expand(text, environment: variables) } catch {
             throw ToolConfigurationError(problems: ["environment variable \(error.name) is not set"])
         }
@@ -117,19 +117,5 @@ public actor MCPServer {
     public func stop() async {
         await client?.close()
         client = nil
-    }
-}
-
-/// A tool as an MCP server lists it.
-package struct MCPToolDefinition: Sendable, Hashable {
-    var name: String
-    var description: String
-    var inputSchema: JSONValue
-
-    package init?(_ value: JSONValue) {
-        guard let name = value["name"]?.stringValue, !name.isEmpty else { return nil }
-        self.name = name
-        description = value["description"]?.stringValue ?? value["title"]?.stringValue ?? ""
-        inputSchema = value["inputSchema"].flatMap { $0.objectValue != nil ? $0 : nil } ?? ["type": "object"]
     }
 }

@@ -10,12 +10,19 @@ public struct ToolCallContext: Sendable {
     /// Takes text the tool produces before its result; the run's subscribers see it as
     /// `tool_call_progress` events. Nil: nobody listens.
     public var progress: (@Sendable (String) async -> Void)?
+    /// Takes the tokens the call used on the run's behalf (an agent called as a tool), which
+    /// the run's usage and budgets then count. Nil: nobody counts.
+    public var reportUsage: (@Sendable (Usage) -> Void)?
 
-    public init(runId: String, callId: String, idempotencyKey: String, progress: (@Sendable (String) async -> Void)? = nil) {
+    public init(
+        runId: String, callId: String, idempotencyKey: String, progress: (@Sendable (String) async -> Void)? = nil,
+        reportUsage: (@Sendable (Usage) -> Void)? = nil
+    ) {
         self.runId = runId
         self.callId = callId
         self.idempotencyKey = idempotencyKey
         self.progress = progress
+        self.reportUsage = reportUsage
     }
 }
 

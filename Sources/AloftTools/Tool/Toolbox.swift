@@ -12,10 +12,15 @@ public struct ToolEnvironment: Sendable {
     /// Files no tool may open, whatever an agent says: Aloft's own database (every run's
     /// input and output).
     public var forbiddenFiles: [String]
+    /// Runs other agents as child runs, for agents that call them as tools; nil: no engine to
+    /// run them (such agents cannot load).
+    public var children: (any ChildRunner)?
 
     public init(
-        baseDirectory: String, variables: [String: String], client: HTTPClient, timeoutSeconds: Double = 60, forbiddenFiles: [String] = []
+        baseDirectory: String, variables: [String: String], client: HTTPClient, timeoutSeconds: Double = 60, forbiddenFiles: [String] = [],
+        children: (any ChildRunner)? = nil
     ) {
+        self.children = children
         self.baseDirectory = baseDirectory
         self.variables = variables
         self.client = client
@@ -106,6 +111,12 @@ public struct Toolbox: Sendable {
                         continue
                     }
                     tool = try A2ATool(spec: a2a, environment: environment.variables, client: environment.client, timeoutSeconds: environment.timeoutSeconds)
+                } else if let other = spec.agent {
+                    guard let children = environment.children else {
+                        problems.append("\(label): agents as tools need an engine that runs them")
+                        continue
+                    }
+                    tool = AgentTool(agent: other, runner: children)
                 } else if let name = spec.builtin, let factory = builtins[name] {
                     tool = try factory(spec, environment)
                 } else {

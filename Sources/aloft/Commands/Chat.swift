@@ -95,7 +95,10 @@ struct Chat: AsyncParsableCommand {
             Self.showEarlier(try await store.messages(sessionId: session, last: 6).map { ($0.role, $0.content) })
         }
         let store = try await database.openStore()
-        let done = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true) { engine in
+        let folder = (path as NSString).deletingLastPathComponent
+        let done = try await EngineHost.withEngine(
+            store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true, agentsFolder: folder.isEmpty ? "." : folder
+        ) { engine in
             var sessionId = session ?? ""
             if session == nil { sessionId = try await engine.createSession(agent: definition, userId: nil, title: nil, metadata: labels).id }
             let chosen = sessionId

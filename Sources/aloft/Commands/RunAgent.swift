@@ -61,7 +61,10 @@ struct RunAgent: AsyncParsableCommand {
         let json = self.json
         let outcome: Run?
         do {
-            outcome = try await EngineHost.withEngine(store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true) { engine in
+            outcome = try await EngineHost.withEngine(
+                store: store, verbose: database.verbose, stopsOnSIGTERM: false, onlyOwnRuns: true,
+                agentsFolder: (agent as NSString).deletingLastPathComponent.isEmpty ? "." : (agent as NSString).deletingLastPathComponent
+            ) { engine in
                 let run = try await engine.start(request)
                 if !json { printError("run \(run.id) · session \(run.sessionId) · agent \(run.agent)") }
                 try await Self.drive(channel: EngineRunChannel(engine: engine), runId: run.id, json: json, interactive: interactive)

@@ -67,9 +67,27 @@ struct Worker: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let environment = ProcessInfo.processInfo.environment
+        let builtins = benchmarkTools ? BenchmarkWorkload.configuration.builtins : Toolbox.standardBuiltins
+        // Agents that call other agents start child runs as an API server starts runs: recorded
+        // in the store, handed to Temporal by a command relay, followed through the store's notices.
+        var children: (front: LocalEngine, services: [any Service])?
+        if let notices = store as? any StoreNotices {
+            let relay = try TemporalCommandRelay(
+                endpoint: configuration.endpoint, taskQueue: configuration.taskQueue, identity: "\(configuration.identity) children", store: store, logger: logger
+            )
+            var front = EngineConfiguration(environment: environment, builtins: builtins)
+            front.commandRecorded = { _ in relay.wake() }
+            let folder = agents.map { AgentFolder(directory: $0) }
+            front.agentNamed = { name in
+                if let agent = try folder?.agent(named: name) { return agent }
+                return try await store.storedAgents().first { $0.definition.name == name }?.definition
+            }
+            let followers = SharedRunEventBus(notices: notices, reader: store, logger: logger)
+            children = (LocalEngine(store: store, configuration: front, bus: followers, standingBy: true, logger: logger), [followers, relay])
+        }
         let catalog = AgentCatalog(
-            environment: environment, builtins: benchmarkTools ? BenchmarkWorkload.configuration.builtins : Toolbox.standardBuiltins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance,
-            forbiddenFiles: store.files
+            environment: environment, builtins: builtins, outbound: OutboundHTTPConfiguration(), metrics: NOOPMetricsHandler.instance,
+            forbiddenFiles: store.files, children: children?.front.childRunner
         )
         if let agents { await checkAgents(in: agents, catalog: catalog) }
         // Streamed text reaches the subscribers of every API server through the store's notices.
@@ -85,7 +103,8 @@ struct Worker: AsyncParsableCommand {
         )
         // The store closes after the worker has drained (services stop in reverse order).
         var services = ServiceGroupConfiguration(
-            services: (EngineStores.service(of: store).map { [.init(service: $0)] } ?? []) + [.init(service: worker)],
+            services: (EngineStores.service(of: store).map { [.init(service: $0)] } ?? []) + (children?.services ?? []).map { .init(service: $0) }
+                + [.init(service: worker)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         )
         services.maximumGracefulShutdownDuration = .seconds(30)

@@ -19,6 +19,7 @@ enum EngineHost {
         verbose: Bool,
         stopsOnSIGTERM: Bool = true,
         onlyOwnRuns: Bool = false,
+        agentsFolder: String? = nil,
         _ body: @Sendable (LocalEngine) async throws -> Result
     ) async throws -> Result? {
         let logger = makeLogger(verbose: verbose)
@@ -27,6 +28,11 @@ enum EngineHost {
         }
         defer { withExtendedLifetime(lock) {} }
         var configuration = configuration
+        if let agentsFolder, configuration.agentNamed == nil {
+            // Agents that call other agents find them beside the agent file.
+            let folder = AgentFolder(directory: agentsFolder)
+            configuration.agentNamed = { try folder.agent(named: $0) }
+        }
         if onlyOwnRuns {
             // Other runs in the database are left alone (for `aloft resume` or a server); the
             // lock file says which runs this process drives, for `aloft runs list`.

@@ -76,7 +76,11 @@ struct RunDetailView {
         let usage = run["usage"] ?? [:]
         out += "usage      \(run["iterations"]?.integer(in: 0...Int.max) ?? 0) model call(s), "
             + "\(usage["input_tokens"]?.integer(in: 0...Int.max) ?? 0) tokens in, \(usage["output_tokens"]?.integer(in: 0...Int.max) ?? 0) out\n"
-        if let correlation = run["correlation_id"]?.stringValue { out += "correlation \(correlation)\n" }
+        if let parent = run["metadata"]?["parent_run_id"]?.stringValue {
+            out += "parent     \(parent) (tool call \(run["metadata"]?["parent_tool_call_id"]?.stringValue ?? "?"))\n"
+        } else if let correlation = run["correlation_id"]?.stringValue {
+            out += "correlation \(correlation)\n"
+        }
         if let code = run["error"]?["code"]?.stringValue { out += "error      \(code): \(run["error"]?["message"]?.stringValue ?? "")\n" }
         out += "\nmessages\n"
         if case .array(let messages) = detail["messages"] ?? .null {

@@ -47,15 +47,9 @@ struct AgentToolCommandLineTests {
         try Self.writeAgents(in: try agentsFolder(in: folder))
         let server = try await ServerProcess.start(in: folder)
         defer { server.process.kill() }
-        let started = try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"lead","input":"go"}"#)
-        let id = try #require(started.body["id"]?.stringValue, "\(started.body)")
-        var run = JSONValue.null
-        try await eventually("the run finishes") {
-            run = try await http("GET", "\(server.base)/v1/runs/\(id)").body
-            return run["phase"] == "completed" || run["phase"] == "failed"
-        }
+        let run = try await server.runToEnd(agent: "lead", input: "go")
         #expect(run["output"] == "The reviewer agrees.", "\(run)")
         let children = try await http("GET", "\(server.base)/v1/runs?agent=reviewer").body
-        #expect(children["data"]?.arrayValue?.first?["correlation_id"]?.stringValue == id, "\(children)")
+        #expect(children["data"]?.arrayValue?.first?["correlation_id"]?.stringValue == run["id"]?.stringValue, "\(children)")
     }
 }

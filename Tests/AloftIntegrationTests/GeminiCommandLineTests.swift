@@ -49,13 +49,7 @@ struct GeminiCommandLineTests {
             let keyFile = try Self.serviceAccountKey(tokenURI: root + "/token", in: folder)
             let server = try await ServerProcess.start(in: folder, environment: ["GOOGLE_APPLICATION_CREDENTIALS": keyFile])
             defer { server.process.kill() }
-            let started = try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"vertex","input":"hi"}"#)
-            let id = try #require(started.body["id"]?.stringValue, "\(started.body)")
-            var run = JSONValue.null
-            try await eventually("the run completes") {
-                run = try await http("GET", "\(server.base)/v1/runs/\(id)").body
-                return run["phase"] == "completed" || run["phase"] == "failed"
-            }
+            let run = try await server.runToEnd(agent: "vertex", input: "hi")
             #expect(run["phase"] == "completed" && run["output"] == "Hello from Vertex.", "\(run)")
         }
         let call = try #require(model.requests.first { $0.path != "/token" })

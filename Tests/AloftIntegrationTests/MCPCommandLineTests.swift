@@ -36,13 +36,7 @@ struct MCPCommandLineTests {
         try example.write(toFile: "\(agents)/mcp-tools.yaml", atomically: true, encoding: .utf8)
         let server = try await ServerProcess.start(in: folder)
         defer { server.process.kill() }
-        let started = try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"mcp-tools","input":"add"}"#)
-        let id = try #require(started.body["id"]?.stringValue, "\(started.body)")
-        var run = JSONValue.null
-        try await eventually("the run finishes") {
-            run = try await http("GET", "\(server.base)/v1/runs/\(id)").body
-            return run["phase"] == "completed" || run["phase"] == "failed"
-        }
+        let run = try await server.runToEnd(agent: "mcp-tools", input: "add")
         #expect(run["output"] == "The MCP server says 19 + 23 = 42.", "\(run)")
     }
 }

@@ -1,3 +1,4 @@
+import AloftCore
 import AloftTestSupport
 import Foundation
 
@@ -54,4 +55,24 @@ func writeTalker(to path: String, name: String = "talker", words: Int, delay: In
             - text: "\((1...words).map { "w\($0)" }.joined(separator: " "))"
               chunk_delay_ms: \(delay)
         """.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+extension ServerProcess {
+    /// Starts a run of `agent` over REST and waits until it is completed or failed; the run.
+    func runToEnd(agent: String, input: String) async throws -> JSONValue {
+        let started = try await http("POST", "\(base)/v1/runs", json: JSONValue.object(["agent": .string(agent), "input": .string(input)]).jsonText())
+        guard let id = started.body["id"]?.stringValue else { throw RunDidNotStart(answer: started.body) }
+        var run = JSONValue.null
+        try await eventually("the run finishes") {
+            run = try await http("GET", "\(base)/v1/runs/\(id)").body
+            return run["phase"] == "completed" || run["phase"] == "failed"
+        }
+        return run
+    }
+}
+
+/// A run that the server refused to start.
+struct RunDidNotStart: Error, CustomStringConvertible {
+    var answer: JSONValue
+    var description: String { "the run did not start: \(answer.jsonText().prefix(500))" }
 }

@@ -11,7 +11,8 @@ public struct AgentFolder: Sendable {
     }
 
     /// The agent named `name`: the file `NAME.yaml` (`.yml`, `.json`), else the first file
-    /// whose agent has that name; nil when none has it. A broken file is a `ToolError` naming it.
+    /// whose agent has that name; nil when none has it (files that do not load are skipped:
+    /// `aloft run` on such a file says what is wrong with it).
     public func agent(named name: String) throws -> AgentDefinition? {
         guard AgentDefinition.isValidName(name) else { return nil }
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()

@@ -176,6 +176,7 @@ let package = Package(
             name: "AloftTestSupport",
             dependencies: [
                 "AloftCore", "AloftTools",
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

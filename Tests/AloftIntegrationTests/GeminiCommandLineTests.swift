@@ -46,7 +46,7 @@ struct GeminiCommandLineTests {
                 name: vertex
                 model: { provider: vertex, name: gemini-2.5-pro, project: my-project, location: europe-west4, base_url: "\(root)" }
                 """.write(toFile: "\(agents)/vertex.yaml", atomically: true, encoding: .utf8)
-            let keyFile = try Self.serviceAccountKey(tokenURI: root + "/token", in: folder)
+            let keyFile = try GoogleServiceAccountKey.write(tokenURI: root + "/token").path
             let server = try await ServerProcess.start(in: folder, environment: ["GOOGLE_APPLICATION_CREDENTIALS": keyFile])
             defer { server.process.kill() }
             let run = try await server.runToEnd(agent: "vertex", input: "hi")
@@ -55,30 +55,5 @@ struct GeminiCommandLineTests {
         let call = try #require(model.requests.first { $0.path != "/token" })
         #expect(call.path == "/v1/projects/my-project/locations/europe-west4/publishers/google/models/gemini-2.5-pro:streamGenerateContent")
         #expect(call.headers["authorization"] == "Bearer ya29.fake-1")
-    }
-
-    /// A service account key file made with `openssl` (a real RSA key, PKCS#8 PEM as Google
-    /// issues them).
-    static func serviceAccountKey(tokenURI: String, in folder: String) throws -> String {
-        let pem = folder + "/key.pem"
-        let result = try runSync("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", pem])
-        try #require(result == 0, "openssl genpkey failed")
-        let key: JSONValue = [
-            "type": "service_account", "project_id": "key-project", "private_key_id": "k1",
-            "private_key": .string(try String(contentsOfFile: pem, encoding: .utf8)),
-            "client_email": "aloft@key-project.iam.gserviceaccount.com", "token_uri": .string(tokenURI),
-        ]
-        let path = folder + "/key.json"
-        try key.jsonText().write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    static func runSync(_ program: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }

@@ -173,18 +173,6 @@ struct GeminiProviderTests {
         }
     }
 
-    /// A service account key file whose token endpoint is the fake server's `/token`.
-    static func serviceAccountFile(tokenURI: String, key: _RSA.Signing.PrivateKey, projectId: String? = "file-project") throws -> String {
-        var file: [String: JSONValue] = [
-            "type": "service_account", "client_email": "aloft@file-project.iam.gserviceaccount.com", "private_key_id": "key-1",
-            "private_key": .string(key.pkcs8PEMRepresentation), "token_uri": .string(tokenURI), "client_id": "123",
-        ]
-        if let projectId { file["project_id"] = .string(projectId) }
-        let path = try temporaryFolder() + "/key.json"
-        try JSONValue.object(file).jsonText().write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     static func base64URLDecoded(_ text: Substring) -> Data? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
@@ -196,7 +184,7 @@ struct GeminiProviderTests {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let server = FakeModelServer(fallback: .text("Hello from Vertex."), tokenLifetimeSeconds: 61)
         try await server.run { baseURL in
-            let keyFile = try Self.serviceAccountFile(tokenURI: Self.root(baseURL) + "/token", key: key)
+            let keyFile = try GoogleServiceAccountKey.write(tokenURI: Self.root(baseURL) + "/token", key: key).path
             let settings = ModelSettings(provider: .vertex, name: "gemini-2.5-pro", baseURL: Self.root(baseURL), location: "us-central1")
             let provider = try Self.factory(["GOOGLE_APPLICATION_CREDENTIALS": keyFile]).provider(for: settings)
             // Concurrent first calls share one token request.
@@ -293,7 +281,7 @@ struct GeminiProviderTests {
         // Google refusing the grant: an authentication error that says what to check.
         let refusing = FakeModelServer(refusesTokens: true)
         try await refusing.run { baseURL in
-            let path = try Self.serviceAccountFile(tokenURI: Self.root(baseURL) + "/token", key: try _RSA.Signing.PrivateKey(keySize: .bits2048))
+            let path = try GoogleServiceAccountKey.write(tokenURI: Self.root(baseURL) + "/token").path
             let provider = try Self.factory(["GOOGLE_APPLICATION_CREDENTIALS": path, "GOOGLE_VERTEX_BASE_URL": Self.root(baseURL)]).provider(for: vertex)
             await #expect {
                 _ = try await provider.complete(ModelRequest(messages: [.user("Hi")], tools: []))

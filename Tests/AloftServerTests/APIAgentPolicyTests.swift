@@ -1,6 +1,7 @@
 import AloftCore
 import AloftServer
 import AloftStore
+import AloftTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -178,7 +179,7 @@ struct APIAgentPolicyTests {
         let gemini = #"{"model":{"provider":"gemini","name":"gemini-2.5-flash"}}"#
         let vertex = #"{"model":{"provider":"vertex","name":"gemini-2.5-flash","project":"p","location":"us-central1"}}"#
         let movedHost = #"{"model":{"provider":"vertex","name":"gemini-2.5-flash","project":"p","location":"evil.example/x"}}"#
-        let keyFile = try temporaryKeyFile()
+        let keyFile = try GoogleServiceAccountKey.write(tokenURI: "https://oauth2.googleapis.com/token").path
         let environment = ["GOOGLE_API_KEY": "g", "GOOGLE_APPLICATION_CREDENTIALS": keyFile]
         try await keyed(environment: environment).run { client, _ in
             let key = try await client.send(.put, "/v1/agents/gem", json: gemini, headers: auth)
@@ -213,24 +214,6 @@ struct APIAgentPolicyTests {
             let token = try await client.send(.put, "/v1/agents/gh", json: secret, headers: auth)
             #expect(token.status == .forbidden && String(buffer: token.body).contains("tools[0].mcp.headers: '${SERVER_TOKEN}'"), "\(String(buffer: token.body))")
         }
-    }
-
-    /// A service account key file (an RSA key from openssl) in a new folder.
-    private func temporaryKeyFile() throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aloft-key-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", folder + "/key.pem"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let key: JSONValue = [
-            "type": "service_account", "client_email": "a@p.iam.gserviceaccount.com", "token_uri": "https://oauth2.googleapis.com/token",
-            "private_key": .string(try String(contentsOfFile: folder + "/key.pem", encoding: .utf8)),
-        ]
-        try key.jsonText().write(toFile: folder + "/key.json", atomically: true, encoding: .utf8)
-        return folder + "/key.json"
     }
 
     @Test("agents are listed without absolute server paths")

@@ -38,7 +38,7 @@ public enum CompactJournal {
                 reference["prices"] = ["input": .number(prices.inputPerMillion), "output": .number(prices.outputPerMillion)]
             }
             if let usage = start.sessionUsage {
-                reference["session_usage"] = ["input_tokens": .number(Double(usage.inputTokens)), "output_tokens": .number(Double(usage.outputTokens))]
+                reference["session_usage"] = usage.referenceJSON
             }
             return .object(reference)
         case .modelResponded(let step, let response):
@@ -51,10 +51,7 @@ public enum CompactJournal {
             else { return nil }
             return [
                 "type": "model_responded", "step": .number(Double(step)), "message": .number(Double(message.position)),
-                "usage": [
-                    "input_tokens": .number(Double(response.usage.inputTokens)),
-                    "output_tokens": .number(Double(response.usage.outputTokens)),
-                ],
+                "usage": response.usage.referenceJSON,
             ]
         case .toolCompleted(let result):
             // The message table keeps no usage: a result with a child run's usage is journalled whole.
@@ -148,12 +145,7 @@ public enum CompactJournal {
                     guard let instructions else { throw corrupt("needs the instructions of agent version \(run.agentVersion), which is gone") }
                     let history = messages.filter { $0.position >= from && $0.position < run.messageBase }.map(\.chatMessage)
                     let context = ConversationContext.build(instructions: instructions, summary: summary, history: history, input: run.input)
-                    let sessionUsage = value["session_usage"].map { usage in
-                        Usage(
-                            inputTokens: usage["input_tokens"]?.integer(in: 0...Int.max) ?? 0,
-                            outputTokens: usage["output_tokens"]?.integer(in: 0...Int.max) ?? 0
-                        )
-                    }
+                    let sessionUsage = value["session_usage"].map(Usage.init(reference:))
                     let prices = value["prices"].flatMap { prices -> ModelPrices? in
                         guard let input = prices["input"]?.numberValue, let output = prices["output"]?.numberValue else { return nil }
                         return ModelPrices(inputPerMillion: input, outputPerMillion: output)
@@ -169,10 +161,7 @@ public enum CompactJournal {
                 case ("model_responded", _, .some, _):
                     guard let step = value["step"]?.integer(in: 1...Int.max) else { throw corrupt("has no valid 'step'") }
                     let answer = try message("message")
-                    let usage = Usage(
-                        inputTokens: value["usage"]?["input_tokens"]?.integer(in: 0...Int.max) ?? 0,
-                        outputTokens: value["usage"]?["output_tokens"]?.integer(in: 0...Int.max) ?? 0
-                    )
+                    let usage = Usage(reference: value["usage"] ?? [:])
                     entries.append(
                         .modelResponded(step: step, response: ModelResponse(text: answer.content, toolCalls: answer.toolCalls, usage: usage))
                     )
@@ -201,5 +190,20 @@ public enum CompactJournal {
             }
             return entries
         }
+    }
+}
+
+extension Usage {
+    /// Token counts as a compact journal reference writes them.
+    var referenceJSON: JSONValue {
+        ["input_tokens": .number(Double(inputTokens)), "output_tokens": .number(Double(outputTokens))]
+    }
+
+    /// Token counts from a compact journal reference (a missing or invalid count is 0).
+    init(reference: JSONValue) {
+        self.init(
+            inputTokens: reference["input_tokens"]?.integer(in: 0...Int.max) ?? 0,
+            outputTokens: reference["output_tokens"]?.integer(in: 0...Int.max) ?? 0
+        )
     }
 }

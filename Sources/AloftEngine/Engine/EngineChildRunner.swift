@@ -12,7 +12,7 @@ public final class EngineChildRunner: ChildRunner {
     /// The engine, set once it exists (it owns this runner through its catalog: weak).
     private let engine = Mutex<WeakEngine>(WeakEngine())
 
-    private final class WeakEngine: @unchecked Sendable {  // written once, under the mutex
+    private struct WeakEngine: Sendable {
         weak var engine: LocalEngine?
     }
 

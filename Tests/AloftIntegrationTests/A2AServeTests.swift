@@ -64,7 +64,7 @@ struct A2AServeTests {
 
         // The caller dies with SIGKILL while the remote task streams.
         let first = try AloftProcess(["run", "--agent", "boss.yaml", "--db", "caller.db", "go"], directory: caller, environment: environment)
-        try await eventually(timeout: .seconds(30), "the remote task is under way") {
+        try await eventually(timeout: .seconds(90), "the remote task is under way") {
             (try await helperRuns()).first?["last_event_seq"]?.integer(in: 0...Int.max) ?? 0 > 5
         }
         first.kill()
@@ -114,7 +114,7 @@ struct A2AServeTests {
             #expect(created["result"]?["authentication"]?["credentials"] == nil, "credentials are not sent back")
             let listed = try await rpc(server.base, "slow", "ListTaskPushNotificationConfigs", #"{"taskId":"\#(taskId)"}"#)
             #expect(listed["result"]?["configs"]?.arrayValue?.count == 1)
-            try await eventually(timeout: .seconds(30), "the completion is pushed") {
+            try await eventually(timeout: .seconds(90), "the completion is pushed") {
                 received.withLock { $0.contains { $0.body["statusUpdate"]?["status"]?["state"] == "TASK_STATE_COMPLETED" } }
             }
             let pushed = received.withLock { $0 }
@@ -126,7 +126,7 @@ struct A2AServeTests {
             received.withLock { $0 = [] }
             let old = try await rpc(server.base, "greeter", "message/send", #"{"message":{"kind":"message","messageId":"p2","role":"user","parts":[{"kind":"text","text":"hi"}]},"configuration":{"blocking":false,"pushNotificationConfig":{"url":"\#(hook)","token":"tok-2"}}}"#, version: nil)
             let oldTask = try #require(old["result"]?["id"]?.stringValue)
-            try await eventually(timeout: .seconds(30), "the 0.3 completion is pushed") {
+            try await eventually(timeout: .seconds(90), "the 0.3 completion is pushed") {
                 received.withLock { $0.contains { $0.body["kind"] == "task" && $0.body["status"]?["state"] == "completed" } }
             }
             #expect(received.withLock { $0.allSatisfy { $0.token == "tok-2" && $0.body["id"]?.stringValue == oldTask } })

@@ -106,11 +106,16 @@ struct ChatStopTests {
     func ctrlC() async throws {
         let folder = try temporaryFolder()
         let agent = (folder as NSString).appendingPathComponent("talker.yaml")
-        try writeTalker(to: agent, words: 400, delay: 10)
+        try writeTalker(to: agent, words: 400, delay: 25)
         let chat = try AloftProcess(["chat", "--agent", agent, "--db", "aloft.db"], directory: folder, input: "talk\n")
         try await eventually("the answer streams") { chat.stdout.count > 100 }
         chat.signal(SIGINT)
-        try await eventually("the run is cancelled") { chat.stderr.contains("cancelled") }
+        do {
+            try await eventually(timeout: .seconds(60), "the run is cancelled") { chat.stderr.contains("cancelled") }
+        } catch {
+            Issue.record("\(error); the chat wrote: \(chat.stderr)")
+            throw error
+        }
         let status = try await chat.wait(timeout: .seconds(10))
         #expect(status == 0, "end of input leaves the chat: \(chat.stderr)")
         let prompts = chat.stderr.components(separatedBy: "you> ").count - 1

@@ -96,10 +96,10 @@ extension PostgresServeTests {
 
                 let clock = ContinuousClock()
                 let killed = clock.now
-                try await eventually(timeout: .seconds(20), "B takes over") { try await http("GET", "\(b.base)/readyz").body["engine"] == "executing" }
+                try await eventually(timeout: .seconds(60), "B takes over") { try await http("GET", "\(b.base)/readyz").body["engine"] == "executing" }
                 print("failover: B executes \(clock.now - killed) after A was killed")
                 #expect(try await http("GET", "\(b.base)/readyz").body["holder"]?["pid"]?.numberValue == Double(b.process.pid))
-                try await eventually(timeout: .seconds(30), "B finishes the run") { try await http("GET", "\(b.base)/v1/runs/\(id)").body["phase"] == "completed" }
+                try await eventually(timeout: .seconds(90), "B finishes the run") { try await http("GET", "\(b.base)/v1/runs/\(id)").body["phase"] == "completed" }
                 #expect(try await http("GET", "\(b.base)/v1/runs/\(id)").body["output"] == "Filed as T-1.")
                 #expect(tickets.keys.withLock { $0 } == ["\(id):call_f1", "\(id):call_f1"], "the call retried with the same idempotency key")
                 #expect(b.process.stderr.contains("now executes the runs"), "\(b.process.stderr)")

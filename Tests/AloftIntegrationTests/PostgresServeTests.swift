@@ -76,7 +76,7 @@ struct PostgresServeTests {
             WHERE datname = '\(database)' AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')
             """, url: admin
         )
-        try await eventually(timeout: .seconds(15), "/readyz fails") { try await http("GET", "\(server.base)/readyz").status == 503 }
+        try await eventually(timeout: .seconds(30), "/readyz fails") { try await http("GET", "\(server.base)/readyz").status == 503 }
         // A request waits a few seconds for a connection, then says the database is away.
         let during = try await http("GET", "\(server.base)/v1/runs")
         #expect(during.status == 503 && during.body["error"]?["code"] == "store_unavailable", "\(during)")
@@ -84,9 +84,9 @@ struct PostgresServeTests {
         try await Task.sleep(for: .seconds(4))
         #expect(try await http("GET", "\(server.base)/readyz").status == 503)
         try await PostgresTestCluster.psql("ALTER DATABASE \(database) ALLOW_CONNECTIONS true", url: admin)
-        try await eventually(timeout: .seconds(30), "/readyz recovers") { try await http("GET", "\(server.base)/readyz").status == 200 }
+        try await eventually(timeout: .seconds(90), "/readyz recovers") { try await http("GET", "\(server.base)/readyz").status == 200 }
         #expect(try await http("GET", "\(server.base)/v1/runs").status == 200, "the API answers again")
-        try await eventually(timeout: .seconds(20), "the run finishes once the database is back") {
+        try await eventually(timeout: .seconds(60), "the run finishes once the database is back") {
             try await http("GET", "\(server.base)/v1/runs/\(run)").body["phase"] == "completed"
         }
         let finished = try await http("GET", "\(server.base)/v1/runs/\(run)").body

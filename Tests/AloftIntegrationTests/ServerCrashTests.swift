@@ -14,7 +14,7 @@ func http(_ method: String, _ url: String, json: String? = nil) async throws -> 
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
     }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
     let body = try await response.body.collect(upTo: 1 << 20)
     return (Int(response.status.code), (try? JSONValue.parse(String(buffer: body))) ?? .null)
 }

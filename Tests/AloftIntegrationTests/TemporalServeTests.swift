@@ -61,11 +61,11 @@ struct TemporalServeTests {
 
                 // Started through B; the only worker takes the slow tool call, then dies.
                 let id = try #require(try await http("POST", "\(b.base)/v1/runs", json: #"{"agent":"crash-test","input":"File it"}"#).body["id"]?.stringValue)
-                try await eventually(timeout: .seconds(30), "the first worker calls the slow tool") { tickets.keys.withLock { $0.count } == 1 }
+                try await eventually(timeout: .seconds(90), "the first worker calls the slow tool") { tickets.keys.withLock { $0.count } == 1 }
                 let second = try deployment.worker()
                 defer { second.kill() }
                 first.kill()
-                try await eventually(timeout: .seconds(60), "the second worker finishes the run") {
+                try await eventually(timeout: .seconds(120), "the second worker finishes the run") {
                     try await http("GET", "\(a.base)/v1/runs/\(id)").body["phase"] == "completed"
                 }
                 #expect(try await http("GET", "\(a.base)/v1/runs/\(id)").body["output"] == "Filed as T-1.")
@@ -73,14 +73,14 @@ struct TemporalServeTests {
 
                 // Approved through B with the CLI; a decision on a call that does not wait is a clear 409.
                 let waiting = try #require(try await http("POST", "\(a.base)/v1/runs", json: #"{"agent":"approval-demo","input":"clean"}"#).body["id"]?.stringValue)
-                try await eventually(timeout: .seconds(30), "the run waits") { try await http("GET", "\(b.base)/v1/runs/\(waiting)").body["phase"] == "waiting_for_approval" }
+                try await eventually(timeout: .seconds(90), "the run waits") { try await http("GET", "\(b.base)/v1/runs/\(waiting)").body["phase"] == "waiting_for_approval" }
                 let wrong = try await http(
                     "POST", "\(b.base)/v1/runs/\(waiting)/approval", json: #"{"decisions":[{"tool_call_id":"call_nope","approved":true}]}"#
                 )
                 #expect(wrong.status == 409 && wrong.body["error"]?["code"] == "not_awaiting_approval", "\(wrong)")
                 let approved = try await AloftProcess.run(["approve", waiting, "--server", b.base], directory: folder)
                 #expect(approved.status == 0, "\(approved.stderr)")
-                try await eventually(timeout: .seconds(30), "the approved run completes") { try await http("GET", "\(a.base)/v1/runs/\(waiting)").body["phase"] == "completed" }
+                try await eventually(timeout: .seconds(90), "the approved run completes") { try await http("GET", "\(a.base)/v1/runs/\(waiting)").body["phase"] == "completed" }
 
                 // Streamed through A from the worker's process: every number once, the whole text.
                 let talk = try #require(try await http("POST", "\(b.base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
@@ -155,12 +155,12 @@ struct TemporalServeTests {
             let server = try await deployment.server()
             defer { server.process.kill() }
             let id = try #require(try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"remote","input":"talk"}"#).body["id"]?.stringValue)
-            try await eventually(timeout: .seconds(30), "text arrives") {
+            try await eventually(timeout: .seconds(90), "text arrives") {
                 (try await http("GET", "\(server.base)/v1/runs/\(id)/messages").body["data"]?.arrayValue?.contains { $0["role"] == "assistant" }) == true
             }
             let stopped = ContinuousClock.now
             #expect(try await http("POST", "\(server.base)/v1/runs/\(id)/cancel", json: #"{"reason":"enough"}"#).status == 202)
-            try await eventually(timeout: .seconds(20), "the run is cancelled") { try await http("GET", "\(server.base)/v1/runs/\(id)").body["phase"] == "cancelled" }
+            try await eventually(timeout: .seconds(60), "the run is cancelled") { try await http("GET", "\(server.base)/v1/runs/\(id)").body["phase"] == "cancelled" }
             // The run is cancelled first (its workflow); the activity hears of it at its next heartbeat.
             try await eventually(timeout: .seconds(10), "the model server sees its stream cut short") { !model.streamsCutShort.isEmpty }
             let cut = try #require(model.streamsCutShort.first)
@@ -187,7 +187,7 @@ struct TemporalServeTests {
         let server = try await deployment.server()
         defer { server.process.kill() }
         let id = try #require(try await http("POST", "\(server.base)/v1/runs", json: #"{"agent":"talker","input":"talk"}"#).body["id"]?.stringValue)
-        try await eventually(timeout: .seconds(30), "text arrives") {
+        try await eventually(timeout: .seconds(90), "text arrives") {
             (try await http("GET", "\(server.base)/v1/runs/\(id)/messages").body["data"]?.arrayValue?.contains { $0["role"] == "assistant" }) == true
         }
         let clock = ContinuousClock()

@@ -79,7 +79,7 @@ struct RunWorkflowServerTests {
     }
 
     static func waitFor(_ client: TemporalRunClient, _ runId: String, _ status: Temporal_Api_Enums_V1_WorkflowExecutionStatus) async throws {
-        try await eventually(timeout: .seconds(30), "workflow \(runId) is \(status)") { try await client.status(runId: runId) == status }
+        try await eventually(timeout: .seconds(90), "workflow \(runId) is \(status)") { try await client.status(runId: runId) == status }
     }
 
     @Test("a run with a tool call runs to its answer on Temporal; the history names its activities and holds JSON the CLI can read")
@@ -161,7 +161,7 @@ struct RunWorkflowServerTests {
         } _: { client in
             let approved = "run_\(UUID().uuidString.prefix(8).lowercased())"
             try await client.start(RunWorkflowInput(runId: approved, agentVersion: "v1"))
-            try await eventually(timeout: .seconds(30), "the run waits for approval") {
+            try await eventually(timeout: .seconds(90), "the run waits for approval") {
                 context.journals.withLock { $0[approved]?.count } == 2
             }
             try await client.resolveApproval(runId: approved, decision: ApprovalDecision(callId: "d1", approved: true, decidedBy: "alice"))
@@ -170,7 +170,7 @@ struct RunWorkflowServerTests {
 
             let stopped = "run_\(UUID().uuidString.prefix(8).lowercased())"
             try await client.start(RunWorkflowInput(runId: stopped, agentVersion: "v1"))
-            try await eventually(timeout: .seconds(30), "the run waits for approval") { context.journals.withLock { $0[stopped]?.count } == 2 }
+            try await eventually(timeout: .seconds(90), "the run waits for approval") { context.journals.withLock { $0[stopped]?.count } == 2 }
             try await client.cancel(runId: stopped, reason: "not needed")
             try await Self.waitFor(client, stopped, .canceled)
             #expect(context.journals.withLock { $0[stopped]?.last } == .finished(.cancelled(reason: "not needed")))

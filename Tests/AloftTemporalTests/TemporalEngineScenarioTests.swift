@@ -138,7 +138,7 @@ struct TemporalLongRunTests {
             for turn in 1...100 {
                 let run = try await engine.start(StartRunRequest(agent: agent, input: "turn \(String(format: "%03d", turn))", sessionId: session))
                 session = run.sessionId
-                let done = try await Self.finished(engine, run.id, within: 30)
+                let done = try await Self.finished(engine, run.id, within: 90)
                 #expect(done.phase == .completed, "turn \(turn): \(String(describing: done.error))")
                 if turn == 1 || turn == 100 { sizes.append(try await Self.withClient { try await $0.historySize(runId: run.id).bytes }) }
             }

@@ -83,7 +83,7 @@ public enum EngineScenarios {
 
     /// Waits by the clock, not by a count of sleeps: under a loaded CI machine a sleep of 10 ms can
     /// take far longer, and a Temporal engine's first step waits on its dev server.
-    static let patience: Duration = .seconds(30)
+    static let patience: Duration = .seconds(90)
 
     static func phase(_ engine: any RunEngine, _ runId: String, in phases: Set<RunPhase>) async throws -> Run {
         let deadline = ContinuousClock.now + patience

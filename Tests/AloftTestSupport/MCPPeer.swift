@@ -27,7 +27,7 @@ public enum MCPPeer {
         guard let python = python(sdk) else { throw ProcessTimeout(message: "mcp \(sdk.rawValue) is not installed (scripts/install-mcp.sh)") }
         let port = try freePort()
         let pid = try PostgresTestCluster.spawn([python, script, "--http", "\(port)"] + (json ? ["--json"] : []), output: log)
-        try await eventually(timeout: .seconds(30), "the MCP server listens on \(port)") {
+        try await eventually(timeout: .seconds(90), "the MCP server listens on \(port)") {
             (try? RawSocket(port: port)) != nil
         }
         return ("http://127.0.0.1:\(port)/mcp", pid)

@@ -37,7 +37,7 @@ struct A2AToolTests {
         let server = try A2APeer.start(sdk, script: "remote_agent.py", ["\(port)", log], output: log + ".out")
         defer { kill(server, SIGKILL) }
         let tool = try Self.tool(url: "http://127.0.0.1:\(port)")
-        try await eventually(timeout: .seconds(30), "the reference server answers") {
+        try await eventually(timeout: .seconds(90), "the reference server answers") {
             (try? await tool.transport.send(method: .GET, url: "http://127.0.0.1:\(port)/.well-known/agent-card.json", headers: [], body: nil))?.status == 200
         }
         let progress = Progress()

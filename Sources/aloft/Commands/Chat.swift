@@ -130,9 +130,12 @@ struct Chat: AsyncParsableCommand {
         // At a terminal, ↑ brings back lines typed here before, also in earlier chats.
         TerminalInput.shared.keepHistory(in: LineHistoryFile.standard)
         let current = CurrentRun()
+        // Trapped before the first prompt: a Ctrl-C that came before the task below began to
+        // listen would otherwise end the process.
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                for await signal in signals {
                     if let (runId, stop) = current.turn.withLock({ $0 }) {
                         printError("\nstopping…")
                         stop.fire()

@@ -5,38 +5,18 @@
 # is committed, so a build never runs protoc.
 #
 # Needs: protoc (Debian's protobuf-compiler), the temporalio and googleapis-common-protos
-# wheels (for the .proto descriptors), and builds the two protoc plugins at the versions
-# Package.swift resolves (about 2 minutes, in a temporary folder).
+# wheels (for the .proto descriptors), and the two protoc plugins
+# (scripts/build-protoc-plugins.sh builds them in a temporary folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 temporalio_version=1.35.0
-protobuf_version=1.39.0
-grpc_protobuf_version=2.4.1
-
-command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler >/dev/null; }
 python3 -c "import temporalio, google.api" 2>/dev/null \
     || pip install -q "temporalio==$temporalio_version" googleapis-common-protos
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/plugins/Empty"
-echo "" >"$work/plugins/Empty/Empty.swift"
-cat >"$work/plugins/Package.swift" <<SWIFT
-// swift-tools-version:6.0
-import PackageDescription
-let package = Package(
-    name: "plugins",
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "$protobuf_version"),
-        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "$grpc_protobuf_version"),
-    ],
-    targets: [.target(name: "Empty", path: "Empty")]
-)
-SWIFT
-echo "building protoc-gen-swift and protoc-gen-grpc-swift-2…" >&2
-(cd "$work/plugins" && swift build -c release --product protoc-gen-swift >/dev/null && swift build -c release --product protoc-gen-grpc-swift-2 >/dev/null)
-plugins="$work/plugins/.build/release"
+plugins=$(scripts/build-protoc-plugins.sh "$work")
 
 python3 scripts/temporal-api/descriptors.py "$work/api.pb" >"$work/files.txt"
 out="$root/Sources/AloftTemporalAPI/Generated"

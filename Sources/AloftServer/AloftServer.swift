@@ -21,6 +21,8 @@ public struct ServerWiring: Sendable {
         relaysToTemporal ? "temporal" : engine.isExecuting ? "executing" : "standing_by"
     }
     let relaysToTemporal: Bool
+    /// The gRPC API, when the configuration gives it a port.
+    public let grpc: ExecutionGRPCServer?
 }
 
 /// Builds the whole server from its configuration — the one wiring `aloft serve` and the
@@ -60,11 +62,16 @@ public func buildApplication(
         directory: configuration.agentsDirectory, validate: engine.validate, admit: { policy.admit($0, environment: environment) }
     )
     let relays = configuration.temporal != nil
+    let grpc = configuration.grpcPort.map {
+        ExecutionGRPCServer(host: configuration.effectiveHost, port: $0, keys: configuration.apiKeys, engine: engine, agents: agents, logger: logger)
+    }
     let application = assembleApplication(
         configuration: configuration, engine: engine, agents: agents, metrics: metrics,
-        services: (EngineStores.service(of: store).map { [$0] } ?? []) + services, engineRole: relays ? "temporal" : nil, logger: logger
+        services: (EngineStores.service(of: store).map { [$0] } ?? []) + services, engineRole: relays ? "temporal" : nil, grpc: grpc, logger: logger
     )
-    return (application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems, relaysToTemporal: relays))
+    return (
+        application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems, relaysToTemporal: relays, grpc: grpc)
+    )
 }
 
 /// The embedded engine, holding the store's engine lock — or standing by on a shared database
@@ -122,6 +129,7 @@ func assembleApplication(
     metrics: PrometheusCollectorRegistry,
     services: [any Service],
     engineRole: String? = nil,
+    grpc: ExecutionGRPCServer? = nil,
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router()
@@ -166,6 +174,7 @@ func assembleApplication(
     }
     if let push { services.append(push) }
     A2ARoutes(engine: engine, agents: agents, configuration: configuration, logger: logger, push: push).register(on: router.group("a2a"))
+    if let grpc { services.append(grpc) }
     return Application(
         router: router,
         // A connection silent for this long (a slowloris sending its head a byte at a time, an

@@ -25,6 +25,7 @@ extension PostgresStore {
         page.filter("runs.phase", equals: query.phase?.rawValue)
         page.filter("runs.agent", equals: query.agent)
         if let sessionId = query.sessionId { page.filter("runs.session_key = (SELECT key FROM sessions WHERE id = $?)", sessionId) }
+        for (key, value) in query.labels.sorted(by: { $0.key < $1.key }) { page.filter("(runs.metadata::jsonb ->> $?) = $?", key, value) }
         page.before(query.before)
         let built = try page.query(limit: query.limit)
         return try await read { connection in

@@ -28,6 +28,13 @@ struct TestServer {
     func run<Result: Sendable>(
         _ framework: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol, LocalEngine) async throws -> Result
     ) async throws -> Result {
+        try await runWired(framework) { client, wiring in try await body(client, wiring.engine) }
+    }
+
+    /// `run`, with everything the server wired (its agents, its gRPC API).
+    func runWired<Result: Sendable>(
+        _ framework: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol, ServerWiring) async throws -> Result
+    ) async throws -> Result {
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
         var configuration = configuration
@@ -51,7 +58,7 @@ struct TestServer {
             )
         }
         // The test framework runs the application's services (the engine among them) around the body.
-        return try await app.test(framework) { client in try await body(client, wiring.engine) }
+        return try await app.test(framework) { client in try await body(client, wiring) }
     }
 }
 

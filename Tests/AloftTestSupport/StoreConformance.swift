@@ -350,6 +350,15 @@ public enum StoreConformance {
         try expect(try await store.runs(RunQuery(sessionId: "ses_l2", limit: 10)).map(\.id) == ["run_l2"], "by session")
         try expect(try await store.runs(RunQuery(phase: .running, limit: 10)).isEmpty, "by phase")
         try expect(try await store.sessions(SessionQuery(agent: "tester", limit: 2)).map(\.id) == ["ses_l4", "ses_l3"], "sessions newest first")
+        for (id, labels) in [("run_la", ["team": "search", "tier": "gold"]), ("run_lb", ["team": "search"]), ("run_lc", ["team": "ads", "tier": "gold"])] {
+            var write = started(id, session: "ses_\(id)", at: 10)
+            write.newRun?.metadata = labels
+            try await store.commit(write)
+        }
+        let searchers = try await store.runs(RunQuery(labels: ["team": "search"], limit: 10)).map(\.id).sorted()
+        try expect(searchers == ["run_la", "run_lb"], "by a label: \(searchers)")
+        try expect(try await store.runs(RunQuery(labels: ["team": "search", "tier": "gold"], limit: 10)).map(\.id) == ["run_la"], "every label matches")
+        try expect(try await store.runs(RunQuery(labels: ["team": "search'; --"], limit: 10)).isEmpty, "values are values, not SQL")
     }
 
     static func approvalsTimersInbox(_ store: Store) async throws {

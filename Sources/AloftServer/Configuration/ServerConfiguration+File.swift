@@ -27,6 +27,7 @@ extension ServerConfiguration {
         }
         if let value = file.host { host = value }
         if let value = file.port { port = value }
+        if let value = file.grpcPort { grpcPort = value }
         if let value = file.database { database = value }
         if let value = file.store {
             guard EngineStores.isShared(value) else {
@@ -112,6 +113,7 @@ struct ConfigurationFile: Decodable {
 
     var host: String?
     var port: Int?
+    var grpcPort: Int?
     var database: String?
     /// A PostgreSQL URL (`postgres://…`): the store many servers share; wins over `database`.
     var store: String?
@@ -137,7 +139,7 @@ struct ConfigurationFile: Decodable {
         case heartbeatSeconds = "heartbeat_seconds", corsOrigins = "cors_origins", idleTimeoutSeconds = "idle_timeout_seconds"
         case apiAgents = "api_agents", retentionDays = "retention_days", retentionScope = "retention_scope"
         case accessLog = "access_log", metricsRequireKey = "metrics_require_key", publicURL = "public_url"
-        case pushAllowedHosts = "push_allowed_hosts"
+        case pushAllowedHosts = "push_allowed_hosts", grpcPort = "grpc_port"
     }
 
     init(from decoder: any Decoder) throws {
@@ -145,6 +147,7 @@ struct ConfigurationFile: Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         host = try c.decodeIfPresent(String.self, forKey: .host)
         port = try c.decodeIfPresent(Int.self, forKey: .port)
+        grpcPort = try c.decodeIfPresent(Int.self, forKey: .grpcPort)
         database = try c.decodeIfPresent(String.self, forKey: .database)
         store = try c.decodeIfPresent(String.self, forKey: .store)
         agentsDirectory = try c.decodeIfPresent(String.self, forKey: .agentsDirectory)

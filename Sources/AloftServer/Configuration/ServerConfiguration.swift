@@ -9,6 +9,9 @@ import Foundation
 public struct ServerConfiguration: Sendable, Hashable {
     public var host: String
     public var port: Int
+    /// The port of the gRPC API (execution command and query services), on the same host;
+    /// nil: no gRPC API.
+    public var grpcPort: Int?
     public var database: String
     /// Agent files loaded at start.
     public var agentsDirectory: String?
@@ -79,7 +82,7 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Whether inline agent definitions are accepted: as configured, else only with API keys.
     public var acceptsInlineAgents: Bool { apiAgents.inlineDefinitions ?? !apiKeys.isEmpty }
 
-    /// `ALOFT_HOST`, `ALOFT_PORT`, `ALOFT_DB` (or `ALOFT_STORE`, a PostgreSQL URL), `ALOFT_AGENTS_DIR`, `ALOFT_API_KEYS` (comma-separated),
+    /// `ALOFT_HOST`, `ALOFT_PORT`, `ALOFT_GRPC_PORT`, `ALOFT_DB` (or `ALOFT_STORE`, a PostgreSQL URL), `ALOFT_AGENTS_DIR`, `ALOFT_API_KEYS` (comma-separated),
     /// `ALOFT_MAX_BODY_BYTES`, `ALOFT_CORS_ORIGINS` (comma-separated), `ALOFT_RETENTION_DAYS`.
     public mutating func apply(environment: [String: String]) throws {
         func list(_ value: String) -> [String] {
@@ -89,6 +92,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         if let value = environment["ALOFT_PORT"] {
             guard let port = Int(value) else { throw ConfigurationError(message: "ALOFT_PORT must be a number, not '\(value)'") }
             self.port = port
+        }
+        if let value = environment["ALOFT_GRPC_PORT"], !value.isEmpty {
+            guard let port = Int(value) else { throw ConfigurationError(message: "ALOFT_GRPC_PORT must be a number, not '\(value)'") }
+            grpcPort = port
         }
         if let value = environment["ALOFT_DB"] { database = value }
         if let value = environment["ALOFT_STORE"], !value.isEmpty { database = value }
@@ -117,6 +124,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public func problems() -> [String] {
         var problems: [String] = []
         if !(0...65535).contains(port) { problems.append("port must be between 0 and 65535, not \(port)") }
+        if let grpcPort {
+            if !(0...65535).contains(grpcPort) { problems.append("grpc_port must be between 0 and 65535, not \(grpcPort)") }
+            if grpcPort == port, port != 0 { problems.append("grpc_port must differ from port (\(port))") }
+        }
         if !(1024...(1 << 30)).contains(maxBodyBytes) { problems.append("max_body_bytes must be between 1024 and 1073741824") }
         if !(1...3600).contains(heartbeatSeconds) { problems.append("heartbeat_seconds must be between 1 and 3600") }
         if !(1...3600).contains(idleTimeoutSeconds) { problems.append("idle_timeout_seconds must be between 1 and 3600") }

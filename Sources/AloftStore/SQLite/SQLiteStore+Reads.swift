@@ -87,6 +87,9 @@ extension SQLiteStore {
             page.filter("phase", equals: query.phase?.rawValue)
             page.filter("agent", equals: query.agent)
             page.filter("session_id", equals: query.sessionId)
+            for (key, value) in query.labels.sorted(by: { $0.key < $1.key }) {
+                page.filter("EXISTS (SELECT 1 FROM json_each(run_rows.metadata) AS label WHERE label.key = ? AND label.value = ?)", arguments: [key, value])
+            }
             page.before(query.before)
             return try page.fetch(db, limit: query.limit).map(Run.init(row:))
         }

@@ -34,6 +34,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (default 8080; 0 picks a free one).")
     var port: Int?
 
+    @Option(name: .customLong("grpc-port"), help: "Also serve the gRPC API (executions: proto/aloft/execution/v1) on this port, with the same API keys (default $ALOFT_GRPC_PORT; none).")
+    var grpcPort: Int?
+
     @Option(name: .long, help: "The database file (default: $ALOFT_DB, else the config file's database, else ~/.local/share/aloft/aloft.db).")
     var db: String?
 
@@ -72,6 +75,7 @@ struct Serve: AsyncParsableCommand {
         }
         if let host { settings.host = host }
         if let port { settings.port = port }
+        if let grpcPort { settings.grpcPort = grpcPort }
         if let db { settings.database = db }
         if let store {
             guard EngineStores.isShared(store) else {
@@ -103,6 +107,7 @@ struct Serve: AsyncParsableCommand {
                 let asked = settings.host == "127.0.0.1" ? "" : " instead of \(settings.host)"
                 printError("no API keys configured: /v1 needs no key, so the server listens on 127.0.0.1 only\(asked) (set ALOFT_API_KEYS or --api-key to require keys and listen elsewhere)")
             }
+            if let grpcPort = settings.grpcPort { printError("gRPC API on \(settings.effectiveHost):\(grpcPort) (aloft.execution.v1)") }
             printError("aloft serving http://\(settings.effectiveHost):\(settings.port) · database \(EngineStores.display(settings.database)) · \(wiring.agents.count) agent(s)")
             if let endpoint = settings.temporal {
                 printError("runs execute on Temporal at \(endpoint), task queue \(settings.temporalTaskQueue): start workers with 'aloft worker'")

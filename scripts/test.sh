@@ -9,6 +9,7 @@ scripts/install-temporal.sh >/dev/null
 scripts/install-a2a-sdk.sh
 scripts/install-model-sdks.sh
 scripts/install-mcp.sh
+scripts/install-grpc-python.sh
 swift build --build-tests
 # At most 6 tests at a time: each of many starts servers and processes, and on 2 cores
 # an unbounded start of all of them starves the ones that wait on a deadline.

@@ -251,8 +251,9 @@ let package = Package(
         .testTarget(
             name: "AloftIntegrationTests",
             dependencies: [
-                "AloftCore", "AloftLLM", "AloftTestSupport", "aloft", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "AloftCore", "AloftLLM", "AloftTestSupport", "aloft", "AloftExecutionAPI", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
             swiftSettings: swiftSettings
         ),

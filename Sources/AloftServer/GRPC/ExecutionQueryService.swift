@@ -70,20 +70,25 @@ struct ExecutionQueryService: Aloft_Execution_V1_AgentExecutionQueryService.Simp
         let after = request.afterSequence > 0 ? Int(request.afterSequence) : run.eventSeq
         if run.phase.isTerminal, after >= run.eventSeq { return }
         let last = Atomic(after)
+        let ended = Atomic(false)
         // A server shutting down ends the stream with UNAVAILABLE and where to resume: clients
         // retry on it, and lose nothing.
-        try await cancelWhenGracefulShutdown {
-            try await GRPCErrors.mapped {
+        let unavailable = { RPCError(code: .unavailable, message: "the server is shutting down; subscribe again with after_sequence \(last.load(ordering: .relaxed))") }
+        do {
+            try await cancelWhenGracefulShutdown {
                 for try await event in try await engine.runEvents(runId: id, after: after) {
                     var update = Aloft_Execution_V1_SubscribeResponse()
                     update.event = ExecutionRepresentation.event(event)
                     try await response.write(update)
                     last.store(event.seq, ordering: .relaxed)
+                    if event.kind.isTerminal { ended.store(true, ordering: .relaxed) }
                 }
             }
+        } catch {
+            if Task.isShuttingDownGracefully || error is CancellationError { throw unavailable() }
+            try await GRPCErrors.mapped { () async throws -> Void in throw error }
         }
-        if Task.isShuttingDownGracefully || Task.isCancelled {
-            throw RPCError(code: .unavailable, message: "the server is shutting down; subscribe again with after_sequence \(last.load(ordering: .relaxed))")
-        }
+        // The events stop without an end only when the engine stops.
+        if !ended.load(ordering: .relaxed) { throw unavailable() }
     }
 }

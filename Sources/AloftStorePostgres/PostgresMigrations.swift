@@ -194,6 +194,25 @@ enum PostgresMigrations {
             CREATE INDEX run_webhooks_unfinished ON run_webhooks (created_at) WHERE NOT finished;
             """
         ),
+        (
+            "v5-executions",
+            """
+            CREATE TABLE executions (
+                run_id text PRIMARY KEY,
+                session_id text NOT NULL,
+                agent text NOT NULL,
+                name text,
+                slug text NOT NULL,
+                instance_id text,
+                runner text NOT NULL,
+                created_by text NOT NULL,
+                updated_by text NOT NULL,
+                created_at double precision NOT NULL,
+                updated_at double precision NOT NULL
+            );
+            CREATE UNIQUE INDEX executions_by_slug ON executions (agent, slug);
+            """
+        ),
     ]
 
     /// The statements of a script, one by one (the extended protocol takes one at a time): split

@@ -71,7 +71,7 @@ extension PostgresStore {
         for table in ["journal", "run_events", "messages"] {
             try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE run_key = $1", binds: try binds(key)), logger: logger)
         }
-        for table in ["pending_approvals", "timers", "run_commands", "run_webhooks"] {
+        for table in ["pending_approvals", "timers", "run_commands", "run_webhooks", "executions"] {
             try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE run_id = $1", binds: try binds(runId)), logger: logger)
         }
         return true

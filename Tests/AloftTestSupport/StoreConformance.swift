@@ -11,7 +11,7 @@ import Foundation
 ///
 /// A check throws `StoreConformance.Failure` naming what the store got wrong.
 public enum StoreConformance {
-    public typealias Store = any LocalEngineStore & AgentStore & RunWebhookStore
+    public typealias Store = any LocalEngineStore & AgentStore & RunWebhookStore & ExecutionStore
 
     public struct Check: Sendable, CustomStringConvertible {
         public let description: String
@@ -45,6 +45,7 @@ public enum StoreConformance {
         Check(description: "event numbers reserved are given once, and a step written after does not lower the counter", body: reservations),
         Check(description: "a step's events numbered as it commits follow every number given, reserved ones included", body: numberedInCommit),
         Check(description: "webhooks are kept per run, replaced by id, marked delivered (never backwards) and deleted with their run", body: webhooks),
+        Check(description: "execution records: a slug once per agent, given up by a record whose run never started, deleted with their run", body: executions),
     ]
 
     // MARK: Building steps
@@ -493,6 +494,42 @@ public enum StoreConformance {
         try expect(!(try await store.deleteWebhook(runId: run.id, id: "b")), "not there twice")
         try expect(try await store.deleteRun(id: run.id), "the run is deleted")
         try expect(try await store.webhooks(runId: run.id).isEmpty, "with its webhooks")
+    }
+
+    static func executions(_ store: Store) async throws {
+        let run = try await completedRun(store, "run_x", session: "ses_x")
+        let record = ExecutionRecord(runId: run.id, sessionId: "ses_x", agent: "tester", name: "Nightly report", slug: "nightly-report", createdBy: "api key …abcd", createdAt: start)
+        try await store.reserveExecution(record)
+        try expect(try await store.executionRecord(runId: run.id) == record, "read back whole")
+        var twin = ExecutionRecord(runId: "run_x2", sessionId: "ses_x", agent: "tester", slug: "nightly-report", createdBy: "someone", createdAt: start.addingTimeInterval(3600))
+        do {
+            try await store.reserveExecution(twin)
+            throw Failure(description: "a slug taken by an execution that exists is a conflict")
+        } catch let error as StoreError where error.code == .conflict {}
+        try await store.reserveExecution(ExecutionRecord(runId: "run_other", sessionId: "ses_o", agent: "other", slug: "nightly-report", createdBy: "x", createdAt: start))
+        // A record whose run never started holds its slug for a minute, then gives it up.
+        let ghost = ExecutionRecord(runId: "run_ghost", sessionId: "ses_g", agent: "tester", slug: "ghost", createdBy: "x", createdAt: start)
+        try await store.reserveExecution(ghost)
+        twin.slug = "ghost"
+        twin.createdAt = start.addingTimeInterval(30)
+        do {
+            try await store.reserveExecution(twin)
+            throw Failure(description: "a start under way keeps its slug")
+        } catch let error as StoreError where error.code == .conflict {}
+        twin.createdAt = start.addingTimeInterval(120)
+        try await store.reserveExecution(twin)
+        try expect(try await store.executionRecord(runId: "run_ghost") == nil, "the ghost gave its slug up")
+        var renamed = record
+        renamed.name = "Weekly"
+        renamed.slug = "weekly"
+        renamed.updatedBy = "api key …ef01"
+        try await store.updateExecution(renamed)
+        let both = try await store.executionRecords(runIds: [run.id, "run_x2", "run_none"])
+        try expect(both[run.id] == renamed && both["run_x2"]?.slug == "ghost" && both.count == 2, "read by runs: \(both)")
+        try await store.deleteExecution(runId: "run_x2")
+        try expect(try await store.executionRecord(runId: "run_x2") == nil, "a record deleted")
+        try expect(try await store.deleteRun(id: run.id), "the run is deleted")
+        try expect(try await store.executionRecord(runId: run.id) == nil, "with its record")
     }
 
     static func deletions(_ store: Store) async throws {

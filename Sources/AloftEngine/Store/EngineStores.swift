@@ -5,7 +5,7 @@ import Foundation
 public import Logging
 
 /// A store the local engine runs on, with everything the CLI and the server do with it.
-public typealias EngineStore = any LocalEngineStore & AgentStore & StoreMaintenance & RunWebhookStore
+public typealias EngineStore = any LocalEngineStore & AgentStore & StoreMaintenance & RunWebhookStore & ExecutionStore
 
 /// The right to execute a store's runs, held by one process at a time and given up when the
 /// process ends however it ends: a file lock for SQLite, an advisory lock for PostgreSQL.

@@ -361,6 +361,27 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v11-executions") { db in
+            // The gRPC API's records of executions, by run; a slug is unique per agent.
+            try db.execute(
+                sql: """
+                    CREATE TABLE executions (
+                        run_id TEXT PRIMARY KEY,
+                        session_id TEXT NOT NULL,
+                        agent TEXT NOT NULL,
+                        name TEXT,
+                        slug TEXT NOT NULL,
+                        instance_id TEXT,
+                        runner TEXT NOT NULL,
+                        created_by TEXT NOT NULL,
+                        updated_by TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX executions_by_slug ON executions(agent, slug);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -91,7 +91,7 @@ extension SQLiteStore {
         for table in ["journal", "run_events", "messages"] {
             try db.cachedStatement(sql: "DELETE FROM \(table) WHERE run_key = ?").execute(arguments: [key])
         }
-        for table in ["pending_approvals", "timers", "run_commands", "run_webhooks"] {
+        for table in ["pending_approvals", "timers", "run_commands", "run_webhooks", "executions"] {
             try db.cachedStatement(sql: "DELETE FROM \(table) WHERE run_id = ?").execute(arguments: [runId])
         }
         try db.cachedStatement(sql: "DELETE FROM runs WHERE key = ?").execute(arguments: [key])

@@ -23,6 +23,8 @@ public struct ServerWiring: Sendable {
     let relaysToTemporal: Bool
     /// The gRPC API, when the configuration gives it a port.
     public let grpc: ExecutionGRPCServer?
+    /// Where the gRPC API keeps its records of executions (the server's store).
+    public let executionRecords: any ExecutionStore
 }
 
 /// Builds the whole server from its configuration — the one wiring `aloft serve` and the
@@ -63,14 +65,16 @@ public func buildApplication(
     )
     let relays = configuration.temporal != nil
     let grpc = configuration.grpcPort.map {
-        ExecutionGRPCServer(host: configuration.effectiveHost, port: $0, keys: configuration.apiKeys, engine: engine, agents: agents, logger: logger)
+        ExecutionGRPCServer(
+            host: configuration.effectiveHost, port: $0, keys: configuration.apiKeys, engine: engine, agents: agents, records: store, logger: logger
+        )
     }
     let application = assembleApplication(
         configuration: configuration, engine: engine, agents: agents, metrics: metrics,
         services: (EngineStores.service(of: store).map { [$0] } ?? []) + services, engineRole: relays ? "temporal" : nil, grpc: grpc, logger: logger
     )
     return (
-        application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems, relaysToTemporal: relays, grpc: grpc)
+        application, ServerWiring(engine: engine, agents: agents, metrics: metrics, agentProblems: problems, relaysToTemporal: relays, grpc: grpc, executionRecords: store)
     )
 }
 

@@ -25,7 +25,7 @@ struct ExecutionAPI {
         try await server.runWired { _, wiring in
             let transport = InProcessTransport()
             let grpc = GRPCServer(
-                transport: transport.server, services: ExecutionGRPCServer.services(engine: wiring.engine, agents: wiring.agents),
+                transport: transport.server, services: ExecutionGRPCServer.services(engine: wiring.engine, agents: wiring.agents, records: wiring.executionRecords),
                 interceptors: ExecutionGRPCServer.interceptors(keys: keys)
             )
             return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -105,11 +105,20 @@ struct ExecutionCreateTests {
     func createWithAgentThenSession() async throws {
         let server = TestServer(replies: [ScriptedReply(text: "First answer."), ScriptedReply(text: "Second answer.")])
         try await ExecutionAPI.with(server) { api in
-            let created = try await api.commands.create(ExecutionAPI.execution(agent: "scripted", message: "Hello", labels: ["team": "search"]))
+            var named = ExecutionAPI.execution(agent: "scripted", message: "Hello", labels: ["team": "search"])
+            named.metadata.name = "  Nightly report: Q3!  "
+            let created = try await api.commands.create(named)
+            #expect(created.metadata.name == "Nightly report: Q3!" && created.metadata.slug == "nightly-report-q3", "\(created.metadata)")
+            #expect(created.metadata.audit.createdBy == "anonymous" && created.metadata.audit.updatedBy == "anonymous")
+            named.metadata.name = "nightly REPORT q3"
+            let taken = await rpcError { try await api.commands.create(named) }
+            #expect(taken?.code == .alreadyExists && taken?.message.contains("nightly-report-q3") == true, "\(String(describing: taken))")
+            #expect(try await api.wiring.engine.reader.runs(RunQuery(limit: 10)).count == 1, "a taken slug starts nothing")
             #expect(created.metadata.id.hasPrefix("run_") && !created.spec.sessionID.isEmpty, "\(created)")
             #expect([.pending, .running].contains(created.status.phase) && created.spec.runner == .aloft)
             #expect(created.metadata.labels == ["team": "search"] && created.metadata.audit.hasCreatedAt)
             let done = try await api.waitFor(created.metadata.id, [.completed, .failed])
+            #expect(done.metadata.slug == "nightly-report-q3" && done.metadata.name == created.metadata.name, "Get reads the record")
             #expect(done.status.phase == .completed && done.status.output == "First answer.", "\(done.status)")
             #expect(done.status.messages.map(\.role) == [.user, .assistant] && done.status.messages.first?.content == "Hello")
             #expect(done.status.sequence > 0 && done.status.usage.outputTokens > 0 && done.status.hasFinishedAt)
@@ -141,6 +150,11 @@ struct ExecutionCreateTests {
             var withStatus = ExecutionAPI.execution(agent: "scripted")
             withStatus.status.phase = .completed
             #expect(await rpcError { try await api.commands.create(withStatus) }?.message.contains("status") == true)
+            var controlled = ExecutionAPI.execution(agent: "scripted")
+            controlled.metadata.name = "bad\u{202E}name"
+            #expect(await rpcError { try await api.commands.create(controlled) }?.message.contains("metadata.name") == true)
+            controlled.metadata.name = "!!!"
+            #expect(await rpcError { try await api.commands.create(controlled) }?.message.contains("metadata.name") == true)
             let empty = await rpcError { try await api.commands.create(ExecutionAPI.execution(agent: "scripted", message: "")) }
             #expect(empty?.code == .invalidArgument && empty?.message.contains("spec.message") == true)
             let huge = await rpcError { try await api.commands.create(ExecutionAPI.execution(agent: "scripted", message: String(repeating: "x", count: 2 << 20))) }
@@ -252,8 +266,10 @@ struct ExecutionCreateTests {
             #expect(await rpcCode { try await api.queries.list(list, metadata: ["authorization": "Bearer wrong-key-0123456789"]) } == .unauthenticated)
             #expect(await rpcCode { try await api.commands.create(ExecutionAPI.execution(agent: "scripted")) } == .unauthenticated)
             #expect(await rpcCode { try await api.queries.list(list, metadata: ["authorization": "bearer \(key)"]) } == nil)
+            let created = try await api.commands.create(ExecutionAPI.execution(agent: "scripted"), metadata: ["authorization": "Bearer \(key)"])
+            #expect(created.metadata.audit.createdBy == "api key …cdef", "who created it, by the key's last characters: \(created.metadata.audit)")
             let started = try await api.wiring.engine.reader.runs(RunQuery(limit: 10))
-            #expect(started.isEmpty, "nothing started without a key")
+            #expect(started.count == 1, "nothing started without a key")
         }
     }
 }

@@ -25,3 +25,11 @@ enum Identifier {
         return text
     }
 }
+
+extension LocalEngine {
+    /// A new identifier of the kind the engine gives (`run`, `ses`, …), for callers that choose
+    /// a run's or a session's id before starting it (`StartRunRequest.runId`, `newSessionId`).
+    public func newIdentifier(_ prefix: String) -> String {
+        Identifier.make(prefix, at: configuration.now())
+    }
+}

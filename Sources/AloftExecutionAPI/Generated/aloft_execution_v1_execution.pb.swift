@@ -267,8 +267,9 @@ public nonisolated struct Aloft_Execution_V1_ExecutionMetadata: Sendable {
   /// A name people read; at most 200 characters. Optional.
   public var name: String = String()
 
-  /// The name made into lower-case words joined by `-`, unique among the agent's executions.
-  /// Set by Aloft (from the name, or the id when there is no name).
+  /// The name made into lower-case words (a-z, 0-9) joined by `-`, at most 63 characters,
+  /// unique among the agent's executions. Set by Aloft (from the name, or the id when there is
+  /// no name).
   public var slug: String = String()
 
   /// Up to 32 labels: keys of at most 100 letters, digits, `.`, `_`, `-` or `/`; values of at
@@ -297,7 +298,7 @@ public nonisolated struct Aloft_Execution_V1_Audit: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Who created it: `api-key:` and the first 12 hex digits of the key's SHA-256, or
+  /// Who created it: `api key …` and the last four characters of the key it used, or
   /// `anonymous` when the server needs no key.
   public var createdBy: String = String()
 

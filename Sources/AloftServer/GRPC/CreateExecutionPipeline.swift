@@ -1,18 +1,23 @@
 import AloftCore
 import AloftEngine
 import AloftExecutionAPI
+import Foundation
 import GRPCCore
 
 /// `Create` as a pipeline of small steps, each checked on its own: validate the fields
 /// (naming the one at fault), require a session or an agent, resolve the agent (the named one,
-/// or the session's), and start the run (in a new session when none was given), which the
-/// engine records in phase PENDING before it executes it.
+/// or the session's), resolve the slug from the name, build the new state (ids, audit
+/// fields), persist the record (the slug taken once per agent), and start the run — in a new
+/// session when none was given — which the engine records in phase PENDING before it
+/// executes it. A start that fails takes its record back: nothing half-made is left.
 struct CreateExecutionPipeline {
     let engine: LocalEngine
     let agents: AgentRegistry
+    let records: any ExecutionStore
 
     /// What the fields ask for, once they passed their checks.
     struct Draft: Sendable, Equatable {
+        var name: String?
         var agent: String?
         var sessionId: String?
         var message: String
@@ -20,15 +25,28 @@ struct CreateExecutionPipeline {
         var labels: [String: String]
     }
 
-    func create(_ execution: Aloft_Execution_V1_AgentExecution) async throws -> Aloft_Execution_V1_AgentExecution {
+    func create(_ execution: Aloft_Execution_V1_AgentExecution, caller: String) async throws -> Aloft_Execution_V1_AgentExecution {
         let draft = try Self.validateFields(execution, maxInputBytes: engine.maxInputBytes)
         try Self.requireSessionOrAgent(draft)
         return try await GRPCErrors.mapped {
             let agent = try await resolveAgent(draft)
-            let run = try await engine.start(
-                StartRunRequest(agent: agent, input: draft.message, sessionId: draft.sessionId, correlationId: draft.correlationId, metadata: draft.labels)
-            )
-            return try await ExecutionRepresentation.execution(run, reader: engine.reader)
+            let runId = engine.newIdentifier("run")
+            let slug = try Self.resolveSlug(name: draft.name, runId: runId)
+            let record = buildNewState(draft, agent: agent, runId: runId, slug: slug, caller: caller, at: Date())
+            try await persist(record)
+            let run: Run
+            do {
+                run = try await engine.start(
+                    StartRunRequest(
+                        agent: agent, input: draft.message, sessionId: draft.sessionId, correlationId: draft.correlationId, metadata: draft.labels,
+                        runId: runId, newSessionId: draft.sessionId == nil ? record.sessionId : nil
+                    )
+                )
+            } catch {
+                try? await records.deleteExecution(runId: runId)
+                throw error
+            }
+            return try await ExecutionRepresentation.execution(run, record: record, reader: engine.reader)
         }
     }
 
@@ -38,15 +56,13 @@ struct CreateExecutionPipeline {
         guard metadata.id.isEmpty else { throw ExecutionFields.invalid("metadata.id", "is set by Aloft; leave it empty") }
         guard metadata.slug.isEmpty else { throw ExecutionFields.invalid("metadata.slug", "is set by Aloft (from metadata.name); leave it empty") }
         guard !metadata.hasAudit else { throw ExecutionFields.invalid("metadata.audit", "is set by Aloft; leave it empty") }
-        guard metadata.name.isEmpty else {
-            throw RPCError(code: .unimplemented, message: "metadata.name is not supported by this server yet; leave it empty")
-        }
         guard !execution.hasStatus else { throw ExecutionFields.invalid("status", "is set by Aloft; leave it empty") }
         let spec = execution.spec
         guard spec.instanceID.isEmpty else { throw ExecutionFields.invalid("spec.instance_id", "is set by Aloft (from the session); leave it empty") }
         guard spec.runner == .unspecified else { throw ExecutionFields.invalid("spec.runner", "is set by Aloft (from the agent's file); leave it unspecified") }
         guard !spec.message.isEmpty else { throw ExecutionFields.invalid("spec.message", "is required: the user's message") }
         return Draft(
+            name: try ExecutionFields.name(metadata.name, field: "metadata.name"),
             agent: try ExecutionFields.text(spec.agent, field: "spec.agent", maxBytes: 200),
             sessionId: try ExecutionFields.optionalId(spec.sessionID, field: "spec.session_id"),
             message: try ExecutionFields.text(spec.message, field: "spec.message", maxBytes: maxInputBytes) ?? "",
@@ -79,5 +95,32 @@ struct CreateExecutionPipeline {
         let name = draft.agent ?? ""
         guard let agent = agents.agent(named: name) else { throw RPCError(code: .notFound, message: "no agent named '\(name)' (spec.agent)") }
         return agent
+    }
+
+    /// Step 4: the slug — of the name, or of the run's id when there is none.
+    static func resolveSlug(name: String?, runId: String) throws -> String {
+        guard let name else { return runId.lowercased().replacingOccurrences(of: "_", with: "-") }
+        guard let slug = ExecutionRecord.slug(of: name) else {
+            throw ExecutionFields.invalid("metadata.name", "needs at least one letter or digit (a-z, 0-9) to make a slug of")
+        }
+        return slug
+    }
+
+    /// Step 5: the record of the new execution: its ids, slug, audit fields, runner.
+    func buildNewState(_ draft: Draft, agent: AgentDefinition, runId: String, slug: String, caller: String, at now: Date) -> ExecutionRecord {
+        ExecutionRecord(
+            runId: runId, sessionId: draft.sessionId ?? engine.newIdentifier("ses"), agent: agent.name, name: draft.name, slug: slug,
+            runner: "aloft", createdBy: caller, createdAt: now
+        )
+    }
+
+    /// Step 6: the record kept, its slug taken (ALREADY_EXISTS when another execution of the
+    /// agent has it).
+    func persist(_ record: ExecutionRecord) async throws {
+        do {
+            try await records.reserveExecution(record)
+        } catch let error as StoreError where error.code == .conflict {
+            throw RPCError(code: .alreadyExists, message: "metadata.name: \(error.message); choose another name")
+        }
     }
 }

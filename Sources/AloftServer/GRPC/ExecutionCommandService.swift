@@ -4,23 +4,34 @@ import AloftExecutionAPI
 import GRPCCore
 
 /// The command service of the gRPC API: executions started on the engine every other entry
-/// point uses, and deleted once finished.
-struct ExecutionCommandService: Aloft_Execution_V1_AgentExecutionCommandService.SimpleServiceProtocol {
+/// point uses, and deleted once finished. Calls read their metadata (who calls, for the audit
+/// fields), hence the full service protocol.
+struct ExecutionCommandService: Aloft_Execution_V1_AgentExecutionCommandService.ServiceProtocol {
     let engine: LocalEngine
     let agents: AgentRegistry
+    let records: any ExecutionStore
 
-    func create(request: Aloft_Execution_V1_AgentExecution, context: ServerContext) async throws -> Aloft_Execution_V1_AgentExecution {
-        try await CreateExecutionPipeline(engine: engine, agents: agents).create(request)
+    func create(
+        request: ServerRequest<Aloft_Execution_V1_AgentExecution>, context: ServerContext
+    ) async throws -> ServerResponse<Aloft_Execution_V1_AgentExecution> {
+        let pipeline = CreateExecutionPipeline(engine: engine, agents: agents, records: records)
+        return ServerResponse(message: try await pipeline.create(request.message, caller: BearerKeyInterceptor.caller(request.metadata)))
     }
 
-    func update(request: Aloft_Execution_V1_AgentExecution, context: ServerContext) async throws -> Aloft_Execution_V1_AgentExecution {
-        let id = try ExecutionFields.id(request.metadata.id, field: "metadata.id")
-        return try await refuseAloftRun(id, "its spec cannot change once Aloft took it")
+    func update(
+        request: ServerRequest<Aloft_Execution_V1_AgentExecution>, context: ServerContext
+    ) async throws -> ServerResponse<Aloft_Execution_V1_AgentExecution> {
+        let id = try ExecutionFields.id(request.message.metadata.id, field: "metadata.id")
+        return ServerResponse(message: try await refuseAloftRun(id, "its spec cannot change once Aloft took it"))
     }
 
-    func updateStatus(request: Aloft_Execution_V1_UpdateStatusRequest, context: ServerContext) async throws -> Aloft_Execution_V1_AgentExecution {
-        let id = try ExecutionFields.id(request.id, field: "id")
-        return try await refuseAloftRun(id, "only an external runner reports the status of its executions; Aloft reports this one's itself")
+    func updateStatus(
+        request: ServerRequest<Aloft_Execution_V1_UpdateStatusRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Aloft_Execution_V1_AgentExecution> {
+        let id = try ExecutionFields.id(request.message.id, field: "id")
+        return ServerResponse(
+            message: try await refuseAloftRun(id, "only an external runner reports the status of its executions; Aloft reports this one's itself")
+        )
     }
 
     /// An execution Aloft carries out is changed by its engine alone.
@@ -29,16 +40,19 @@ struct ExecutionCommandService: Aloft_Execution_V1_AgentExecutionCommandService.
         throw RPCError(code: .failedPrecondition, message: "execution \(id) is carried out by Aloft: \(why)")
     }
 
-    func delete(request: Aloft_Execution_V1_DeleteRequest, context: ServerContext) async throws -> Aloft_Execution_V1_AgentExecution {
-        let id = try ExecutionFields.id(request.id, field: "id")
-        return try await GRPCErrors.mapped {
+    func delete(
+        request: ServerRequest<Aloft_Execution_V1_DeleteRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Aloft_Execution_V1_AgentExecution> {
+        let id = try ExecutionFields.id(request.message.id, field: "id")
+        let execution = try await GRPCErrors.mapped {
             guard let run = try await engine.reader.run(id: id) else { throw GRPCErrors.executionNotFound(id) }
             guard run.phase.isTerminal else {
                 throw RPCError(code: .failedPrecondition, message: "execution \(id) is \(run.phase.rawValue); stop it first (POST /v1/runs/\(id)/cancel)")
             }
-            let execution = try await ExecutionRepresentation.execution(run, reader: engine.reader)
+            let execution = try await ExecutionRepresentation.execution(run, records: records, reader: engine.reader)
             try await engine.deleteRun(id: id)
             return execution
         }
+        return ServerResponse(message: execution)
     }
 }

@@ -32,6 +32,16 @@ enum ExecutionFields {
         return value.isEmpty ? nil : value
     }
 
+    /// A name people read: at most 200 bytes, no control characters (empty: none).
+    static func name(_ value: String, field: String) throws -> String? {
+        guard value.utf8.count <= 200 else { throw invalid(field, "must be at most 200 bytes") }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) else {
+            throw invalid(field, "must not hold control or formatting characters")
+        }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
     /// Labels: at most 32, keys of 1…100 letters, digits, `.`, `_`, `-` or `/`, values of at
     /// most 500 bytes.
     static func labels(_ labels: [String: String], field: String) throws -> [String: String] {

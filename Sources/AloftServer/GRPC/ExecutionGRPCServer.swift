@@ -1,3 +1,4 @@
+import AloftCore
 import AloftEngine
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -12,18 +13,18 @@ public final class ExecutionGRPCServer: Service {
     private let server: GRPCServer<HTTP2ServerTransport.Posix>
     private let logger: Logger
 
-    init(host: String, port: Int, keys: [String], engine: LocalEngine, agents: AgentRegistry, logger: Logger) {
+    init(host: String, port: Int, keys: [String], engine: LocalEngine, agents: AgentRegistry, records: any ExecutionStore, logger: Logger) {
         var config = HTTP2ServerTransport.Posix.Config.defaults
         // An execution's snapshot holds its whole conversation.
         config.rpc.maxRequestPayloadSize = 4 << 20
         let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config)
-        server = GRPCServer(transport: transport, services: Self.services(engine: engine, agents: agents), interceptors: Self.interceptors(keys: keys))
+        server = GRPCServer(transport: transport, services: Self.services(engine: engine, agents: agents, records: records), interceptors: Self.interceptors(keys: keys))
         self.logger = logger
     }
 
     /// The services, on any transport (tests use the in-process one).
-    static func services(engine: LocalEngine, agents: AgentRegistry) -> [any RegistrableRPCService] {
-        [ExecutionCommandService(engine: engine, agents: agents), ExecutionQueryService(engine: engine)]
+    static func services(engine: LocalEngine, agents: AgentRegistry, records: any ExecutionStore) -> [any RegistrableRPCService] {
+        [ExecutionCommandService(engine: engine, agents: agents, records: records), ExecutionQueryService(engine: engine, records: records)]
     }
 
     /// The API keys' check, when the server has keys.

@@ -9,12 +9,13 @@ import Synchronization
 /// and followed through the engine's live events (no polling).
 struct ExecutionQueryService: Aloft_Execution_V1_AgentExecutionQueryService.SimpleServiceProtocol {
     let engine: LocalEngine
+    let records: any ExecutionStore
 
     func get(request: Aloft_Execution_V1_GetRequest, context: ServerContext) async throws -> Aloft_Execution_V1_AgentExecution {
         let id = try ExecutionFields.id(request.id, field: "id")
         return try await GRPCErrors.mapped {
             guard let run = try await engine.reader.run(id: id) else { throw GRPCErrors.executionNotFound(id) }
-            return try await ExecutionRepresentation.execution(run, reader: engine.reader)
+            return try await ExecutionRepresentation.execution(run, records: records, reader: engine.reader)
         }
     }
 
@@ -46,8 +47,11 @@ struct ExecutionQueryService: Aloft_Execution_V1_AgentExecutionQueryService.Simp
     /// page exists).
     private func page(_ query: RunQuery, size: Int) async throws -> Aloft_Execution_V1_ListResponse {
         let runs = try await engine.reader.runs(query)
+        let found = try await records.executionRecords(runIds: runs.prefix(size).map(\.id))
         var response = Aloft_Execution_V1_ListResponse()
-        for run in runs.prefix(size) { response.executions.append(try await ExecutionRepresentation.execution(run, reader: engine.reader)) }
+        for run in runs.prefix(size) {
+            response.executions.append(try await ExecutionRepresentation.execution(run, record: found[run.id], reader: engine.reader))
+        }
         if runs.count > size, let last = runs.prefix(size).last { response.nextPageToken = ExecutionPageToken.token(after: last.id) }
         return response
     }
@@ -59,7 +63,7 @@ struct ExecutionQueryService: Aloft_Execution_V1_AgentExecutionQueryService.Simp
         guard request.afterSequence >= 0 else { throw ExecutionFields.invalid("after_sequence", "must not be negative") }
         let (run, snapshot) = try await GRPCErrors.mapped {
             guard let run = try await engine.reader.run(id: id) else { throw GRPCErrors.executionNotFound(id) }
-            return (run, try await ExecutionRepresentation.execution(run, reader: engine.reader))
+            return (run, try await ExecutionRepresentation.execution(run, records: records, reader: engine.reader))
         }
         guard request.afterSequence <= Int64(run.eventSeq) else {
             throw ExecutionFields.invalid("after_sequence", "is past the execution's last event (\(run.eventSeq))")

@@ -7,34 +7,45 @@ import SwiftProtobuf
 /// tool calls with their state (from the journal, which records how each call ended) and the
 /// calls waiting for a person.
 enum ExecutionRepresentation {
-    static func execution(_ run: Run, reader: any RunReader) async throws -> Aloft_Execution_V1_AgentExecution {
+    static func execution(_ run: Run, records: any ExecutionStore, reader: any RunReader) async throws -> Aloft_Execution_V1_AgentExecution {
+        try await execution(run, record: try await records.executionRecord(runId: run.id), reader: reader)
+    }
+
+    static func execution(_ run: Run, record: ExecutionRecord?, reader: any RunReader) async throws -> Aloft_Execution_V1_AgentExecution {
         let messages = try await reader.messages(runId: run.id)
         let journal = try await reader.journal(runId: run.id)
         let approvals = run.phase == .waitingForApproval ? try await reader.pendingApprovals(runId: run.id) : []
-        return execution(run, messages: messages, journal: journal, approvals: approvals)
+        return execution(run, record: record, messages: messages, journal: journal, approvals: approvals)
     }
 
-    /// The execution from what was read of its run.
-    static func execution(_ run: Run, messages: [AloftCore.Message], journal: [JournalEntry], approvals: [PendingApproval]) -> Aloft_Execution_V1_AgentExecution {
+    /// The execution from what was read of its run (and of its record, when the gRPC API made
+    /// one: runs started over REST, A2A or the CLI have none).
+    static func execution(
+        _ run: Run, record: ExecutionRecord?, messages: [AloftCore.Message], journal: [JournalEntry], approvals: [PendingApproval]
+    ) -> Aloft_Execution_V1_AgentExecution {
         var execution = Aloft_Execution_V1_AgentExecution()
-        execution.metadata = metadata(run)
+        execution.metadata = metadata(run, record: record)
         execution.spec.agent = run.agent
         execution.spec.sessionID = run.sessionId
+        execution.spec.instanceID = record?.instanceId ?? ""
         execution.spec.message = run.input
         execution.spec.correlationID = run.correlationId ?? ""
-        execution.spec.runner = .aloft
+        execution.spec.runner = record?.runner == "external" ? .external : .aloft
         execution.status = status(run, messages: messages, journal: journal, approvals: approvals)
         return execution
     }
 
-    /// Id, labels and audit fields; the slug is the run's id while executions have no names.
-    static func metadata(_ run: Run) -> Aloft_Execution_V1_ExecutionMetadata {
+    /// Id, name, slug, labels and audit fields.
+    static func metadata(_ run: Run, record: ExecutionRecord?) -> Aloft_Execution_V1_ExecutionMetadata {
         var metadata = Aloft_Execution_V1_ExecutionMetadata()
         metadata.id = run.id
-        metadata.slug = run.id.replacingOccurrences(of: "_", with: "-")
+        metadata.name = record?.name ?? ""
+        metadata.slug = record?.slug ?? run.id.lowercased().replacingOccurrences(of: "_", with: "-")
         metadata.labels = run.metadata
+        metadata.audit.createdBy = record?.createdBy ?? ""
+        metadata.audit.updatedBy = record?.updatedBy ?? ""
         metadata.audit.createdAt = Google_Protobuf_Timestamp(date: run.createdAt)
-        metadata.audit.updatedAt = Google_Protobuf_Timestamp(date: run.updatedAt)
+        metadata.audit.updatedAt = Google_Protobuf_Timestamp(date: max(run.updatedAt, record?.updatedAt ?? run.updatedAt))
         return metadata
     }
 

@@ -38,7 +38,7 @@ struct AgentFileTests {
         )
         #expect(problems == [
             "line 1: name: 'bad agent' must be 1 to 100 ASCII letters, digits, '-', '_' or '.', starting with a letter or digit",
-            "line 2: descripton: unknown field 'descripton' (known fields: a2a, description, instructions, memory, model, name, policies, tools)",
+            "line 2: descripton: unknown field 'descripton' (known fields: a2a, description, instructions, memory, model, name, policies, runner, tools)",
             "line 4: model.provider: unknown provider 'opnai' (known providers: openai, anthropic, azure, gemini, vertex, scripted)",
             "line 5: model.temperature: expected a number",
             "line 6: model.max_tokens: must be between 1 and 10000000",

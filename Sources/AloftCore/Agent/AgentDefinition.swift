@@ -9,6 +9,9 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
     public var memory: MemoryPolicy
     /// What the agent's A2A card advertises (nil: its tools as skills).
     public var a2a: A2ACardSettings?
+    /// Who carries its runs out: Aloft's engine, or a process outside Aloft that reports their
+    /// progress over the gRPC API (`runner: external`; such an agent needs no model).
+    public var runner: AgentRunner
 
     public init(
         name: String,
@@ -18,9 +21,11 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
         tools: [ToolSpec] = [],
         policies: AgentPolicies = AgentPolicies(),
         memory: MemoryPolicy = MemoryPolicy(),
-        a2a: A2ACardSettings? = nil
+        a2a: A2ACardSettings? = nil,
+        runner: AgentRunner = .aloft
     ) {
         self.a2a = a2a
+        self.runner = runner
         self.name = name
         self.description = description
         self.instructions = instructions
@@ -31,7 +36,7 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, instructions, model, tools, policies, memory, a2a
+        case name, description, instructions, model, tools, policies, memory, a2a, runner
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,7 +45,9 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
         name = try c.decode(String.self, forKey: .name)
         description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
         instructions = try c.decodeIfPresent(String.self, forKey: .instructions) ?? ""
-        model = try c.decode(ModelSettings.self, forKey: .model)
+        runner = try c.decodeIfPresent(AgentRunner.self, forKey: .runner) ?? .aloft
+        // An external runner brings its own model: the field may be left out.
+        model = try c.decodeIfPresent(ModelSettings.self, forKey: .model) ?? (runner == .external ? AgentRunner.externalModel : try c.decode(ModelSettings.self, forKey: .model))
         tools = try c.decodeIfPresent([ToolSpec].self, forKey: .tools) ?? []
         policies = try c.decodeIfPresent(AgentPolicies.self, forKey: .policies) ?? AgentPolicies()
         memory = try c.decodeIfPresent(MemoryPolicy.self, forKey: .memory) ?? MemoryPolicy()
@@ -58,6 +65,10 @@ public struct AgentDefinition: Sendable, Hashable, Codable {
         problems += policies.problems()
         if !(0...AgentLimits.maxHistoryWindow).contains(memory.historyWindow) {
             problems.append("memory.history_window: must be between 0 and \(AgentLimits.maxHistoryWindow)")
+        }
+        if runner == .external {
+            if !tools.isEmpty { problems.append("tools: an agent with runner: external calls its tools itself; list none here") }
+            return problems
         }
         problems += model.problems()
         // A cost budget without prices is checked where the price list is known (AgentCatalog).

@@ -25,6 +25,10 @@ public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let approvalDeadlinePassed = Code(rawValue: "approval_deadline_passed")
         /// Another process runs the engine on this store.
         public static let storeBusy = Code(rawValue: "store_busy")
+        /// Only an external runner reports a run's status; Aloft carries this run out.
+        public static let notExternal = Code(rawValue: "not_external")
+        /// An external runner's report cannot apply (a finished run, a phase going back, …).
+        public static let invalidReport = Code(rawValue: "invalid_report")
     }
 
     public var code: Code

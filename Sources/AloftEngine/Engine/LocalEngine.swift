@@ -141,7 +141,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         // Runs this engine started itself (requests may arrive while it resumes) are its own.
         let since = executingSince.withLock { $0 }
         let resumes = try await store.countResumes(createdBefore: since)
-        let unfinished = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval && $0.createdAt < since }
+        let unfinished = try await store.unfinishedRuns().filter { $0.phase != .waitingForApproval && $0.createdAt < since && !$0.isExternal }
         var resumed = 0
         for run in unfinished {
             let count = resumes[run.id] ?? 0
@@ -202,6 +202,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             throw EngineError(code: .invalidInput, message: "the input is \(request.input.utf8.count) bytes; the limit is \(configuration.maxInputBytes)")
         }
         let agent = request.agent
+        if agent.runner == .external { return try await startExternal(request, input: input) }
         if let existing = try await startedBefore(request) { return existing }
         let runtime = try await catalog.runtime(for: agent)
         let now = configuration.now()
@@ -299,6 +300,11 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         }
         guard !run.phase.isTerminal else {
             throw EngineError(code: .runFinished, message: "run \(runId) has already ended (\(run.phase.rawValue))")
+        }
+        if run.isExternal {
+            // Nothing of Aloft's runs it: the stop is recorded, and its runner sees it end.
+            try await recordExternalReport(runId: runId, ExternalRunReport(phase: .cancelled, reason: reason ?? "stopped"))
+            return
         }
         // An engine driving only its own runs may be stopping one a dead process was driving:
         // it takes it over as a resume would (numbering above anything that process sent).

@@ -110,7 +110,7 @@ struct CreateExecutionPipeline {
     func buildNewState(_ draft: Draft, agent: AgentDefinition, runId: String, slug: String, caller: String, at now: Date) -> ExecutionRecord {
         ExecutionRecord(
             runId: runId, sessionId: draft.sessionId ?? engine.newIdentifier("ses"), agent: agent.name, name: draft.name, slug: slug,
-            runner: "aloft", createdBy: caller, createdAt: now
+            runner: agent.runner.rawValue, createdBy: caller, createdAt: now
         )
     }
 

@@ -29,9 +29,21 @@ struct ExecutionCommandService: Aloft_Execution_V1_AgentExecutionCommandService.
         request: ServerRequest<Aloft_Execution_V1_UpdateStatusRequest>, context: ServerContext
     ) async throws -> ServerResponse<Aloft_Execution_V1_AgentExecution> {
         let id = try ExecutionFields.id(request.message.id, field: "id")
-        return ServerResponse(
-            message: try await refuseAloftRun(id, "only an external runner reports the status of its executions; Aloft reports this one's itself")
-        )
+        let report = try ExecutionStatusReport.report(request.message.status)
+        let caller = BearerKeyInterceptor.caller(request.metadata)
+        let execution = try await GRPCErrors.mapped {
+            guard try await engine.reader.run(id: id) != nil else { throw GRPCErrors.executionNotFound(id) }
+            let run = try await engine.recordExternalReport(runId: id, report)
+            var record = try await records.executionRecord(runId: id)
+            if var changed = record {
+                changed.updatedBy = caller
+                changed.updatedAt = run.updatedAt
+                try await records.updateExecution(changed)
+                record = changed
+            }
+            return try await ExecutionRepresentation.execution(run, record: record, reader: engine.reader)
+        }
+        return ServerResponse(message: execution)
     }
 
     /// An execution Aloft carries out is changed by its engine alone.

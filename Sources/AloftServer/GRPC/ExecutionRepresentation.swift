@@ -30,7 +30,7 @@ enum ExecutionRepresentation {
         execution.spec.instanceID = record?.instanceId ?? ""
         execution.spec.message = run.input
         execution.spec.correlationID = run.correlationId ?? ""
-        execution.spec.runner = record?.runner == "external" ? .external : .aloft
+        execution.spec.runner = run.isExternal ? .external : .aloft
         execution.status = status(run, messages: messages, journal: journal, approvals: approvals)
         return execution
     }
@@ -129,7 +129,16 @@ enum ExecutionRepresentation {
             item.id = call.id
             item.name = call.name
             item.arguments = call.arguments
-            if let result = results[call.id] {
+            if results[call.id] == nil, let answer = messages.first(where: { $0.role == .tool && $0.toolCallId == call.id }) {
+                // Reported by an external runner: the message says how the call ended.
+                item.result = answer.content
+                item.state =
+                    switch answer.error {
+                    case nil: .succeeded
+                    case ToolResult.Failure.denied.rawValue?: .denied
+                    default: .failed
+                    }
+            } else if let result = results[call.id] {
                 item.result = result.content
                 item.state =
                     switch result.failure {

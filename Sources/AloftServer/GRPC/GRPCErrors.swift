@@ -25,7 +25,7 @@ enum GRPCErrors {
     static func status(of code: EngineError.Code) -> RPCError.Code {
         switch code {
         case .runNotFound, .sessionNotFound: .notFound
-        case .runFinished, .runNotFinished, .notAwaitingApproval, .approvalDeadlinePassed, .sessionBusy: .failedPrecondition
+        case .runFinished, .runNotFinished, .notAwaitingApproval, .notExternal, .invalidReport, .approvalDeadlinePassed, .sessionBusy: .failedPrecondition
         case .storeBusy: .unavailable
         default: .invalidArgument
         }

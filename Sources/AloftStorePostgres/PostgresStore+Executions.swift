@@ -47,6 +47,22 @@ extension PostgresStore: ExecutionStore {
         }
     }
 
+    public func replacePendingSpec(runId: String, input: String, correlationId: String?, labels: [String: String], at date: Date) async throws -> Bool {
+        let metadata = labels.isEmpty ? nil : String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
+        let external = AgentRunner.externalVersion
+        return try await transaction { connection in
+            let keys = try await connection.query(
+                """
+                UPDATE runs SET input = \(input), correlation_id = \(correlationId), metadata = \(metadata), updated_at = \(date.timeIntervalSince1970)
+                WHERE id = \(runId) AND phase = 'pending' AND agent_version = \(external) RETURNING key
+                """, logger: self.logger
+            ).collect()
+            guard let key = try keys.first?.decode(Int64.self) else { return false }
+            try await connection.query("UPDATE messages SET content = \(input) WHERE run_key = \(key) AND role = 'user'", logger: self.logger)
+            return true
+        }
+    }
+
     public func deleteExecution(runId: String) async throws {
         try await transaction { connection in
             try await connection.query("DELETE FROM executions WHERE run_id = \(runId)", logger: self.logger)

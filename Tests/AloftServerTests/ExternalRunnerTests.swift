@@ -118,3 +118,33 @@ struct ExternalRunnerTests {
         }
     }
 }
+
+extension ExternalRunnerTests {
+    @Test("update replaces the spec of a pending execution (what Get gave, changed); once its runner took it, or for Aloft's own runs, FAILED_PRECONDITION")
+    func updates() async throws {
+        try await ExecutionAPI.with { api in
+            _ = try await api.wiring.agents.put(Self.outside, at: Date())
+            var first = ExecutionAPI.execution(agent: "outside", message: "Draft one.")
+            first.metadata.name = "Taken name"
+            _ = try await api.commands.create(first)
+            let created = try await api.commands.create(ExecutionAPI.execution(agent: "outside", message: "Draft one."))
+            var change = try await api.queries.get(ExecutionAPI.get(created.metadata.id))
+            change.spec.message = "Final wording."
+            change.spec.correlationID = "ticket-9"
+            change.metadata.labels = ["priority": "high"]
+            change.metadata.name = "Taken name"
+            #expect(await rpcCode { try await api.commands.update(change) } == .alreadyExists)
+            change.metadata.name = "Final"
+            let updated = try await api.commands.update(change, metadata: ["authorization": "Bearer x"])
+            #expect(updated.spec.message == "Final wording." && updated.spec.correlationID == "ticket-9" && updated.metadata.labels == ["priority": "high"])
+            #expect(updated.metadata.slug == "final" && updated.status.messages.first?.content == "Final wording.", "\(updated.metadata) \(updated.status.messages)")
+            var moved = change
+            moved.spec.agent = "scripted"
+            #expect(await rpcError { try await api.commands.update(moved) }?.message.contains("spec.agent") == true)
+            _ = try await api.commands.updateStatus(Self.update(created.metadata.id, Self.status(.running)))
+            #expect(await rpcCode { try await api.commands.update(change) } == .failedPrecondition, "it left pending")
+            change.metadata.id = "run_nope"
+            #expect(await rpcCode { try await api.commands.update(change) } == .notFound)
+        }
+    }
+}

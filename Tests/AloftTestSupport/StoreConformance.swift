@@ -530,6 +530,20 @@ public enum StoreConformance {
         try expect(try await store.executionRecord(runId: "run_x2") == nil, "a record deleted")
         try expect(try await store.deleteRun(id: run.id), "the run is deleted")
         try expect(try await store.executionRecord(runId: run.id) == nil, "with its record")
+        // An external runner's pending run: its spec replaced, once it is pending only.
+        var external = started("run_ext", session: "ses_ext")
+        external.newRun?.phase = .pending
+        external.newRun?.agentVersion = AgentRunner.externalVersion
+        external.entries = []
+        try await store.commit(external)
+        try expect(try await store.replacePendingSpec(runId: "run_ext", input: "new words", correlationId: "c-1", labels: ["k": "v"], at: start), "replaced")
+        let replaced = try await store.run(id: "run_ext")
+        try expect(replaced?.input == "new words" && replaced?.correlationId == "c-1" && replaced?.metadata == ["k": "v"], "\(String(describing: replaced))")
+        try expect(try await store.messages(runId: "run_ext").map(\.content) == ["new words"], "the user's message too")
+        try expect(!(try await store.replacePendingSpec(runId: "run_d_none", input: "x", correlationId: nil, labels: [:], at: start)), "no such run")
+        try expect(!(try await store.replacePendingSpec(runId: "run_x2_none", input: "x", correlationId: nil, labels: [:], at: start)), "nothing")
+        let aloftRun = try await completedRun(store, "run_own", session: "ses_own")
+        try expect(!(try await store.replacePendingSpec(runId: aloftRun.id, input: "x", correlationId: nil, labels: [:], at: start)), "not Aloft's runs")
     }
 
     static func deletions(_ store: Store) async throws {

@@ -1,6 +1,7 @@
 import AloftCore
 import AloftEngine
 import AloftExecutionAPI
+import Foundation
 import GRPCCore
 
 /// The command service of the gRPC API: executions started on the engine every other entry
@@ -21,8 +22,49 @@ struct ExecutionCommandService: Aloft_Execution_V1_AgentExecutionCommandService.
     func update(
         request: ServerRequest<Aloft_Execution_V1_AgentExecution>, context: ServerContext
     ) async throws -> ServerResponse<Aloft_Execution_V1_AgentExecution> {
-        let id = try ExecutionFields.id(request.message.metadata.id, field: "metadata.id")
-        return ServerResponse(message: try await refuseAloftRun(id, "its spec cannot change once Aloft took it"))
+        let execution = request.message
+        let id = try ExecutionFields.id(execution.metadata.id, field: "metadata.id")
+        // What Aloft sets is ignored (a client sends back what Get gave it, changed).
+        var unsent = execution
+        unsent.metadata.id = ""
+        unsent.metadata.slug = ""
+        unsent.metadata.clearAudit()
+        unsent.clearStatus()
+        unsent.spec.instanceID = ""
+        unsent.spec.runner = .unspecified
+        let draft = try CreateExecutionPipeline.validateFields(unsent, maxInputBytes: engine.maxInputBytes)
+        let caller = BearerKeyInterceptor.caller(request.metadata)
+        let updated = try await GRPCErrors.mapped {
+            guard let run = try await engine.reader.run(id: id) else { throw GRPCErrors.executionNotFound(id) }
+            guard run.isExternal else {
+                throw RPCError(code: .failedPrecondition, message: "execution \(id) is carried out by Aloft: its spec cannot change once Aloft took it")
+            }
+            if let agent = draft.agent, agent != run.agent { throw ExecutionFields.invalid("spec.agent", "cannot change (it is \(run.agent))") }
+            if let session = draft.sessionId, session != run.sessionId { throw ExecutionFields.invalid("spec.session_id", "cannot change (it is \(run.sessionId))") }
+            guard run.phase == .pending else {
+                throw RPCError(code: .failedPrecondition, message: "execution \(id) is \(run.phase.rawValue): its spec changes only while it is pending")
+            }
+            let now = Date()
+            let before = try await records.executionRecord(runId: id)
+            if var record = before {
+                record.name = draft.name
+                record.slug = try CreateExecutionPipeline.resolveSlug(name: draft.name, runId: id)
+                record.updatedBy = caller
+                record.updatedAt = now
+                do {
+                    try await records.updateExecution(record)
+                } catch let error as StoreError where error.code == .conflict {
+                    throw RPCError(code: .alreadyExists, message: "metadata.name: \(error.message); choose another name")
+                }
+            }
+            guard try await records.replacePendingSpec(runId: id, input: draft.message, correlationId: draft.correlationId, labels: draft.labels, at: now) else {
+                if let before { try await records.updateExecution(before) }
+                throw RPCError(code: .failedPrecondition, message: "execution \(id) left pending (its runner took it) before the update")
+            }
+            guard let changed = try await engine.reader.run(id: id) else { throw GRPCErrors.executionNotFound(id) }
+            return try await ExecutionRepresentation.execution(changed, records: records, reader: engine.reader)
+        }
+        return ServerResponse(message: updated)
     }
 
     func updateStatus(
@@ -44,12 +86,6 @@ struct ExecutionCommandService: Aloft_Execution_V1_AgentExecutionCommandService.
             return try await ExecutionRepresentation.execution(run, record: record, reader: engine.reader)
         }
         return ServerResponse(message: execution)
-    }
-
-    /// An execution Aloft carries out is changed by its engine alone.
-    private func refuseAloftRun(_ id: String, _ why: String) async throws -> Aloft_Execution_V1_AgentExecution {
-        guard try await GRPCErrors.mapped({ try await engine.reader.run(id: id) != nil }) else { throw GRPCErrors.executionNotFound(id) }
-        throw RPCError(code: .failedPrecondition, message: "execution \(id) is carried out by Aloft: \(why)")
     }
 
     func delete(

@@ -45,6 +45,25 @@ extension SQLiteStore: ExecutionStore {
         }
     }
 
+    public func replacePendingSpec(runId: String, input: String, correlationId: String?, labels: [String: String], at date: Date) async throws -> Bool {
+        let metadata = labels.isEmpty ? nil : String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE runs SET input = ?, correlation_id = ?, metadata = ?, updated_at = ?
+                    WHERE id = ? AND phase = 'pending' AND agent_version = ?
+                    """,
+                arguments: [input, correlationId, metadata, date.timeIntervalSince1970, runId, AgentRunner.externalVersion]
+            )
+            guard db.changesCount == 1 else { return false }
+            try db.execute(
+                sql: "UPDATE messages SET content = ? WHERE run_key = (SELECT key FROM runs WHERE id = ?) AND role = 'user'",
+                arguments: [input, runId]
+            )
+            return true
+        }
+    }
+
     public func deleteExecution(runId: String) async throws {
         try await pool.write { db in try db.execute(sql: "DELETE FROM executions WHERE run_id = ?", arguments: [runId]) }
     }

@@ -120,7 +120,7 @@ struct CreateExecutionPipeline {
         do {
             try await records.reserveExecution(record)
         } catch let error as StoreError where error.code == .conflict {
-            throw RPCError(code: .alreadyExists, message: "metadata.name: \(error.message); choose another name")
+            throw GRPCErrors.slugTaken(error)
         }
     }
 }

@@ -54,7 +54,7 @@ struct ExecutionCommandService: Aloft_Execution_V1_AgentExecutionCommandService.
                 do {
                     try await records.updateExecution(record)
                 } catch let error as StoreError where error.code == .conflict {
-                    throw RPCError(code: .alreadyExists, message: "metadata.name: \(error.message); choose another name")
+                    throw GRPCErrors.slugTaken(error)
                 }
             }
             guard try await records.replacePendingSpec(runId: id, input: draft.message, correlationId: draft.correlationId, labels: draft.labels, at: now) else {

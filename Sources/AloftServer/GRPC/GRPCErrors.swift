@@ -7,6 +7,11 @@ enum GRPCErrors {
         RPCError(code: .notFound, message: "no execution \(id)")
     }
 
+    /// A name whose slug another execution of the agent has.
+    static func slugTaken(_ error: StoreError) -> RPCError {
+        RPCError(code: .alreadyExists, message: "metadata.name: \(error.message); choose another name")
+    }
+
     /// Runs `body`, answering engine and store errors with the status that fits them.
     static func mapped<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         do {

@@ -52,16 +52,19 @@ public final class SQLiteStore: Sendable {
 
     /// Migrates, tolerating another process migrating the same new file at the same moment:
     /// the loser of that race sees the tables appear and tries again.
+    /// Bounded by time, not by tries: on a loaded machine, several processes opening a new file
+    /// at once may each wait out a busy timeout more than once.
     private static func migrate(_ pool: DatabasePool) throws {
         var attempt = 0
+        let deadline = ContinuousClock.now + .seconds(60)
         while true {
             do {
                 try SQLiteMigrations.migrator.migrate(pool)
                 return
             } catch {
                 attempt += 1
-                if attempt >= 10 { throw error }
-                usleep(UInt32(20_000 * attempt))
+                if ContinuousClock.now > deadline { throw error }
+                usleep(UInt32(20_000 * min(attempt, 10)))
             }
         }
     }

@@ -167,6 +167,8 @@ let package = Package(
             name: "aloft",
             dependencies: [
                 "AloftCore", "AloftLLM", "AloftTools", "AloftEngine", "AloftServer", "AloftTemporal", "AloftTemporalAPI", "AloftRuntime",
+                "AloftExecutionAPI", .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -18,6 +18,7 @@ struct Aloft: AsyncParsableCommand {
         subcommands: [
             RunAgent.self, Chat.self, Serve.self, Worker.self, Runs.self, Sessions.self, Agents.self, Approve.self, Resume.self, Prune.self, Bench.self,
             BenchSSE.self,
+            BenchGRPC.self,
         ]
     )
 

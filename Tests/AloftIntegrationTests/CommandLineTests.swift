@@ -88,10 +88,11 @@ struct CommandLineTests {
         (["approve", "run_missing"], "no run run_missing", 1),
         (["run", "--agent", "/nonexistent.yaml", "hi"], "no such file", 2),
         (["bench", "--conc", "0"], "--conc at least 1", 2),
+        (["bench-grpc", "--concurrency", "0"], "concurrency 1…1000", 2),
     ])
     func badArguments(arguments: [String], expected: String, status: Int32) async throws {
         let folder = try temporaryFolder()
-        let result = try await AloftProcess.run(arguments + (arguments.first == "bench" ? [] : ["--db", "aloft.db"]), directory: folder)
+        let result = try await AloftProcess.run(arguments + (arguments.first?.hasPrefix("bench") == true ? [] : ["--db", "aloft.db"]), directory: folder)
         #expect(result.status == status, "bad arguments exit 2 (as the README says), a missing thing 1: \(result.stderr)")
         #expect(result.stderr.contains(expected), "\(result.stderr)")
     }

@@ -15,16 +15,7 @@ extension LocalEngine {
         let session: Session
         let base: Int
         if let sessionId = request.sessionId {
-            guard let found = try await store.session(id: sessionId) else {
-                throw EngineError(code: .sessionNotFound, message: "no session \(sessionId); omit the session to start a new one")
-            }
-            guard found.agent == request.agent.name else {
-                throw EngineError(code: .sessionAgentMismatch, message: "session \(sessionId) belongs to agent '\(found.agent)', not '\(request.agent.name)'")
-            }
-            if let active = found.activeRunId {
-                throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
-            }
-            session = found
+            session = try await sessionToContinue(sessionId, agent: request.agent.name)
             base = try await store.nextMessagePosition(sessionId: sessionId)
             write.sessionActiveRun = (sessionId, runId)
         } else {

@@ -214,15 +214,7 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             )
             return try await record(plan, runtime: runtime, request: request)
         }
-        guard let session = try await store.session(id: sessionId) else {
-            throw EngineError(code: .sessionNotFound, message: "no session \(sessionId); omit the session to start a new one")
-        }
-        guard session.agent == agent.name else {
-            throw EngineError(code: .sessionAgentMismatch, message: "session \(sessionId) belongs to agent '\(session.agent)', not '\(agent.name)'")
-        }
-        if let active = session.activeRunId {
-            throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
-        }
+        let session = try await sessionToContinue(sessionId, agent: agent.name)
         let history = try await store.messages(sessionId: sessionId, last: agent.memory.historyWindow)
         // Only an agent with a session budget pays for the sum (the session is idle: exact).
         let sessionUsage = runtime.loop.policies.maxTokensPerSession == nil ? nil : try await store.sessionUsage(sessionId: sessionId)
@@ -232,6 +224,20 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             sessionUsage: sessionUsage, at: now
         )
         return try await record(plan, runtime: runtime, request: request)
+    }
+
+    /// The session a new turn continues: it exists, is the agent's, and has no run under way.
+    func sessionToContinue(_ sessionId: String, agent: String) async throws -> Session {
+        guard let session = try await store.session(id: sessionId) else {
+            throw EngineError(code: .sessionNotFound, message: "no session \(sessionId); omit the session to start a new one")
+        }
+        guard session.agent == agent else {
+            throw EngineError(code: .sessionAgentMismatch, message: "session \(sessionId) belongs to agent '\(session.agent)', not '\(agent)'")
+        }
+        if let active = session.activeRunId {
+            throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
+        }
+        return session
     }
 
     /// The run a start with a caller-chosen id already made, if any (a repeated start). It must

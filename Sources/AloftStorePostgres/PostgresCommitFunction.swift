@@ -10,6 +10,10 @@
 /// Other processes hear of what was written, on commit, on the channel `aloft` (see
 /// `PostgresNotice`): "e ORIGIN RUN SEQ" when a run's event log grew to SEQ, "i RUN" when a
 /// command was queued for a run. ORIGIN names the process that wrote.
+///
+/// The function as it is now: every migration that creates it uses this text (PL/pgSQL binds
+/// columns when it runs, not when it is created), and a change of it comes with a migration
+/// that drops and creates it again (v3, v6).
 enum PostgresCommitFunction {
     static let create = """
         CREATE FUNCTION aloft_commit_steps(steps jsonb, origin text) RETURNS bigint[] LANGUAGE plpgsql AS $$
@@ -48,8 +52,8 @@ enum PostgresCommitFunction {
                     END IF;
                 END IF;
                 IF s ? 'new_session' THEN
-                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, metadata, created_at, updated_at)
-                    SELECT n.id, n.agent, n.user_id, n.title, n.summary, n.active_run_id, n.metadata, n.created_at, n.updated_at
+                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, metadata, instance_id, created_at, updated_at)
+                    SELECT n.id, n.agent, n.user_id, n.title, n.summary, n.active_run_id, n.metadata, n.instance_id, n.created_at, n.updated_at
                     FROM jsonb_populate_record(NULL::sessions, s->'new_session') AS n
                     RETURNING key INTO v_new_session_key;
                     INSERT INTO session_metadata (name, value, session_key)

@@ -213,6 +213,27 @@ enum PostgresMigrations {
             CREATE UNIQUE INDEX executions_by_slug ON executions (agent, slug);
             """
         ),
+        (
+            // Agent instances, unique by name per agent; a session belongs to one, and the step
+            // function writes a new session's instance.
+            "v6-instances",
+            """
+            CREATE TABLE instances (
+                id text PRIMARY KEY,
+                agent text NOT NULL,
+                name text NOT NULL,
+                environment text NOT NULL,
+                model text NOT NULL,
+                created_by text NOT NULL,
+                created_at double precision NOT NULL,
+                updated_at double precision NOT NULL
+            );
+            CREATE UNIQUE INDEX instances_by_agent ON instances (agent, name);
+            ALTER TABLE sessions ADD COLUMN instance_id text;
+            DROP FUNCTION aloft_commit_steps(jsonb, text);
+
+            """ + PostgresCommitFunction.create
+        ),
     ]
 
     /// The statements of a script, one by one (the extended protocol takes one at a time): split

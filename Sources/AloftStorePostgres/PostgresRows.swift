@@ -42,6 +42,7 @@ extension Session {
             activeRunId: try row["active_run_id"].decode(String?.self),
             // Written by this store from a [String: String].
             metadata: metadata.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:],
+            instanceId: try row["instance_id"].decode(String?.self),
             createdAt: Date(timeIntervalSince1970: try row["created_at"].decode(Double.self)),
             updatedAt: Date(timeIntervalSince1970: try row["updated_at"].decode(Double.self))
         )

@@ -25,6 +25,7 @@ struct PostgresStepDocument: Encodable {
         var activeRunId: String?
         var metadata: String?
         var labels: [String: String]?
+        var instanceId: String?
         var createdAt: Double
         var updatedAt: Double
     }
@@ -142,7 +143,7 @@ struct PostgresStepDocument: Encodable {
             newSession = NewSession(
                 id: session.id, agent: session.agent, userId: session.userId, title: session.title, summary: session.summary,
                 activeRunId: session.activeRunId, metadata: step.sessionMetadataJSON, labels: session.metadata.isEmpty ? nil : session.metadata,
-                createdAt: session.createdAt.timeIntervalSince1970, updatedAt: session.updatedAt.timeIntervalSince1970
+                instanceId: session.instanceId, createdAt: session.createdAt.timeIntervalSince1970, updatedAt: session.updatedAt.timeIntervalSince1970
             )
         }
         if let run = w.newRun {

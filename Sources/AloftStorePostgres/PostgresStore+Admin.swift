@@ -12,8 +12,8 @@ extension PostgresStore {
         try await transaction { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, metadata, created_at, updated_at)
-                VALUES (\(session.id), \(session.agent), \(session.userId), \(session.title), \(session.summary), NULL, \(labels),
+                INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, metadata, instance_id, created_at, updated_at)
+                VALUES (\(session.id), \(session.agent), \(session.userId), \(session.title), \(session.summary), NULL, \(labels), \(session.instanceId),
                         \(session.createdAt.timeIntervalSince1970), \(session.updatedAt.timeIntervalSince1970))
                 RETURNING key
                 """, logger: self.logger

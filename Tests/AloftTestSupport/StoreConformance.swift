@@ -46,6 +46,7 @@ public enum StoreConformance {
         Check(description: "a step's events numbered as it commits follow every number given, reserved ones included", body: numberedInCommit),
         Check(description: "webhooks are kept per run, replaced by id, marked delivered (never backwards) and deleted with their run", body: webhooks),
         Check(description: "execution records: a slug once per agent, given up by a record whose run never started, deleted with their run", body: executions),
+        Check(description: "instances: one name per agent, read back whole, listed by agent; a session keeps the instance it was started in", body: instances),
     ]
 
     // MARK: Building steps
@@ -544,6 +545,37 @@ public enum StoreConformance {
         try expect(!(try await store.replacePendingSpec(runId: "run_x2_none", input: "x", correlationId: nil, labels: [:], at: start)), "nothing")
         let aloftRun = try await completedRun(store, "run_own", session: "ses_own")
         try expect(!(try await store.replacePendingSpec(runId: aloftRun.id, input: "x", correlationId: nil, labels: [:], at: start)), "not Aloft's runs")
+    }
+
+    static func instances(_ store: Store) async throws {
+        let first = AgentInstance(
+            id: "ins_a", agent: "tester", name: AgentInstance.defaultName, environment: ["TOKEN": "t-1", "REGION": "eu"],
+            model: AgentInstance.ModelOverrides(name: "gpt-x", temperature: 0.5, maxTokens: 300), createdBy: "api key …abcd", createdAt: start
+        )
+        try await store.createInstance(first)
+        try expect(try await store.instance(id: "ins_a") == first, "read back whole")
+        try expect(try await store.instance(agent: "tester", name: "default") == first, "found by agent and name")
+        do {
+            try await store.createInstance(AgentInstance(id: "ins_b", agent: "tester", name: "default", createdBy: "x", createdAt: start))
+            throw Failure(description: "a second instance of one name for one agent is a conflict")
+        } catch let error as StoreError where error.code == .conflict {}
+        try expect(try await store.instance(id: "ins_b") == nil, "the refused one left nothing")
+        let tenant = AgentInstance(id: "ins_c", agent: "tester", name: "acme", createdBy: "x", createdAt: start)
+        try await store.createInstance(tenant)
+        try await store.createInstance(AgentInstance(id: "ins_d", agent: "other", name: "default", createdBy: "x", createdAt: start))
+        try expect(try await store.instances(agent: "tester").map(\.id) == ["ins_c", "ins_a"], "an agent's, by name")
+        try expect(try await store.instances(agent: nil).map(\.id) == ["ins_d", "ins_c", "ins_a"], "all, by agent then name")
+        let none = try await store.instance(id: "ins_none")
+        let noneOfNobody = try await store.instances(agent: "nobody")
+        try expect(none == nil && noneOfNobody.isEmpty, "none")
+        var write = started("run_in", session: "ses_in")
+        write.newSession?.instanceId = tenant.id
+        try await store.commit(write)
+        try expect(try await store.session(id: "ses_in")?.instanceId == tenant.id, "a session started in an instance keeps it")
+        try await store.insert(Session(id: "ses_in2", agent: "tester", instanceId: first.id, createdAt: start, updatedAt: start))
+        try expect(try await store.session(id: "ses_in2")?.instanceId == first.id, "an inserted session too")
+        let listed = try await store.sessions(SessionQuery(limit: 10))
+        try expect(listed.contains { $0.id == "ses_in" && $0.instanceId == "ins_c" }, "listed with it")
     }
 
     static func deletions(_ store: Store) async throws {

@@ -45,8 +45,9 @@ extension RunStore {
 }
 
 /// What the local engine needs beyond `RunStore`: the inbox of commands from other
-/// processes, durable timers, and the runs to resume at start.
-public protocol LocalEngineStore: RunStore, RunPruner {
+/// processes, durable timers, the runs to resume at start, and the instances whose settings
+/// a session's runs use.
+public protocol LocalEngineStore: RunStore, RunPruner, InstanceStore {
     /// Files of the store that no agent may read (its database and journals), if any.
     var files: [String] { get }
     /// Runs that are not finished, oldest first.

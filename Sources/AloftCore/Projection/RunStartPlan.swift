@@ -30,7 +30,7 @@ public struct RunStartPlan: Sendable {
         } else {
             conversation = Session(
                 id: newSessionId, agent: agent.name, userId: request.userId, title: String(input.prefix(80)), activeRunId: runId,
-                createdAt: now, updatedAt: now
+                metadata: [:], instanceId: request.instance?.id, createdAt: now, updatedAt: now
             )
             write.newSession = conversation
         }

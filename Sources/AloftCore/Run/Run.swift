@@ -64,14 +64,17 @@ public struct Session: Sendable, Hashable, Codable {
     public var activeRunId: String?
     /// Labels the client chose (`team: support`), set at creation; sessions can be listed by them.
     public var metadata: [String: String]
+    /// The agent instance whose settings its runs use (`AgentInstance`); nil: the agent as defined.
+    public var instanceId: String?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: String, agent: String, userId: String? = nil, title: String? = nil, summary: String? = nil,
-        activeRunId: String? = nil, metadata: [String: String] = [:], createdAt: Date, updatedAt: Date
+        activeRunId: String? = nil, metadata: [String: String] = [:], instanceId: String? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
+        self.instanceId = instanceId
         self.agent = agent
         self.userId = userId
         self.title = title

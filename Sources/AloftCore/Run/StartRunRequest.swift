@@ -14,11 +14,15 @@ public struct StartRunRequest: Sendable {
     /// The id a new session gets when `sessionId` is nil (A2A clients choose their context ids).
     /// Nil: the engine makes one.
     public var newSessionId: String?
+    /// The instance a new session belongs to (its settings apply to every run of the session);
+    /// nil: the agent as defined. A continued session keeps the instance it has.
+    public var instance: AgentInstance?
 
     public init(
         agent: AgentDefinition, input: String, sessionId: String? = nil, userId: String? = nil, correlationId: String? = nil,
-        metadata: [String: String] = [:], runId: String? = nil, newSessionId: String? = nil
+        metadata: [String: String] = [:], runId: String? = nil, newSessionId: String? = nil, instance: AgentInstance? = nil
     ) {
+        self.instance = instance
         self.runId = runId
         self.newSessionId = newSessionId
         self.agent = agent

@@ -21,7 +21,7 @@ extension LocalEngine {
         } else {
             session = Session(
                 id: request.newSessionId ?? newIdentifier("ses"), agent: request.agent.name, userId: request.userId, title: String(input.prefix(80)),
-                activeRunId: runId, createdAt: now, updatedAt: now
+                activeRunId: runId, instanceId: request.instance?.id, createdAt: now, updatedAt: now
             )
             write.newSession = session
             base = 0

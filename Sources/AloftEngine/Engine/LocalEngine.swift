@@ -201,20 +201,27 @@ public final class LocalEngine: RunEngine, Service, Sendable {
         guard request.input.utf8.count <= configuration.maxInputBytes else {
             throw EngineError(code: .invalidInput, message: "the input is \(request.input.utf8.count) bytes; the limit is \(configuration.maxInputBytes)")
         }
-        let agent = request.agent
-        if agent.runner == .external { return try await startExternal(request, input: input) }
+        if request.agent.runner == .external { return try await startExternal(request, input: input) }
         if let existing = try await startedBefore(request) { return existing }
+        var session: Session?
+        if let sessionId = request.sessionId { session = try await sessionToContinue(sessionId, agent: request.agent.name) }
+        var request = request
+        if let instance = try await instance(of: request, session: session) {
+            // The run's agent version is the agent with the instance's settings: a resumed run,
+            // on any engine, runs with the settings it started with.
+            request.agent = instance.applied(to: request.agent)
+        }
+        let agent = request.agent
         let runtime = try await catalog.runtime(for: agent)
         let now = configuration.now()
         let runId = request.runId ?? Identifier.make("run", at: now)
-        guard let sessionId = request.sessionId else {
+        guard let sessionId = request.sessionId, let session else {
             let plan = RunStartPlan(
                 runId: runId, request: request, input: input, agentVersion: runtime.version, loop: runtime.loop, session: nil,
                 newSessionId: request.newSessionId ?? Identifier.make("ses", at: now), history: [], messageBase: 0, at: now
             )
             return try await record(plan, runtime: runtime, request: request)
         }
-        let session = try await sessionToContinue(sessionId, agent: agent.name)
         let history = try await store.messages(sessionId: sessionId, last: agent.memory.historyWindow)
         // Only an agent with a session budget pays for the sum (the session is idle: exact).
         let sessionUsage = runtime.loop.policies.maxTokensPerSession == nil ? nil : try await store.sessionUsage(sessionId: sessionId)
@@ -238,6 +245,28 @@ public final class LocalEngine: RunEngine, Service, Sendable {
             throw EngineError(code: .sessionBusy, message: "session \(sessionId) has run \(active) in progress; wait for it, or cancel it")
         }
         return session
+    }
+
+    /// The instance whose settings the run uses: the continued session's (a session keeps
+    /// its instance), or the one asked for a new session; nil for the agent as defined.
+    func instance(of request: StartRunRequest, session: Session?) async throws -> AgentInstance? {
+        guard let session else {
+            if let instance = request.instance, instance.agent != request.agent.name {
+                throw EngineError(code: .invalidInput, message: "instance \(instance.id) belongs to agent '\(instance.agent)', not '\(request.agent.name)'")
+            }
+            return request.instance
+        }
+        if let asked = request.instance, asked.id != session.instanceId {
+            throw EngineError(
+                code: .invalidInput,
+                message: "session \(session.id) belongs to \(session.instanceId.map { "instance \($0)" } ?? "no instance"), not instance \(asked.id); a session keeps its instance"
+            )
+        }
+        guard let id = session.instanceId else { return nil }
+        guard let instance = try await store.instance(id: id) else {
+            throw EngineError(code: .invalidInput, message: "session \(session.id) belongs to instance \(id), which no longer exists; start a new session")
+        }
+        return instance
     }
 
     /// The run a start with a caller-chosen id already made, if any (a repeated start). It must

@@ -27,12 +27,12 @@ extension EncodedStep {
         if let session = w.newSession {
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at, metadata)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at, metadata, instance_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 session.id, session.agent, session.userId, session.title, session.summary, session.activeRunId,
-                session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, sessionMetadataJSON,
+                session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, sessionMetadataJSON, session.instanceId,
             ])
             newSessionKey = db.lastInsertedRowID
             try SQLiteStore.insertMetadata(session.metadata, sessionKey: db.lastInsertedRowID, db: db)

@@ -382,6 +382,26 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v12-instances") { db in
+            // Agent instances (an agent with settings of its own), unique by name per agent; a
+            // session belongs to one.
+            try db.execute(
+                sql: """
+                    CREATE TABLE instances (
+                        id TEXT PRIMARY KEY,
+                        agent TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        environment TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        created_by TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX instances_by_agent ON instances(agent, name);
+                    ALTER TABLE sessions ADD COLUMN instance_id TEXT;
+                    """
+            )
+        }
         return migrator
     }
 }

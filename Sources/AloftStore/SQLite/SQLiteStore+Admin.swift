@@ -19,12 +19,13 @@ extension SQLiteStore {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at, metadata)
-                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)
+                    INSERT INTO sessions (id, agent, user_id, title, summary, active_run_id, created_at, updated_at, metadata, instance_id)
+                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
                     """,
                 arguments: [
                     session.id, session.agent, session.userId, session.title, session.summary,
                     session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, try EncodedStep.labelsJSON(session.metadata),
+                    session.instanceId,
                 ]
             )
             try Self.insertMetadata(session.metadata, sessionKey: db.lastInsertedRowID, db: db)

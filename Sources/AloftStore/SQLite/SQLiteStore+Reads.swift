@@ -269,7 +269,7 @@ extension Session {
             activeRunId: row["active_run_id"],
             // Written by this store from a [String: String]; unreadable text would be a store bug, read as none.
             metadata: metadata.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"])
+            instanceId: row["instance_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]), updatedAt: Date(timeIntervalSince1970: row["updated_at"])
         )
     }
 }

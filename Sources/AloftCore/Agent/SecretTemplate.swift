@@ -1,5 +1,6 @@
 /// A value in an agent file that may name secrets from the environment as `${NAME}`
-/// (tool headers, MCP server environments).
+/// (tool headers, MCP server environments), filled from the server's environment — or, for an
+/// agent instance's own variables, from the instance (`AgentInstance`).
 public enum SecretTemplate {
     /// The names a value refers to, in order.
     public static func variables(in text: String) -> [String] {
@@ -7,7 +8,7 @@ public enum SecretTemplate {
     }
 
     /// The value with every `${NAME}` replaced; the first name not in `environment` is thrown.
-    static func expand(_ text: String, environment: [String: String]) throws(MissingVariable) -> String {
+    public static func expand(_ text: String, environment: [String: String]) throws(MissingVariable) -> String {
         var result = text
         for name in variables(in: text) {
             guard let value = environment[name] else { throw MissingVariable(name: name) }
@@ -16,7 +17,7 @@ public enum SecretTemplate {
         return result
     }
 
-    struct MissingVariable: Error {
-        var name: String
+    public struct MissingVariable: Error {
+        public var name: String
     }
 }
